@@ -1,0 +1,14 @@
+"""gmmmi: mutual information of learned representations with the GMM-MI estimator.
+
+Piras et al. 2023, "A robust estimator of mutual information for deep learning
+interpretability", Mach. Learn.: Sci. Technol. 4 025006.
+"""
+
+from ._mixture import Mixture
+from ._result import InformationResult, KLResult, MIResult
+from .estimator import GMMMI, conditional_mi, estimate_mi, marginal_kl
+
+__version__ = "0.1.0"
+
+__all__ = ["GMMMI", "InformationResult", "KLResult", "MIResult", "Mixture",
+           "conditional_mi", "estimate_mi", "marginal_kl", "__version__"]

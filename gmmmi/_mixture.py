@@ -1,0 +1,183 @@
+"""Gaussian mixtures as arrays: initialisation, marginals, entropies, sampling.
+
+A batch of B mixtures with K components in D dimensions is three arrays:
+``weights`` (B, K), ``means`` (B, K, D), ``covariances`` (B, K, D, D).
+Components with weight 0 are absent.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ._engine import logpdf_batch
+
+# Above this many nodes per dimension, Gauss-Hermite weights underflow and
+# nothing is gained for the smooth integrands met here.
+_MAX_POINTS_PER_DIMENSION = 128
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """A fitted Gaussian mixture (in the standardised space of the fit).
+
+    Attributes
+    ----------
+    weights : ndarray of shape (K,)
+    means : ndarray of shape (K, D)
+    covariances : ndarray of shape (K, D, D)
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+
+    @property
+    def n_components(self):
+        """Number of components with non-zero weight."""
+        return int(np.count_nonzero(self.weights))
+
+    def logpdf(self, X):
+        """Log density at each row of ``X`` (shape (M, D))."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return logpdf_batch(X[None], self.weights[None], self.means[None],
+                            self.covariances[None])[0]
+
+    def marginal(self, dims):
+        """The mixture of the variables ``dims`` (marginals of a GMM are GMMs)."""
+        w, mu, cov = marginal(self.weights, self.means, self.covariances, list(dims))
+        return Mixture(w, mu, cov)
+
+    def sample(self, n_samples, seed=0):
+        """Draw ``n_samples`` points, seeded."""
+        rng = np.random.default_rng(seed)
+        return sample_batch(self.weights[None], self.means[None], self.covariances[None],
+                            n_samples, rng)[0]
+
+    def to_dict(self):
+        return {"weights": self.weights.tolist(), "means": self.means.tolist(),
+                "covariances": self.covariances.tolist()}
+
+
+def marginal(weights, means, covariances, dims):
+    """Marginal of a mixture (or a batch of mixtures) on the dimensions ``dims``."""
+    dims = np.asarray(dims)
+    return (weights, means[..., dims],
+            covariances[..., dims[:, None], dims[None, :]])
+
+
+def kmeanspp_init(X, sample_weight, n_components, rng, reg_covar, n_lloyd=2):
+    """Starting parameters from weighted k-means++ seeding and a few Lloyd steps.
+
+    k-means++ spreads the initial means over the data, so that fits with more
+    components start from genuinely different components (random starts can put
+    two components on top of each other, and then selection stops too early).
+    """
+    n_dims = X.shape[1]
+    active = np.flatnonzero(sample_weight > 0)
+    Xa = X[active]
+    sw = sample_weight[active]
+    centres = np.empty((n_components, n_dims))
+    centres[0] = Xa[rng.choice(len(Xa), p=sw / sw.sum())]
+    closest = ((Xa - centres[0]) ** 2).sum(axis=1)
+    for k in range(1, n_components):
+        p = sw * closest
+        total = p.sum()
+        index = rng.choice(len(Xa), p=p / total) if total > 0 else rng.integers(len(Xa))
+        centres[k] = Xa[index]
+        closest = np.minimum(closest, ((Xa - centres[k]) ** 2).sum(axis=1))
+    for _ in range(n_lloyd + 1):
+        d2 = ((Xa[:, None, :] - centres[None]) ** 2).sum(axis=2)
+        labels = d2.argmin(axis=1)
+        resp = np.zeros((len(Xa), n_components))
+        resp[np.arange(len(Xa)), labels] = sw
+        nk = resp.sum(axis=0)
+        filled = nk > 0
+        centres[filled] = (resp.T @ Xa)[filled] / nk[filled, None]
+
+    overall = np.atleast_2d(np.cov(Xa.T, aweights=sw)) + reg_covar * np.eye(n_dims)
+    weights = np.maximum(nk, 1e-3 * sw.sum())
+    weights = weights / weights.sum()
+    covariances = np.empty((n_components, n_dims, n_dims))
+    for k in range(n_components):
+        if nk[k] > n_dims + 1:
+            diff = Xa - centres[k]
+            cov = (resp[:, k, None] * diff).T @ diff / nk[k]
+            covariances[k] = cov + reg_covar * np.eye(n_dims)
+        else:
+            covariances[k] = overall / n_components ** (2.0 / n_dims)
+    return weights, centres, covariances
+
+
+@lru_cache(maxsize=None)
+def gauss_hermite_rule(n_dims, n_points):
+    """Nodes (M, D) and weights (M,) integrating against the standard normal in D dims."""
+    x, w = np.polynomial.hermite_e.hermegauss(n_points)
+    w = w / np.sqrt(2.0 * np.pi)
+    grids = np.meshgrid(*([x] * n_dims), indexing="ij")
+    nodes = np.stack([g.ravel() for g in grids], axis=1)
+    weights = np.ones(len(nodes))
+    for g in np.meshgrid(*([w] * n_dims), indexing="ij"):
+        weights = weights * g.ravel()
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+def points_per_dimension(n_dims, quadrature_nodes):
+    """Nodes per dimension of a tensor rule with about ``quadrature_nodes`` nodes."""
+    n = int(np.floor(quadrature_nodes ** (1.0 / n_dims) + 1e-9))
+    return max(2, min(n, _MAX_POINTS_PER_DIMENSION))
+
+
+def cross_entropy_quadrature(source, target, quadrature_nodes):
+    """-E_source[log target(X)] for each pair of mixtures of two batches, by cubature.
+
+    ``source`` and ``target`` are (weights, means, covariances) batches of the same
+    dimension.  With ``target`` = ``source`` this is the differential entropy:
+    H = -sum_k w_k E_{N(mu_k, S_k)}[log p(X)], each Gaussian expectation taken
+    with a tensor-product Gauss-Hermite rule mapped through the component's
+    Cholesky factor.  log p is smooth and grows quadratically in the tails, where
+    the rule is exact.  Measured against a fine-grid reference on the paper's D3
+    and D5 mixtures, 1024 nodes per component (32 x 32 in 2-D, 128 in 1-D) give
+    MI errors below 5e-5 nat (benchmarks/integration.py).
+    """
+    weights, means, covariances = source
+    n_batch, n_comp, n_dims = means.shape
+    nodes, node_weights = gauss_hermite_rule(
+        n_dims, points_per_dimension(n_dims, quadrature_nodes))
+    chol = _safe_cholesky(covariances)
+    points = means[:, :, None, :] + np.einsum("bkde,me->bkmd", chol, nodes)
+    logp = logpdf_batch(points.reshape(n_batch, -1, n_dims), *target)
+    logp = logp.reshape(n_batch, n_comp, -1)
+    expected = np.where(weights > 0, logp @ node_weights, 0.0)
+    return -(weights * expected).sum(axis=1)
+
+
+def entropy_quadrature(weights, means, covariances, quadrature_nodes):
+    """Differential entropy (nats) of each mixture of a batch, by cubature."""
+    mixture = (weights, means, covariances)
+    return cross_entropy_quadrature(mixture, mixture, quadrature_nodes)
+
+
+def _safe_cholesky(covariances):
+    try:
+        return np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError:
+        # A batch member may have an exactly singular (dropped) component.
+        eig, vec = np.linalg.eigh(covariances)
+        eig = np.maximum(eig, 1e-300)
+        return vec * np.sqrt(eig)[..., None, :]
+
+
+def sample_batch(weights, means, covariances, n_samples, rng):
+    """``n_samples`` draws from each mixture of a batch: (B, n_samples, D)."""
+    n_batch, n_comp, n_dims = means.shape
+    chol = _safe_cholesky(covariances)
+    out = np.empty((n_batch, n_samples, n_dims))
+    for b in range(n_batch):
+        counts = rng.multinomial(n_samples, weights[b] / weights[b].sum())
+        component = np.repeat(np.arange(n_comp), counts)
+        z = rng.standard_normal((n_samples, n_dims))
+        out[b] = means[b, component] + np.einsum("nde,ne->nd", chol[b, component], z)
+    return out

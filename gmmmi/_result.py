@@ -1,0 +1,122 @@
+"""Result objects returned by the estimators."""
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+UNITS = {"nat": 1.0, "bit": 1.0 / math.log(2.0)}
+_LABELS = {"mi": "MI", "conditional_mi": "CMI", "kl": "KL"}
+
+
+def check_unit(unit):
+    if unit not in UNITS:
+        raise ValueError(f"unit must be 'nat' or 'bit', got {unit!r}")
+    return unit
+
+
+@dataclass(frozen=True)
+class InformationResult:
+    """An information quantity with its bootstrap uncertainty.
+
+    Attributes
+    ----------
+    value : float
+        Mean over the bootstrap fits (the single fit's value when n_bootstrap=0).
+    std : float
+        Standard deviation over the bootstrap fits (NaN when n_bootstrap=0).
+    bootstrap : ndarray
+        The value from each bootstrap fit.
+    n_components : int
+        Components of the selected mixture (for categorical data: the largest
+        over the categories; see ``details``).
+    status : str
+        "ok", or the reason the value is NaN/zero or should be doubted:
+        "constant", "too-few-samples", "category-too-small", "few-distinct-values",
+        "max-components".
+    unit : str
+        "nat" or "bit".
+    quantity : str
+        "mi", "conditional_mi" or "kl".
+    n_samples : int
+        Samples used (after dropping non-finite rows).
+    n_dropped : int
+        Rows dropped because a value was NaN or infinite (or a label missing).
+    message : str
+        A sentence explaining a status other than "ok" (empty otherwise).
+    settings : dict
+        Every estimator setting used, with the seed.
+    details : dict
+        Extra facts, e.g. the number of components per category.
+    """
+
+    value: float
+    std: float
+    bootstrap: np.ndarray
+    n_components: int
+    status: str
+    unit: str
+    quantity: str = "mi"
+    n_samples: int = 0
+    n_dropped: int = 0
+    message: str = ""
+    settings: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self):
+        """A JSON-serialisable dictionary (NaN becomes None)."""
+        def clean(v):
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            return v
+        return {
+            "quantity": self.quantity,
+            "value": clean(float(self.value)),
+            "std": clean(float(self.std)),
+            "unit": self.unit,
+            "n_components": int(self.n_components),
+            "status": self.status,
+            "message": self.message,
+            "n_samples": int(self.n_samples),
+            "n_dropped": int(self.n_dropped),
+            "bootstrap": [clean(float(v)) for v in np.asarray(self.bootstrap)],
+            "settings": self.settings,
+            "details": self.details,
+        }
+
+    def to_json(self, **kwargs):
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def __str__(self):
+        label = _LABELS[self.quantity]
+        n_boot = len(self.bootstrap)
+        if math.isnan(self.value):
+            text = f"{label} = nan {self.unit}"
+        elif n_boot:
+            text = f"{label} = {self.value:.3f} ± {self.std:.3f} {self.unit}"
+        else:
+            text = f"{label} = {self.value:.3f} {self.unit}"
+        text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"
+        if self.status != "ok":
+            text += f" [{self.status}: {self.message}]"
+        return text
+
+
+class MIResult(InformationResult):
+    """Mutual information (or conditional MI) with its bootstrap uncertainty.
+
+    ``mi`` is the same number as ``value``.
+    """
+
+    @property
+    def mi(self):
+        return self.value
+
+
+class KLResult(InformationResult):
+    """KL divergence between two marginals; ``kl`` is the same number as ``value``."""
+
+    @property
+    def kl(self):
+        return self.value

@@ -1,0 +1,95 @@
+"""Checking and cleaning the arrays given to the estimators.
+
+Every problem is a ``ValueError`` with a one-line message naming the input.
+"""
+
+import math
+
+import numpy as np
+
+# A continuous variable with fewer distinct values than this (and repeated
+# values) is probably discrete; it is still estimated, with a warning status.
+FEW_DISTINCT_VALUES = 20
+
+
+def continuous(name, values, allow_columns=False):
+    """A float64 array of ``values``: 1-D, or 2-D (n_samples, n_columns) if allowed."""
+    try:
+        array = np.asarray(values)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        if array.dtype.kind == "c":
+            raise ValueError(f"{name} must be real numbers, got complex values")
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric, got values of type {array.dtype}") from None
+    array = array.astype(np.float64, copy=False)
+    if allow_columns and array.ndim == 1:
+        array = array[:, None]
+    expected = 2 if allow_columns else 1
+    if array.ndim != expected:
+        shape = "x".join(map(str, array.shape)) or "scalar"
+        want = "2-D (samples x variables)" if allow_columns else "1-D"
+        raise ValueError(f"{name} must be {want}, got an array of shape {shape}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty")
+    if allow_columns and array.shape[1] == 0:
+        raise ValueError(f"{name} has no columns")
+    return array
+
+
+def labels(name, values):
+    """Integer codes and the sorted distinct labels of a categorical ``values``.
+
+    Labels may be of any hashable kind; None and float NaN mean missing (code -1).
+    """
+    try:
+        array = np.asarray(values)
+    except Exception as exc:
+        raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+    if array.ndim != 1:
+        shape = "x".join(map(str, array.shape)) or "scalar"
+        raise ValueError(f"{name} must be 1-D, got an array of shape {shape}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty")
+    items = array.tolist()
+    missing = [v is None or (isinstance(v, float) and math.isnan(v)) for v in items]
+    try:
+        distinct = {v for v, m in zip(items, missing) if not m}
+    except TypeError:
+        raise ValueError(f"{name} holds labels that cannot be hashed") from None
+    try:
+        categories = sorted(distinct)
+    except TypeError:
+        categories = sorted(distinct, key=repr)
+    index = {label: i for i, label in enumerate(categories)}
+    codes = np.array([-1 if m else index[v] for v, m in zip(items, missing)], dtype=np.int64)
+    return codes, categories
+
+
+def same_length(named):
+    """Raise unless all arrays in ``named`` ({name: array}) have the same length."""
+    lengths = {name: len(a) for name, a in named.items()}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{n} has {k}" for n, k in lengths.items())
+        raise ValueError(f"inputs have different numbers of samples: {listed}")
+
+
+def standardise(array):
+    """Columns shifted to mean 0 and scaled to standard deviation 1."""
+    return (array - array.mean(axis=0)) / array.std(axis=0)
+
+
+def is_constant(array):
+    return bool(np.any(np.ptp(array, axis=0) == 0))
+
+
+def has_few_distinct_values(array):
+    """Whether a column looks discrete: few distinct values, some repeated."""
+    for column in np.atleast_2d(array.T):
+        n_distinct = len(np.unique(column))
+        if n_distinct < min(FEW_DISTINCT_VALUES, len(column)):
+            return True
+    return False

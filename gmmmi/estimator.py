@@ -1,0 +1,456 @@
+"""The GMM-MI estimator: public API.
+
+``estimate_mi``, ``conditional_mi`` and ``marginal_kl`` are the functions most
+users call; ``GMMMI`` is the scikit-learn-style estimator behind ``estimate_mi``
+for those who also want the fitted mixtures and the selection scores.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+
+from . import _validation as check
+from ._fitting import (Settings, bootstrap_weights, min_samples, refit,
+                       select_components)
+from ._information import (categorical_mutual_information,
+                           conditional_mutual_information, marginal_kl_divergence,
+                           mutual_information)
+from ._mixture import Mixture
+from ._result import UNITS, KLResult, MIResult, check_unit
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def _make_settings(settings):
+    unknown = sorted(set(settings) - set(SETTING_NAMES))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; valid settings: "
+                         + ", ".join(SETTING_NAMES))
+    return Settings(**settings)
+
+
+def _check_run_options(n_bootstrap, seed, unit):
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
+            or n_bootstrap < 0:
+        raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    check_unit(unit)
+
+
+def _summary(values, n_bootstrap):
+    """(value, std, bootstrap values) from one value per fit."""
+    values = np.asarray(values, dtype=np.float64)
+    if n_bootstrap == 0:
+        return float(values[0]), math.nan, np.empty(0)
+    std = float(values.std(ddof=1)) if n_bootstrap > 1 else math.nan
+    return float(values.mean()), std, values
+
+
+class _Outcome:
+    """What a fit produced, before conversion to a result object."""
+
+    def __init__(self, value=math.nan, std=math.nan, bootstrap=(), n_components=0,
+                 status="ok", message="", details=None):
+        self.value, self.std = value, std
+        self.bootstrap = np.asarray(bootstrap, dtype=np.float64)
+        self.n_components, self.status, self.message = n_components, status, message
+        self.details = details or {}
+
+
+def _warn_status(outcome, status, message):
+    if outcome.status == "ok":
+        outcome.status, outcome.message = status, message
+
+
+def _fit_continuous(data, quantity, settings, n_bootstrap, key):
+    """Select and bootstrap a mixture for the standardised ``data``; apply ``quantity``.
+
+    Returns the outcome, the selection and the batch of mixtures evaluated.
+    """
+    selection = select_components(data, settings, key)
+    if n_bootstrap:
+        mixtures = refit(data, bootstrap_weights(len(data), n_bootstrap, key),
+                         selection.params, settings)
+    else:
+        mixtures = selection.params
+    values = quantity(mixtures, **settings.integration_kwargs(key))
+    outcome = _Outcome(*_summary(values, n_bootstrap), n_components=int(
+        np.count_nonzero(selection.params[0][0])))
+    if selection.max_reached:
+        _warn_status(outcome, "max-components",
+                     f"selection reached max_components={settings.max_components}")
+    return outcome, selection, mixtures
+
+
+def _constant_outcome(names, value, n_bootstrap):
+    bootstrap = np.full(n_bootstrap, value)
+    return _Outcome(value, 0.0 if n_bootstrap > 1 else math.nan, bootstrap, 0, "constant",
+                    f"{names} is constant")
+
+
+def _too_few_outcome(n_valid, needed):
+    return _Outcome(status="too-few-samples",
+                    message=f"{n_valid} usable samples, at least {needed} needed for the CV folds")
+
+
+class GMMMI:
+    """Mutual information between two variables from Gaussian-mixture fits (GMM-MI).
+
+    The joint density of (x, y), each standardised, is modelled by a Gaussian
+    mixture whose number of components is chosen by cross-validated held-out
+    log-likelihood; the mixture is then refitted on ``n_bootstrap`` resamples
+    (warm-started) and MI is integrated under each fit.  With
+    ``categorical=True``, y holds labels and one 1-D mixture of x is fitted per
+    category.
+
+    Parameters
+    ----------
+    categorical : bool, default=False
+        Treat y as category labels (any hashable values).
+    n_bootstrap : int, default=50
+        Bootstrap refits; 0 means one fit on all data and ``std_`` = NaN.
+    unit : {"nat", "bit"}, default="nat"
+    seed : int, default=0
+        Seed for folds, initialisations, resamples and Monte Carlo draws.
+    n_inits : int, default=3
+        k-means++ initialisations per number of components.
+    n_folds : int, default=2
+        Cross-validation folds.
+    selection : {"validation", "aic", "bic"}, default="validation"
+        Criterion for the number of components.
+    threshold_components : float, default=1e-5
+        Smallest improvement of the score (per sample) that justifies a component.
+    patience : int, default=1
+        Consecutive non-improving K tried before selection stops.
+    max_components : int, default=50
+        Largest K tried (a warning and status "max-components" when reached).
+    fixed_components : int or None, default=None
+        Use this K and skip selection.
+    tol : float, default=1e-5
+        EM stops when the mean log-likelihood changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to covariance diagonals (in standardised units).
+    max_iter : int, default=1000
+        EM iterations per fit at most.
+    integration : {"quadrature", "mc"}, default="quadrature"
+        Gauss-Hermite cubature per component (deterministic) or Monte Carlo.
+    quadrature_nodes : int, default=1024
+        Cubature nodes per component (32 x 32 in 2-D; at most 128 per dimension).
+    mc_samples : int, default=100000
+        Monte Carlo draws per fitted mixture when ``integration="mc"``.
+
+    Attributes
+    ----------
+    mi_ : float
+        Mean MI over the bootstrap fits, in ``unit``.
+    std_ : float
+        Its standard deviation over the bootstrap fits.
+    bootstrap_ : ndarray of shape (n_bootstrap,)
+        MI of each bootstrap fit.
+    n_components_ : int
+        Components of the selected mixture (largest over categories).
+    mixture_ : Mixture
+        The mixture fitted on all (standardised) data; for categorical data see
+        ``mixtures_``.
+    mixtures_ : dict
+        Categorical only: label -> Mixture of the standardised x in that category.
+    bootstrap_mixtures_ : tuple of ndarray
+        (weights, means, covariances) of every bootstrap fit.
+    cv_scores_ : dict
+        Selection score for each K tried (categorical: label -> such a dict).
+    status_ : str
+        "ok" or the reason the estimate is NaN/zero/doubtful (see ``MIResult``).
+    n_samples_, n_dropped_ : int
+        Samples used, and rows dropped for non-finite values or missing labels.
+    result_ : MIResult
+        All of the above as the object ``estimate_mi`` returns.
+    """
+
+    def __init__(self, *, categorical=False, n_bootstrap=50, unit="nat", seed=0, n_inits=3,
+                 n_folds=2, selection="validation", threshold_components=1e-5, patience=1,
+                 max_components=50, fixed_components=None, tol=1e-5, reg_covar=1e-6,
+                 max_iter=1000, integration="quadrature", quadrature_nodes=1024,
+                 mc_samples=100_000):
+        self.categorical = categorical
+        self.n_bootstrap = n_bootstrap
+        self.unit = unit
+        self.seed = seed
+        self.n_inits = n_inits
+        self.n_folds = n_folds
+        self.selection = selection
+        self.threshold_components = threshold_components
+        self.patience = patience
+        self.max_components = max_components
+        self.fixed_components = fixed_components
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.integration = integration
+        self.quadrature_nodes = quadrature_nodes
+        self.mc_samples = mc_samples
+
+    def get_params(self, deep=True):
+        names = ("categorical", "n_bootstrap", "unit", "seed") + SETTING_NAMES
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self.get_params():
+                raise ValueError(f"unknown parameter {name!r}")
+            setattr(self, name, value)
+        return self
+
+    def fit(self, x, y):
+        """Estimate MI between ``x`` and ``y`` (1-D arrays of the same length).
+
+        Returns
+        -------
+        self : GMMMI
+        """
+        settings = _make_settings({name: getattr(self, name) for name in SETTING_NAMES})
+        _check_run_options(self.n_bootstrap, self.seed, self.unit)
+        x = check.continuous("x", x)
+        if self.categorical:
+            codes, categories = check.labels("y", y)
+            check.same_length({"x": x, "y": codes})
+            keep = np.isfinite(x) & (codes >= 0)
+        else:
+            y = check.continuous("y", y)
+            check.same_length({"x": x, "y": y})
+            keep = np.isfinite(x) & np.isfinite(y)
+        self.n_samples_ = int(keep.sum())
+        self.n_dropped_ = int(len(x) - self.n_samples_)
+        self.mixture_ = None
+        self.mixtures_ = {}
+        self.cv_scores_ = {}
+        self.bootstrap_mixtures_ = ()
+        key = (int(self.seed),)
+
+        if self.categorical:
+            outcome = self._fit_categorical(x[keep], codes[keep], categories, settings, key)
+        else:
+            outcome = self._fit_pair(x[keep], y[keep], settings, key)
+
+        scale = UNITS[self.unit]
+        self.mi_ = outcome.value * scale
+        self.std_ = outcome.std * scale
+        self.bootstrap_ = outcome.bootstrap * scale
+        self.n_components_ = outcome.n_components
+        self.status_ = outcome.status
+        run_settings = dict(dataclasses.asdict(settings), n_bootstrap=self.n_bootstrap,
+                            seed=int(self.seed), categorical=bool(self.categorical))
+        self.result_ = MIResult(
+            value=self.mi_, std=self.std_, bootstrap=self.bootstrap_,
+            n_components=self.n_components_, status=self.status_, unit=self.unit,
+            quantity="mi", n_samples=self.n_samples_, n_dropped=self.n_dropped_,
+            message=outcome.message, settings=run_settings, details=outcome.details)
+        return self
+
+    def _fit_pair(self, x, y, settings, key):
+        data = np.column_stack([x, y])
+        needed = min_samples(2, settings)
+        if len(data) < needed:
+            return _too_few_outcome(len(data), needed)
+        if check.is_constant(data):
+            name = "x" if np.ptp(x) == 0 else "y"
+            return _constant_outcome(name, 0.0, self.n_bootstrap)
+        outcome, selection, mixtures = _fit_continuous(
+            check.standardise(data), mutual_information, settings, self.n_bootstrap, key)
+        self.mixture_ = Mixture(*(p[0] for p in selection.params))
+        self.cv_scores_ = selection.scores
+        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
+        for name, column in (("x", x), ("y", y)):
+            if check.has_few_distinct_values(column):
+                _warn_status(outcome, "few-distinct-values",
+                             f"{name} has few distinct values for a continuous variable")
+        return outcome
+
+    def _fit_categorical(self, x, codes, categories, settings, key):
+        needed = min_samples(1, settings)
+        if len(x) < needed:
+            return _too_few_outcome(len(x), needed)
+        if np.ptp(x) == 0:
+            return _constant_outcome("x", 0.0, self.n_bootstrap)
+        present = np.unique(codes)
+        if len(present) < 2:
+            return _constant_outcome("y", 0.0, self.n_bootstrap)
+        counts = np.bincount(codes, minlength=len(categories))
+        small = [categories[c] for c in present if counts[c] < needed]
+        if small:
+            return _Outcome(status="category-too-small",
+                            message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
+                                    f" samples, at least {needed} needed")
+        xs = check.standardise(x)[:, None]
+        selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
+                      for c in present]
+        n_max = max(s.params[0].shape[1] for s in selections)
+        starts = tuple(np.stack([_pad(s.params[i][0], n_max) for s in selections])
+                       for i in range(3))
+        onehot = (codes[None, :] == present[:, None]).astype(np.float64)
+        n_cat = len(present)
+        if self.n_bootstrap:
+            resample = bootstrap_weights(len(xs), self.n_bootstrap, key)
+            weights = (resample[:, None, :] * onehot[None]).reshape(-1, len(xs))
+            tiled = tuple(np.tile(p, (self.n_bootstrap,) + (1,) * (p.ndim - 1)) for p in starts)
+            fitted = refit(xs, weights, tiled, settings)
+            mixtures = tuple(p.reshape((self.n_bootstrap, n_cat) + p.shape[1:]) for p in fitted)
+            proportions = resample @ onehot.T / len(xs)
+        else:
+            mixtures = tuple(p[None] for p in starts)
+            proportions = (onehot.sum(axis=1) / len(xs))[None]
+        values = categorical_mutual_information(mixtures, proportions,
+                                                **settings.integration_kwargs(key))
+        per_category = {_label(categories[c]): int(np.count_nonzero(s.params[0][0]))
+                        for c, s in zip(present, selections)}
+        outcome = _Outcome(*_summary(values, self.n_bootstrap),
+                           n_components=max(per_category.values()),
+                           details={"n_components_per_category": per_category})
+        self.mixtures_ = {categories[c]: Mixture(*(p[0] for p in s.params))
+                          for c, s in zip(present, selections)}
+        self.cv_scores_ = {categories[c]: s.scores for c, s in zip(present, selections)}
+        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
+        if any(s.max_reached for s in selections):
+            _warn_status(outcome, "max-components",
+                         f"selection reached max_components={settings.max_components}")
+        if check.has_few_distinct_values(x):
+            _warn_status(outcome, "few-distinct-values",
+                         "x has few distinct values for a continuous variable")
+        return outcome
+
+
+def _pad(params, n_components):
+    """Pad a mixture parameter array with absent components up to ``n_components``."""
+    extra = n_components - params.shape[0]
+    if extra == 0:
+        return params
+    if params.ndim == 1:
+        return np.concatenate([params, np.zeros(extra)])
+    filler = np.repeat(params[:1], extra, axis=0)
+    return np.concatenate([params, filler])
+
+
+def _label(value):
+    """A JSON-friendly form of a category label."""
+    return value.item() if isinstance(value, np.generic) else (
+        value if isinstance(value, (str, int, float, bool)) else str(value))
+
+
+def estimate_mi(x, y, *, categorical=False, n_bootstrap=50, seed=0, unit="nat", **settings):
+    """Mutual information between ``x`` and ``y`` with bootstrap uncertainty.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        A continuous variable.
+    y : array-like of shape (n_samples,)
+        A continuous variable, or category labels when ``categorical=True``.
+    categorical : bool, default=False
+    n_bootstrap : int, default=50
+    seed : int, default=0
+    unit : {"nat", "bit"}, default="nat"
+    **settings
+        Any other parameter of :class:`GMMMI` (n_inits, n_folds, selection, ...).
+
+    Returns
+    -------
+    MIResult
+    """
+    estimator = GMMMI(categorical=categorical, n_bootstrap=n_bootstrap, seed=seed, unit=unit,
+                      **_known(settings))
+    return estimator.fit(x, y).result_
+
+
+def _known(settings):
+    _make_settings(settings)  # raises a one-line ValueError on an unknown name
+    return settings
+
+
+def _prepare_columns(named, n_bootstrap, seed, unit, settings):
+    settings = _make_settings(settings)
+    _check_run_options(n_bootstrap, seed, unit)
+    arrays = {name: check.continuous(name, values, allow_columns=(name == "z"))
+              for name, values in named.items()}
+    check.same_length(arrays)
+    data = np.column_stack(list(arrays.values()))
+    keep = np.isfinite(data).all(axis=1)
+    return settings, data[keep], int(len(data) - keep.sum())
+
+
+def _result(cls, outcome, quantity, unit, data, n_dropped, settings, n_bootstrap, seed):
+    scale = UNITS[unit]
+    return cls(value=outcome.value * scale, std=outcome.std * scale,
+               bootstrap=outcome.bootstrap * scale, n_components=outcome.n_components,
+               status=outcome.status, unit=unit, quantity=quantity, n_samples=len(data),
+               n_dropped=n_dropped, message=outcome.message,
+               settings=dict(dataclasses.asdict(settings), n_bootstrap=n_bootstrap, seed=seed),
+               details=outcome.details)
+
+
+def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
+    """Conditional mutual information I(x; y | z) with bootstrap uncertainty.
+
+    One mixture is fitted to the joint (x, y, z), each column standardised, and
+    I(x; y | z) = H(x,z) + H(y,z) - H(z) - H(x,y,z) from its marginals.
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n_samples,)
+    z : array-like of shape (n_samples,) or (n_samples, n_conditioning)
+    n_bootstrap, seed, unit, **settings
+        As for :func:`estimate_mi`.
+
+    Returns
+    -------
+    MIResult
+        With ``quantity="conditional_mi"``.
+    """
+    settings, data, n_dropped = _prepare_columns({"x": x, "y": y, "z": z}, n_bootstrap,
+                                                 seed, unit, settings)
+    needed = min_samples(data.shape[1], settings)
+    if len(data) < needed:
+        outcome = _too_few_outcome(len(data), needed)
+    elif check.is_constant(data[:, :2]):
+        outcome = _constant_outcome("x" if np.ptp(data[:, 0]) == 0 else "y", 0.0, n_bootstrap)
+    elif check.is_constant(data[:, 2:]):
+        outcome = _Outcome(status="constant", message="a column of z is constant")
+    else:
+        outcome = _fit_continuous(check.standardise(data), conditional_mutual_information,
+                                  settings, n_bootstrap, (int(seed),))[0]
+    return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
+                   n_bootstrap, int(seed))
+
+
+def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
+    """KL divergence KL(p_x || p_y) between the marginals of a mixture fitted to (x, y).
+
+    x and y are shifted and scaled together (pooled mean and standard deviation),
+    which leaves the divergence unchanged; affine maps of one variable alone do
+    change it.
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n_samples,)
+        Paired samples of the two variables.
+    n_bootstrap, seed, unit, **settings
+        As for :func:`estimate_mi`.
+
+    Returns
+    -------
+    KLResult
+    """
+    settings, data, n_dropped = _prepare_columns({"x": x, "y": y}, n_bootstrap, seed, unit,
+                                                 settings)
+    needed = min_samples(2, settings)
+    if len(data) < needed:
+        outcome = _too_few_outcome(len(data), needed)
+    elif check.is_constant(data):
+        outcome = _Outcome(status="constant", message=(
+            f"{'x' if np.ptp(data[:, 0]) == 0 else 'y'} is constant: the divergence is undefined"))
+    else:
+        pooled = (data - data.mean()) / data.std()
+        outcome = _fit_continuous(pooled, marginal_kl_divergence, settings, n_bootstrap,
+                                  (int(seed),))[0]
+    return _result(KLResult, outcome, "kl", unit, data, n_dropped, settings, n_bootstrap,
+                   int(seed))
