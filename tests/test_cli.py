@@ -1,0 +1,63 @@
+"""The `gmmmi estimate` command line."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gmmmi.cli import main
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(41)
+    xy = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=500)
+    np.save(tmp_path / "xy.npy", xy)
+    np.save(tmp_path / "x.npy", xy[:, 0])
+    np.save(tmp_path / "y.npy", xy[:, 1])
+    np.save(tmp_path / "labels.npy", rng.integers(0, 3, 500))
+    (tmp_path / "broken.npy").write_bytes((tmp_path / "xy.npy").read_bytes()[:150])
+    return tmp_path
+
+
+def test_prints_the_estimate(files, capsys):
+    assert main(["estimate", str(files / "x.npy"), str(files / "y.npy"), "--n-bootstrap", "10"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"MI = \d\.\d{3} ± \d\.\d{3} nat \(K=\d+, 10 bootstraps\)", out), out
+
+
+def test_one_file_with_two_columns_and_json(files, capsys):
+    assert main(["estimate", str(files / "xy.npy"), "--json", "--n-bootstrap", "4"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["quantity"] == "mi" and len(data["bootstrap"]) == 4
+    assert abs(data["value"] - 0.2231) < 0.1
+
+
+def test_categorical(files, capsys):
+    args = ["estimate", str(files / "x.npy"), str(files / "labels.npy"), "--categorical",
+            "--n-bootstrap", "3", "--unit", "bit"]
+    assert main(args) == 0
+    assert "bit" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.npy"], "missing.npy: no such file"),
+    (["broken.npy"], "broken.npy: cannot be read"),
+    (["x.npy"], "expected two columns"),
+    (["x.npy", "y.npy", "--n-bootstrap", "-2"], "n_bootstrap must be"),
+    (["x.npy", "xy.npy"], "expected one variable"),
+])
+def test_errors_are_one_line_with_exit_code_2(files, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(files)
+    assert main(["estimate"] + args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_console_script_runs(files):
+    run = subprocess.run([sys.executable, "-m", "gmmmi.cli", "estimate", str(files / "xy.npy"),
+                          "--n-bootstrap", "2"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.startswith("MI = ")

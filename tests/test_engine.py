@@ -1,0 +1,104 @@
+"""The batched EM engine: consistency between its paths, and robustness."""
+
+import numpy as np
+import pytest
+
+from gmmmi import _engine
+from gmmmi._engine import fit_batch, logpdf_batch, score_batch
+from gmmmi._mixture import kmeanspp_init
+
+from . import truth
+
+
+def start(X, k, seed=0):
+    w, m, c = kmeanspp_init(X, np.ones(len(X)), k, np.random.default_rng(seed), 1e-6)
+    return w[None], m[None], c[None]
+
+
+def fit(X, sample_weight, params, **kw):
+    options = {"tol": 1e-8, "reg_covar": 1e-6, "max_iter": 2000}
+    options.update(kw)
+    return fit_batch(X, sample_weight, *params, **options)
+
+
+def test_two_dim_kernel_matches_general_kernel():
+    """The closed-form 2x2 path and the Cholesky path give the same fit."""
+    rng = np.random.default_rng(0)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 1500, rng)
+    params = start(X, 3)
+    two = fit(X, np.ones((1, len(X))), params)
+    w, mu, cov = (np.array(p, dtype=float) for p in params)
+    out = (np.zeros(1, np.int64), np.zeros(1, np.bool_), np.zeros(1))
+    _engine._em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, *out)
+    np.testing.assert_allclose(two[1], mu, atol=1e-6)
+    np.testing.assert_allclose(two[2], cov, atol=1e-6)
+    assert two[3][0] == pytest.approx(out[2][0], abs=1e-9)
+
+
+def test_em_increases_likelihood_and_converges():
+    rng = np.random.default_rng(1)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D5"], 2000, rng)
+    params = start(X, 5)
+    before = score_batch(X, np.ones((1, len(X))), *params)[0]
+    w, mu, cov, loglik, n_iter, converged = fit(X, np.ones((1, len(X))), params)
+    after = score_batch(X, np.ones((1, len(X))), w, mu, cov)[0]
+    assert converged[0] and after > before
+    assert w.sum() == pytest.approx(1.0)
+
+
+def test_weights_equal_repeated_rows():
+    """A bootstrap as integer weights is the same fit as the resampled data."""
+    rng = np.random.default_rng(2)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 400, rng)
+    counts = rng.multinomial(400, np.full(400, 1 / 400)).astype(float)
+    params = start(X, 2)
+    weighted = fit(X, counts[None], params)
+    repeated = fit(np.repeat(X, counts.astype(int), axis=0), np.ones((1, 400)), params)
+    np.testing.assert_allclose(weighted[1], repeated[1], atol=1e-8)
+    np.testing.assert_allclose(weighted[2], repeated[2], atol=1e-8)
+
+
+def test_batch_equals_separate_fits():
+    rng = np.random.default_rng(3)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D5"], 800, rng)
+    sw = (rng.random((4, len(X))) < 0.5).astype(float)
+    starts = [start(X, 3, seed=s) for s in range(4)]
+    stacked = tuple(np.concatenate(p) for p in zip(*starts))
+    together = fit(X, sw, stacked)
+    for b in range(4):
+        alone = fit(X, sw[b:b + 1], starts[b])
+        np.testing.assert_array_equal(together[1][b], alone[1][0])
+
+
+@pytest.mark.parametrize("case", ["duplicates", "cauchy", "one-outlier", "too-many-components"])
+def test_degenerate_data_never_raises(case):
+    rng = np.random.default_rng(4)
+    if case == "duplicates":
+        X = np.repeat(rng.normal(size=(5, 2)), 40, axis=0)  # 5 distinct points
+        k = 4
+    elif case == "cauchy":
+        X = rng.standard_cauchy(size=(1000, 2))
+        X = (X - X.mean(0)) / X.std(0)
+        k = 6
+    elif case == "one-outlier":
+        X = np.vstack([rng.normal(size=(300, 2)), [[1e4, -1e4]]])
+        X = (X - X.mean(0)) / X.std(0)
+        k = 3
+    else:
+        X = rng.normal(size=(12, 2))
+        k = 10
+    w, mu, cov, loglik, n_iter, converged = fit(X, np.ones((1, len(X))), start(X, k),
+                                                tol=1e-5, max_iter=500)
+    assert np.all(np.isfinite(w)) and np.all(np.isfinite(mu[w > 0]))
+    assert np.all(np.linalg.eigvalsh(cov[w > 0]) > 0)
+    assert np.isfinite(loglik[0]) and w.sum() == pytest.approx(1.0)
+    assert np.all(np.isfinite(logpdf_batch(X[None], w, mu, cov)))
+
+
+def test_general_kernel_in_three_dimensions_recovers_gaussian():
+    rng = np.random.default_rng(5)
+    cov = np.array([[1.0, 0.5, 0.2], [0.5, 2.0, -0.3], [0.2, -0.3, 0.5]])
+    X = rng.multivariate_normal([1.0, -1.0, 0.0], cov, size=20000)
+    w, mu, c, *_ = fit(X, np.ones((1, len(X))), start(X, 1))
+    np.testing.assert_allclose(c[0, 0], np.cov(X.T, bias=True) + 1e-6 * np.eye(3), atol=1e-9)
+    np.testing.assert_allclose(mu[0, 0], X.mean(0), atol=1e-9)

@@ -1,0 +1,103 @@
+"""Inputs that are not clean: one-line errors, dropped rows and statuses."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gmmmi import conditional_mi, estimate_mi, marginal_kl
+
+
+@pytest.fixture
+def xy():
+    rng = np.random.default_rng(31)
+    x = rng.normal(size=300)
+    return x, x + rng.normal(size=300)
+
+
+def one_line_error(call, match):
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+def test_different_lengths(xy):
+    one_line_error(lambda: estimate_mi(xy[0], xy[1][:-1]), "different numbers of samples")
+
+
+def test_non_numeric(xy):
+    one_line_error(lambda: estimate_mi(["a", "b", "c"], [1.0, 2.0, 3.0]), "x must be numeric")
+
+
+def test_empty():
+    one_line_error(lambda: estimate_mi([], []), "x is empty")
+
+
+def test_two_dimensional_where_one_expected(xy):
+    one_line_error(lambda: estimate_mi(np.column_stack(xy), xy[1]), "x must be 1-D")
+    one_line_error(lambda: estimate_mi(xy[0], np.column_stack(xy), categorical=True),
+                   "y must be 1-D")
+
+
+def test_unknown_setting_and_bad_values(xy):
+    one_line_error(lambda: estimate_mi(*xy, n_init=3), "unknown setting 'n_init'")
+    one_line_error(lambda: estimate_mi(*xy, n_folds=1), "n_folds must be an integer >= 2")
+    one_line_error(lambda: estimate_mi(*xy, unit="dit"), "unit must be")
+    one_line_error(lambda: estimate_mi(*xy, seed=-1), "seed must be")
+    one_line_error(lambda: estimate_mi(*xy, selection="cv"), "selection must be")
+
+
+def test_non_finite_rows_are_dropped_and_counted(xy):
+    x, y = xy[0].copy(), xy[1].copy()
+    x[:5] = np.nan
+    y[10:13] = np.inf
+    result = estimate_mi(x, y, n_bootstrap=5)
+    assert result.n_dropped == 8 and result.n_samples == 292
+    clean = estimate_mi(xy[0][np.isfinite(x) & np.isfinite(y)],
+                        xy[1][np.isfinite(x) & np.isfinite(y)], n_bootstrap=5)
+    assert result.mi == clean.mi
+
+
+def test_constant_variable(xy):
+    result = estimate_mi(np.full(300, 2.0), xy[1], n_bootstrap=4)
+    assert result.status == "constant" and result.mi == 0.0 and "x" in result.message
+    assert estimate_mi(xy[0], np.zeros(300), categorical=True).status == "constant"
+
+
+def test_too_few_samples():
+    result = estimate_mi([0.1, 0.5, 0.2, 0.9, 0.4], [1.0, 0.3, 0.2, 0.7, 0.1])
+    assert result.status == "too-few-samples" and math.isnan(result.mi)
+
+
+def test_too_few_after_dropping_non_finite(xy):
+    x = xy[0].copy()
+    x[5:] = np.nan
+    result = estimate_mi(x, xy[1])
+    assert result.status == "too-few-samples" and result.n_dropped == 295
+
+
+def test_few_distinct_values_is_a_warning_status(xy):
+    rounded = np.round(xy[0])  # a handful of integer values
+    result = estimate_mi(rounded, xy[1], n_bootstrap=5)
+    assert result.status == "few-distinct-values" and np.isfinite(result.mi)
+
+
+def test_small_category(xy):
+    labels = np.where(np.arange(300) < 3, "rare", "common")
+    result = estimate_mi(xy[0], labels, categorical=True)
+    assert result.status == "category-too-small" and "'rare'" in result.message
+    assert math.isnan(result.mi)
+
+
+def test_missing_labels_are_dropped(xy):
+    labels = np.array(["a", "b"] * 150, dtype=object)
+    labels[:4] = None
+    result = estimate_mi(xy[0], labels, categorical=True, n_bootstrap=3)
+    assert result.n_dropped == 4 and result.status == "ok"
+
+
+def test_conditional_and_kl_inputs(xy):
+    one_line_error(lambda: conditional_mi(*xy, np.zeros((299, 2))), "different numbers")
+    one_line_error(lambda: conditional_mi(*xy, np.zeros((300, 2, 2))), "z must be 2-D")
+    assert marginal_kl(np.ones(300), xy[1]).status == "constant"
+    assert conditional_mi(*xy, np.ones(300)).status == "constant"

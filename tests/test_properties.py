@@ -1,0 +1,121 @@
+"""Invariances, determinism, units and the estimator interface."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import gmmmi
+from gmmmi import GMMMI, estimate_mi, marginal_kl
+
+from . import truth
+
+
+@pytest.fixture(scope="module")
+def d3_sample():
+    return truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 1000, np.random.default_rng(21))
+
+
+def test_affine_rescaling_changes_nothing(d3_sample):
+    x, y = d3_sample.T
+    base = estimate_mi(x, y, n_bootstrap=10)
+    moved = estimate_mi(-3.0 * x + 7.0, 1e-3 * y - 200.0, n_bootstrap=10)
+    assert moved.n_components == base.n_components
+    np.testing.assert_allclose(moved.bootstrap, base.bootstrap, rtol=0, atol=1e-7)
+
+
+def test_same_seed_is_bit_identical_and_other_seeds_differ(d3_sample):
+    x, y = d3_sample.T
+    a = estimate_mi(x, y, n_bootstrap=10, seed=5)
+    b = estimate_mi(x, y, n_bootstrap=10, seed=5)
+    c = estimate_mi(x, y, n_bootstrap=10, seed=6)
+    assert a.mi == b.mi and np.array_equal(a.bootstrap, b.bootstrap)
+    assert not np.array_equal(a.bootstrap, c.bootstrap)
+
+
+def test_bits_are_nats_over_ln2(d3_sample):
+    x, y = d3_sample.T
+    nat = estimate_mi(x, y, n_bootstrap=5)
+    bit = estimate_mi(x, y, n_bootstrap=5, unit="bit")
+    assert bit.unit == "bit" and nat.unit == "nat"
+    assert bit.mi == pytest.approx(nat.mi / math.log(2), rel=1e-12)
+    assert bit.std == pytest.approx(nat.std / math.log(2), rel=1e-12)
+
+
+def test_no_bootstrap_means_one_fit_and_nan_std(d3_sample):
+    result = estimate_mi(*d3_sample.T, n_bootstrap=0)
+    assert len(result.bootstrap) == 0 and math.isnan(result.std)
+    assert result.mi == pytest.approx(truth.PAPER_MI["D3"], abs=0.03)
+
+
+def test_estimator_exposes_fitted_model(d3_sample):
+    est = GMMMI(n_bootstrap=8).fit(*d3_sample.T)
+    assert est.n_components_ == est.mixture_.n_components == est.result_.n_components
+    assert list(est.cv_scores_) == list(range(1, len(est.cv_scores_) + 1))
+    best = max(est.cv_scores_, key=est.cv_scores_.get)
+    assert abs(best - est.n_components_) <= 1
+    assert est.bootstrap_.shape == (8,) and est.mi_ == pytest.approx(est.bootstrap_.mean())
+    weights, means, covs = est.bootstrap_mixtures_
+    assert weights.shape[0] == 8 and covs.shape[2:] == (2, 2)
+    # the fitted mixture is a density of the standardised data
+    z = (d3_sample - d3_sample.mean(0)) / d3_sample.std(0)
+    assert np.all(np.isfinite(est.mixture_.logpdf(z)))
+    assert est.get_params()["n_inits"] == 3
+
+
+def test_defaults_match_the_paper():
+    params = GMMMI().get_params()
+    assert params["n_inits"] == 3 and params["n_folds"] == 2 and params["n_bootstrap"] == 50
+    assert params["selection"] == "validation" and params["threshold_components"] == 1e-5
+    assert params["patience"] == 1 and params["max_components"] == 50
+
+
+@pytest.mark.parametrize("settings", [
+    {"selection": "aic"}, {"selection": "bic"}, {"fixed_components": 3},
+    {"integration": "mc", "mc_samples": 20000}, {"n_folds": 3, "n_inits": 2},
+])
+def test_alternative_settings_agree_with_truth(d3_sample, settings):
+    result = estimate_mi(*d3_sample.T, n_bootstrap=10, **settings)
+    assert result.status == "ok"
+    assert abs(result.mi - truth.PAPER_MI["D3"]) < max(3 * result.std, 0.03)
+    for name, value in settings.items():
+        assert result.settings[name] == value
+
+
+def test_fixed_components_is_used(d3_sample):
+    assert estimate_mi(*d3_sample.T, n_bootstrap=2, fixed_components=2).n_components == 2
+
+
+def test_max_components_warns_and_sets_status(d3_sample):
+    with pytest.warns(RuntimeWarning, match="max_components=2"):
+        result = estimate_mi(*d3_sample.T, n_bootstrap=2, max_components=2)
+    assert result.status == "max-components"
+
+
+def test_marginal_kl_of_two_gaussians():
+    rng = np.random.default_rng(22)
+    x = rng.normal(0.0, 1.0, 2000)
+    y = rng.normal(1.0, 2.0, 2000)
+    expected = math.log(2.0) + (1.0 + 1.0) / (2 * 4.0) - 0.5  # KL(N(0,1) || N(1,4))
+    result = marginal_kl(x, y)
+    assert result.kl == result.value and result.quantity == "kl"
+    assert abs(result.kl - expected) < max(3 * result.std, 0.02)
+    # a common affine map leaves the divergence unchanged
+    moved = marginal_kl(5 * x - 1, 5 * y - 1)
+    assert moved.kl == pytest.approx(result.kl, abs=1e-7)
+
+
+def test_result_serialises_to_json(d3_sample):
+    import json
+    result = estimate_mi(*d3_sample.T, n_bootstrap=3)
+    data = json.loads(result.to_json())
+    assert data["value"] == result.mi and len(data["bootstrap"]) == 3
+    assert data["settings"]["seed"] == 0
+    assert str(result).startswith("MI = ") and "(K=" in str(result)
+
+
+def test_public_names():
+    for name in ["estimate_mi", "conditional_mi", "marginal_kl", "GMMMI", "MIResult",
+                 "__version__"]:
+        assert hasattr(gmmmi, name)
