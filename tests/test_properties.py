@@ -119,3 +119,19 @@ def test_public_names():
     for name in ["estimate_mi", "conditional_mi", "marginal_kl", "GMMMI", "MIResult",
                  "__version__"]:
         assert hasattr(gmmmi, name)
+
+
+def test_results_do_not_depend_on_thread_count(d3_sample, tmp_path):
+    """Each fit runs on one thread from start to end, so numba's thread count is irrelevant."""
+    import os
+    import subprocess
+    import sys
+    np.save(tmp_path / "xy.npy", d3_sample)
+    code = ("import numpy as np, gmmmi; xy = np.load(r'%s'); "
+            "r = gmmmi.estimate_mi(xy[:, 0], xy[:, 1], n_bootstrap=10); "
+            "print(','.join(v.hex() for v in r.bootstrap))" % (tmp_path / "xy.npy"))
+    env = dict(os.environ, NUMBA_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    here = estimate_mi(*d3_sample.T, n_bootstrap=10)
+    assert out == ",".join(v.hex() for v in here.bootstrap)
