@@ -26,6 +26,34 @@ _FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
+@njit(cache=True)
+def _largest_alive(alive, counts):
+    """The live component with the most responsibility: never dropped."""
+    largest = -1
+    for k in range(alive.shape[0]):
+        if alive[k] and (largest < 0 or counts[k] > counts[largest]):
+            largest = k
+    return largest
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _exp_shifted(lp, alive, top):
+    """Replace live log-probabilities by exp(lp - top), in place; return their sum."""
+    acc = 0.0
+    for k in range(lp.shape[0]):
+        if alive[k]:
+            lp[k] = math.exp(lp[k] - top)
+            acc += lp[k]
+    return acc
+
+
+@njit(cache=True)
+def _renormalise(w, alive, weight_sum):
+    for k in range(w.shape[0]):
+        if alive[k]:
+            w[k] /= weight_sum
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def _em_one_2d(X, sw, w, mu, cov, tol, reg, max_iter):
     n_samples = X.shape[0]
@@ -89,11 +117,7 @@ def _em_one_2d(X, sw, w, mu, cov, tol, reg, max_iter):
                     lp[k] = lognorm[k] - 0.5 * q
                     if lp[k] > top:
                         top = lp[k]
-            acc = 0.0
-            for k in range(K):
-                if alive[k]:
-                    lp[k] = math.exp(lp[k] - top)
-                    acc += lp[k]
+            acc = _exp_shifted(lp, alive, top)
             loglik += s * (top + math.log(acc))
             scale = s / acc
             for k in range(K):
@@ -107,10 +131,7 @@ def _em_one_2d(X, sw, w, mu, cov, tol, reg, max_iter):
                     syy[k] += r * y * y
         loglik /= total
 
-        largest = 0
-        for k in range(K):
-            if alive[k] and (not alive[largest] or s0[k] > s0[largest]):
-                largest = k
+        largest = _largest_alive(alive, s0)
         weight_sum = 0.0
         for k in range(K):
             if not alive[k]:
@@ -142,9 +163,7 @@ def _em_one_2d(X, sw, w, mu, cov, tol, reg, max_iter):
             cov[k, 0, 1] = cxy
             cov[k, 1, 0] = cxy
             cov[k, 1, 1] = vy
-        for k in range(K):
-            if alive[k]:
-                w[k] /= weight_sum
+        _renormalise(w, alive, weight_sum)
 
         if abs(loglik - previous) < tol:
             converged = True
@@ -252,11 +271,7 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
                     lp[k] = _component_logprob(x, mu[k], chol[k], lognorm[k], z)
                     if lp[k] > top:
                         top = lp[k]
-            acc = 0.0
-            for k in range(K):
-                if alive[k]:
-                    lp[k] = math.exp(lp[k] - top)
-                    acc += lp[k]
+            acc = _exp_shifted(lp, alive, top)
             loglik += s * (top + math.log(acc))
             scale = s / acc
             for k in range(K):
@@ -270,10 +285,7 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
                             s2[k, d, e] += rx * x[e]
         loglik /= total
 
-        largest = 0
-        for k in range(K):
-            if alive[k] and (not alive[largest] or s0[k] > s0[largest]):
-                largest = k
+        largest = _largest_alive(alive, s0)
         weight_sum = 0.0
         for k in range(K):
             if not alive[k]:
@@ -304,9 +316,7 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
                     cov[k, e, d] = c
             w[k] = nk
             weight_sum += nk
-        for k in range(K):
-            if alive[k]:
-                w[k] /= weight_sum
+        _renormalise(w, alive, weight_sum)
 
         if abs(loglik - previous) < tol:
             converged = True
@@ -350,11 +360,7 @@ def _logpdf_batch(points, w, mu, cov, out):
                     lp[k] = _component_logprob(points[b, m], mu[b, k], chol[k], lognorm[k], z)
                     if lp[k] > top:
                         top = lp[k]
-            acc = 0.0
-            for k in range(K):
-                if alive[k]:
-                    acc += math.exp(lp[k] - top)
-            out[b, m] = top + math.log(acc)
+            out[b, m] = top + math.log(_exp_shifted(lp, alive, top))
 
 
 def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, max_iter):
