@@ -1,7 +1,8 @@
 """A first run: MI of pairs whose true MI is known, through the `gmmmi` command line.
 
 Writes example arrays to results/demo/ and runs `gmmmi estimate` on each,
-printing the estimate next to the truth.  Run:  make demo
+printing the estimate next to the truth; then writes the demo dataset (known MI for
+every pair) with `gmmmi demo-data` and checks it with `gmmmi validate`.  Run:  make demo
 """
 
 import subprocess
@@ -40,6 +41,10 @@ def main():
                              capture_output=True, text=True, check=True)
         truth = "" if true_mi is None else f"   (true MI = {true_mi:.3f} nat)"
         print(f"{name:26s} {run.stdout.strip()}{truth}")
+    store = OUT / "demo.zarr"
+    subprocess.run([sys.executable, "-m", "gmmmi.cli", "demo-data", "--out", str(store),
+                    "--overwrite"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "gmmmi.cli", "validate", str(store)], check=True)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ interpretability", Mach. Learn.: Sci. Technol. 4 025006.
 
 from ._mixture import Mixture
 from ._result import InformationResult, KLResult, MIResult
+from .dataset import DatasetError, open_dataset
 from .estimator import GMMMI, conditional_mi, estimate_mi, marginal_kl
 
 __version__ = "0.1.0"
 
-__all__ = ["GMMMI", "InformationResult", "KLResult", "MIResult", "Mixture",
-           "conditional_mi", "estimate_mi", "marginal_kl", "__version__"]
+__all__ = ["GMMMI", "DatasetError", "InformationResult", "KLResult", "MIResult", "Mixture",
+           "conditional_mi", "estimate_mi", "marginal_kl", "open_dataset", "__version__"]

@@ -93,3 +93,9 @@ def has_few_distinct_values(array):
         if n_distinct < min(FEW_DISTINCT_VALUES, len(column)):
             return True
     return False
+
+
+def first_line(exc):
+    """The first line of an exception's message, for one-line error reports."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

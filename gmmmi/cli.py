@@ -1,4 +1,4 @@
-"""Command line: ``gmmmi estimate X.npy [Y.npy] [--categorical] [--json]``.
+"""Command line: ``gmmmi estimate``, ``ingest``, ``validate`` and ``demo-data``.
 
 Every failure prints one line, ``gmmmi: error: ...``, and exits with code 2.
 """
@@ -11,7 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._validation import first_line
+from .dataset import read_xarray, validate, write_dataset
+from .demo_data import make_demo_dataset
 from .estimator import estimate_mi
+from .ingest import InputSpec, ingest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,13 +37,8 @@ def _load_array(path):
         if path.suffix in (".csv", ".txt"):
             return np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=1)
     except Exception as exc:
-        raise UsageError(f"{path}: cannot be read ({_first_line(exc)})") from None
+        raise UsageError(f"{path}: cannot be read ({first_line(exc)})") from None
     raise UsageError(f"{path}: unsupported format {path.suffix!r} (use .npy, .csv or .txt)")
-
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _column(array, path):
@@ -80,7 +79,109 @@ def _build_parser():
     est.add_argument("--max-components", type=int, default=50)
     est.add_argument("--fixed-components", type=int, default=None)
     est.add_argument("--integration", choices=["quadrature", "mc"], default="quadrature")
+
+    ing = commands.add_parser(
+        "ingest", help="turn arrays into a dataset (Zarr)",
+        description="Read arrays (.npy, .npz, .csv, netCDF, Zarr) into one dataset. "
+                    "--group, --names, --kind and --variables-first apply to the input "
+                    "they follow, e.g. `gmmmi ingest latents.npy --group latent "
+                    "categories.npy --group factor --kind categorical --out data.zarr`.")
+    ing.add_argument("inputs", nargs="+", metavar="INPUT")
+    ing.add_argument("--out", required=True, help="the Zarr store to write")
+    ing.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    ing.add_argument("--group", help="group name (default: file stem, .npz keys, "
+                                     "netCDF/Zarr variable names)")
+    ing.add_argument("--names", help="variable names, comma-separated (default: CSV header, "
+                                     "coordinates, or <group>_<i>)")
+    ing.add_argument("--kind", choices=["continuous", "categorical", "auto"],
+                     help="default auto: floats continuous, integers categorical")
+    ing.add_argument("--variables-first", action="store_true",
+                     help="rows are variables and columns samples")
+
+    val = commands.add_parser("validate", help="check a dataset and summarise it",
+                              description="Summarise a dataset (groups, kinds, variables, "
+                                          "samples) and warn about doubtful values.")
+    val.add_argument("path", metavar="DATASET")
+
+    demo = commands.add_parser("demo-data", help="write the demo dataset with known MI")
+    demo.add_argument("--out", required=True, help="the Zarr store to write")
+    demo.add_argument("--samples", type=int, default=5000)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     return parser
+
+
+_PER_INPUT = {"--group": "group", "--names": "names", "--kind": "kind",
+              "--variables-first": "variables_first"}
+_TAKES_VALUE = {"--group", "--names", "--kind", "--out"}
+
+
+def _scan_ingest(tokens):
+    """Input specs, --out and --overwrite; per-input options bind to the input before them."""
+    specs, before_first, out, overwrite = [], {}, None, False
+    tokens = list(tokens)
+    while tokens:
+        token = tokens.pop(0)
+        if not token.startswith("--"):
+            specs.append({"path": Path(token)})
+            if len(specs) == 1:
+                specs[0].update(before_first)
+            continue
+        option, has_value, value = token.partition("=")
+        if option in _TAKES_VALUE and not has_value:
+            if not tokens:
+                raise UsageError(f"ingest: {option} needs a value")
+            value = tokens.pop(0)
+        if option == "--out":
+            out = value
+        elif option == "--overwrite":
+            overwrite = True
+        elif option in _PER_INPUT:
+            target = specs[-1] if specs else before_first
+            key = _PER_INPUT[option]
+            if key in target:
+                raise UsageError(f"ingest: {option} given twice for "
+                                 f"{target.get('path', 'the first input')}")
+            target[key] = True if option == "--variables-first" else value
+        else:
+            raise UsageError(f"ingest: unknown option {option}")
+    if not specs:
+        raise UsageError("ingest: no input files")
+    if out is None:
+        raise UsageError("ingest: --out is required")
+    return [_input_spec(**spec) for spec in specs], out, overwrite
+
+
+def _input_spec(path, group=None, names=None, kind=None, variables_first=False):
+    if kind not in (None, "auto", "continuous", "categorical"):
+        raise UsageError(f"{path}: --kind must be continuous, categorical or auto, got {kind!r}")
+    if names is not None:
+        names = [n.strip() for n in names.split(",")]
+        if not all(names):
+            raise UsageError(f"{path}: --names holds an empty name")
+    return InputSpec(path, group=group, names=names, kind=None if kind == "auto" else kind,
+                     variables_first=variables_first)
+
+
+def _ingest(tokens):
+    specs, out, overwrite = _scan_ingest(tokens)
+    summary = ingest(specs, out, overwrite=overwrite)
+    print(summary)
+    print(f"wrote {out}")
+
+
+def _validate(args):
+    print(validate(read_xarray(args.path), args.path))
+
+
+def _demo_data(args):
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out}: already exists (use --overwrite to replace it)")
+    ds = make_demo_dataset(args.samples, args.seed)
+    write_dataset(ds, out, overwrite=args.overwrite)
+    print(validate(ds, str(out)))
+    print(f"wrote {out}")
 
 
 def _estimate(args):
@@ -101,12 +202,21 @@ def _estimate(args):
 
 
 def main(argv=None):
-    args = _build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser()
+    ingesting = argv[:1] == ["ingest"] and not {"-h", "--help"} & set(argv)
+    args = None if ingesting else parser.parse_args(argv)
     try:
-        if args.command == "estimate":
+        if ingesting:
+            _ingest(argv[1:])
+        elif args.command == "estimate":
             _estimate(args)
-    except (UsageError, ValueError) as exc:
-        print(f"gmmmi: error: {_first_line(exc)}", file=sys.stderr)
+        elif args.command == "validate":
+            _validate(args)
+        elif args.command == "demo-data":
+            _demo_data(args)
+    except (UsageError, ValueError, OSError) as exc:
+        print(f"gmmmi: error: {first_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
