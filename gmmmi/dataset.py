@@ -24,6 +24,7 @@ import numpy as np
 from ._validation import FEW_DISTINCT_VALUES, first_line
 
 SAMPLE_DIM = "sample"
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
 KINDS = ("continuous", "categorical")
 # A category with fewer samples than this cannot be fitted reliably on its own.
 MIN_CATEGORY_SAMPLES = 10
@@ -159,6 +160,9 @@ def read_xarray(path):
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file or directory")
+    if not _is_zarr(path) and path.suffix.lower() not in NETCDF_SUFFIXES:
+        raise DatasetError(f"{path}: not a Zarr store or netCDF file (gmmmi ingest turns "
+                           f"arrays into a dataset)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. Snakemake's timestamp file inside a store
         try:
@@ -166,8 +170,11 @@ def read_xarray(path):
                 return xr.open_zarr(path, consolidated=False, chunks=None)
             return xr.open_dataset(path, chunks=None)
         except Exception as exc:  # each backend fails in its own way on a broken file
-            what = "Zarr store" if _is_zarr(path) else "netCDF file"
-            raise DatasetError(f"{path}: cannot be read as a {what} ({first_line(exc)})") from None
+            what = "a Zarr store" if _is_zarr(path) else "a netCDF file"
+            reason = first_line(exc)
+            if "IO backends" in reason:
+                reason = "not a netCDF or HDF5 file"
+            raise DatasetError(f"{path}: cannot be read as {what} ({reason})") from None
 
 
 def write_dataset(ds, path, *, overwrite=False):

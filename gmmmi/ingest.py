@@ -7,10 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import first_line
-from .dataset import (SAMPLE_DIM, DatasetError, build_dataset, make_group, read_xarray,
-                      validate, write_dataset)
-
-NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
+from .dataset import (NETCDF_SUFFIXES, SAMPLE_DIM, DatasetError, build_dataset, make_group,
+                      read_xarray, validate, write_dataset)
 
 
 @dataclass
