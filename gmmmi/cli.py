@@ -4,6 +4,7 @@ Every failure prints one line, ``gmmmi: error: ...``, and exits with code 2.
 """
 
 import argparse
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -16,6 +17,9 @@ from .dataset import read_xarray, validate, write_dataset
 from .demo_data import make_demo_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
+from .pipeline import (describe_dataset, gather, manifest_digest, parse_chunk, plan_chunks,
+                       run_chunk)
+from .report import write_report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,6 +112,31 @@ def _build_parser():
     demo.add_argument("--samples", type=int, default=5000)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+    # The workflow's steps (see workflow/rules/); usable by hand as well.
+    chunk = commands.add_parser("run-chunk", help="estimate one chunk of an analysis's pairs")
+    chunk.add_argument("dataset")
+    chunk.add_argument("--analysis", required=True)
+    chunk.add_argument("--x", required=True, help="group(s) for x, comma-separated")
+    chunk.add_argument("--y", required=True, help="group(s) for y, comma-separated")
+    chunk.add_argument("--settings", default="{}", help="estimator settings as JSON")
+    chunk.add_argument("--chunk", default="1-of-1", help="which chunk, e.g. 2-of-4")
+    chunk.add_argument("--out", required=True, help="chunk results (JSON)")
+    chunk.add_argument("--cache", required=True, help="cache directory (pairs, datasets)")
+    chunk.add_argument("--workers", type=int, default=1, help="local Dask worker processes")
+    chunk.add_argument("--memory-mb", type=int, default=None, help="memory for all workers")
+    chunk.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    chunk.add_argument("--expect-digest", default=None,
+                       help="refuse to run if the chunk's plan no longer has this digest")
+
+    gat = commands.add_parser("gather", help="assemble chunk results into mi.zarr")
+    gat.add_argument("chunks", nargs="+")
+    gat.add_argument("--out", required=True)
+    gat.add_argument("--dataset", default=None, help="to include a stored true MI")
+
+    rep = commands.add_parser("report", help="write the HTML report of an mi.zarr")
+    rep.add_argument("matrix")
+    rep.add_argument("--out", required=True)
     return parser
 
 
@@ -201,6 +230,36 @@ def _estimate(args):
     print(result.to_json(indent=2) if args.json else str(result))
 
 
+def _run_chunk(args):
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    try:
+        settings = json.loads(args.settings)
+    except ValueError as exc:
+        raise UsageError(f"--settings is not JSON ({exc})") from None
+    index, count = parse_chunk(args.chunk)
+    description = describe_dataset(args.dataset, Path(args.cache) / "datasets")
+    manifest = plan_chunks(description, args.analysis, args.x.split(","), args.y.split(","),
+                           settings, count)[index]
+    if args.expect_digest and manifest_digest(manifest) != args.expect_digest:
+        raise UsageError(f"{args.dataset}: changed since the workflow planned chunk "
+                         f"{args.chunk}; run the workflow again")
+    memory = None if args.memory_mb is None else f"{args.memory_mb // args.workers}MB"
+    computed, reused = run_chunk(args.dataset, manifest, args.out,
+                                 cache_dir=Path(args.cache) / "pairs", workers=args.workers,
+                                 memory_limit=memory, scheduler_address=args.scheduler)
+    print(f"{args.out}: {computed} pairs estimated, {reused} reused", file=sys.stderr)
+
+
+def _gather(args):
+    result = gather(args.chunks, args.out, dataset=args.dataset)
+    print(f"{args.out}: {result.sizes['var_x']} x {result.sizes['var_y']} matrix")
+
+
+def _report(args):
+    write_report(args.matrix, args.out)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _build_parser()
@@ -213,8 +272,9 @@ def main(argv=None):
             _estimate(args)
         elif args.command == "validate":
             _validate(args)
-        elif args.command == "demo-data":
-            _demo_data(args)
+        else:
+            {"demo-data": _demo_data, "run-chunk": _run_chunk,
+             "gather": _gather, "report": _report}[args.command](args)
     except (UsageError, ValueError, OSError) as exc:
         print(f"gmmmi: error: {first_line(exc)}", file=sys.stderr)
         return 2

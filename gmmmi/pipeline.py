@@ -1,0 +1,466 @@
+"""Many pairs: plan them into chunks, estimate a chunk (with Dask), gather the matrices.
+
+The workflow's rules call these through the command line (``gmmmi plan``,
+``gmmmi run-chunk``, ``gmmmi gather``); they hold every decision about pairs,
+seeds, caching and result layout, so the rules stay thin.
+
+- A *plan* lists every pair of an analysis in a fixed order, with the content
+  fingerprint of each variable and a seed derived from the analysis seed and the
+  pair's names (never from chunking or scheduling), and splits the pairs round-robin
+  into chunk manifests (JSON).
+- A chunk run estimates the pairs of one manifest, one Dask task per pair. Each
+  finished pair is kept in a content-addressed cache (JSON, keyed by the settings,
+  the seed and both variables' fingerprints), so a rerun recomputes only pairs whose
+  variables or settings changed, and an interrupted chunk resumes where it stopped.
+- *Gather* turns the chunk results of an analysis into the ``(var_x, var_y)`` matrices.
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._fitting import Settings
+from .dataset import DatasetError, groups, read_xarray, true_mi, validate
+from .estimator import SETTING_NAMES, _check_run_options, estimate_mi
+
+# Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
+ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+STATUS_NOT_ESTIMATED = "not-estimated"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One pair of an analysis: (group, name, kind) for x and y, fingerprints and seed."""
+
+    group_x: str
+    name_x: str
+    kind_x: str
+    fingerprint_x: str
+    group_y: str
+    name_y: str
+    kind_y: str
+    fingerprint_y: str
+    seed: int
+
+    def cache_key(self, settings):
+        """The content address of this pair's result under ``settings``."""
+        return _digest({"version": __version__, "settings": settings, "seed": self.seed,
+                        "x": [self.kind_x, self.fingerprint_x],
+                        "y": [self.kind_y, self.fingerprint_y]})
+
+
+# --- fingerprints and seeds ----------------------------------------------------------
+
+def variable_fingerprint(values, kind):
+    """A content hash of one variable's values (and kind): equal data, equal hash."""
+    values = np.ascontiguousarray(values)
+    h = hashlib.sha256(f"{kind}|{values.dtype.str}|{values.shape}|".encode())
+    h.update(values.tobytes())
+    return h.hexdigest()[:32]
+
+
+def store_signature(path):
+    """A cheap signature of a store's files (paths, sizes, mtimes); 'absent' if missing.
+
+    Used by the workflow to decide when to re-plan: a changed signature only re-reads the
+    data; the per-variable content fingerprints then decide what is recomputed.
+    """
+    path = Path(path)
+    if not path.exists():
+        return "absent"
+    entries = []
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for p in files:
+        if p.name == ".snakemake_timestamp":
+            continue
+        stat = p.stat()
+        entries.append(f"{p.relative_to(path.parent)}|{stat.st_size}|{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32]
+
+
+def pair_seed(seed, group_x, name_x, group_y, name_y):
+    """The seed of one pair: from the analysis seed and the pair's names only."""
+    text = json.dumps([int(seed), group_x, name_x, group_y, name_y])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+def _digest(obj):
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+# --- plan ----------------------------------------------------------------------------
+
+def estimator_settings(settings):
+    """The full, canonical estimator settings of an analysis (defaults filled in)."""
+    unknown = sorted(set(settings) - set(ESTIMATOR_KEYS))
+    if unknown:
+        raise ValueError(f"unknown estimator setting(s): {', '.join(unknown)} "
+                         f"(known: {', '.join(ESTIMATOR_KEYS)})")
+    defaults = dict(dataclasses.asdict(Settings()), n_bootstrap=50, seed=0)
+    full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
+    Settings(**{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
+    _check_run_options(full["n_bootstrap"], full["seed"], "nat")
+    return full
+
+
+def describe_dataset(path, cache_dir=None):
+    """Validate a dataset and list its groups: kind, variable names, content fingerprints.
+
+    Reading every value is the costly part, so with ``cache_dir`` the description is
+    kept per :func:`store_signature` and reused until a file of the store changes.
+    """
+    signature = store_signature(path)
+    cached = None if cache_dir is None else Path(cache_dir) / f"dataset-{signature}.json"
+    if cached is not None and cached.exists():
+        return json.loads(cached.read_text())
+    ds = read_xarray(path)
+    validate(ds, str(path))
+    description = {"signature": signature, "groups": {}}
+    for name, group in groups(ds).items():
+        values = ds[name].values
+        description["groups"][name] = {
+            "kind": group.kind, "variables": list(group.variables),
+            "fingerprints": [variable_fingerprint(values[:, j], group.kind)
+                             for j in range(group.n_variables)]}
+    if cached is not None:
+        _write_json(cached, description)
+    return description
+
+
+def plan_pairs(description, x_groups, y_groups, seed):
+    """Every pair of an analysis in a fixed order.
+
+    With the same groups on both sides only the upper triangle (x before y) is paired.
+    """
+    found = description["groups"]
+    for g in list(x_groups) + list(y_groups):
+        if g not in found:
+            raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
+
+    def variables(group_names):
+        return [(g, n, found[g]["kind"], f) for g in group_names
+                for n, f in zip(found[g]["variables"], found[g]["fingerprints"])]
+
+    xs, ys = variables(x_groups), variables(y_groups)
+    symmetric = list(x_groups) == list(y_groups)
+    pairs = []
+    for i, (gx, nx, kx, fx) in enumerate(xs):
+        for j, (gy, ny, ky, fy) in enumerate(ys):
+            if not (symmetric and j <= i):
+                pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,
+                                  pair_seed(seed, gx, nx, gy, ny)))
+    return pairs
+
+
+def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks):
+    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks``."""
+    x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
+    settings = estimator_settings(settings)
+    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"])
+    found = description["groups"]
+    return [{"analysis": analysis, "chunk": i, "n_chunks": n_chunks, "settings": settings,
+             "gmmmi_version": __version__,
+             "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
+             "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
+             "pairs": pairs[i::n_chunks]}
+            for i in range(n_chunks)]
+
+
+def manifest_digest(manifest):
+    """A digest of everything that decides a chunk's results."""
+    return _digest(dict(manifest, pairs=[p.__dict__ for p in manifest["pairs"]]))[:32]
+
+
+def parse_chunk(text):
+    """``"2-of-4"`` (Snakemake's scatter item) -> (1, 4): zero-based index and count."""
+    try:
+        index, count = (int(v) for v in text.split("-of-"))
+    except ValueError:
+        raise ValueError(f"chunk must look like 2-of-4, got {text!r}") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"chunk {text!r} is out of range")
+    return index - 1, count
+
+
+# --- one chunk -----------------------------------------------------------------------
+
+def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None,
+              scheduler_address=None, log=sys.stderr):
+    """Estimate every pair of one chunk ``manifest`` and write the chunk's results (JSON).
+
+    Cached pairs are reused; the rest run as one Dask task each: on ``scheduler_address``
+    if given, else on a local cluster of ``workers`` single-threaded processes (or in this
+    process when ``workers`` is 1). Returns (computed, reused) counts.
+    """
+    settings = manifest["settings"]
+    cache = PairCache(cache_dir)
+    pairs = manifest["pairs"]
+    label = f"{manifest['analysis']} chunk {manifest['chunk'] + 1}/{manifest['n_chunks']}"
+    results, todo = {}, []
+    for pair in pairs:
+        hit = cache.get(pair.cache_key(settings))
+        if hit is None:
+            todo.append(pair)
+        else:
+            results[pair] = (hit, False)
+    print(f"{label}: {len(pairs)} pairs, {len(pairs) - len(todo)} cached, {len(todo)} to "
+          f"estimate", file=log, flush=True)
+    progress = _Progress(label, len(todo), log)
+    for pair, result in _estimate_all(dataset, todo, settings, workers, memory_limit,
+                                      scheduler_address):
+        cache.put(pair.cache_key(settings), result)
+        results[pair] = (result, True)
+        progress.step()
+    rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
+            for pair in pairs]
+    _write_json(Path(out), {key: manifest[key] for key in (
+        "analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
+        | {"digest": manifest_digest(manifest), "results": rows})
+    return len(todo), len(pairs) - len(todo)
+
+
+class PairCache:
+    """Finished pair results as JSON files, addressed by content; written atomically."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _path(self, key):
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key):
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):  # missing, or cut short by an interrupt
+            return None
+
+    def put(self, key, result):
+        _write_json(self._path(key), result)
+
+
+class _Progress:
+    def __init__(self, label, total, log, every=10.0):
+        self.label, self.total, self.log, self.every = label, total, log, every
+        self.done, self.start, self.last = 0, time.monotonic(), time.monotonic()
+
+    def step(self):
+        self.done += 1
+        now = time.monotonic()
+        if self.done == self.total or now - self.last >= self.every:
+            rate = self.done / max(now - self.start, 1e-9)
+            left = (self.total - self.done) / rate if rate > 0 else math.inf
+            print(f"{self.label}: {self.done}/{self.total} pairs estimated, {rate:.2f} pairs/s, "
+                  f"about {left:.0f} s left", file=self.log, flush=True)
+            self.last = now
+
+
+def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address):
+    """Yield (pair, result) as pairs finish, in any order."""
+    if not pairs:
+        return
+    if scheduler_address is None and workers <= 1:
+        for pair in pairs:
+            yield pair, estimate_pair(dataset, pair, settings)
+        return
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if scheduler_address is None:
+        for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
+            os.environ[name] = "1"
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               memory_limit=memory_limit or "auto",
+                               dashboard_address="127.0.0.1:0", host="127.0.0.1")
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler_address, timeout="60s")
+    try:
+        futures = {client.submit(estimate_pair, dataset, pair, settings, retries=2,
+                                 key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair
+                   for pair in pairs}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_COLUMNS = {}
+
+
+def _column(dataset, group, name, fingerprint, kind):
+    """One variable's values, checked against the fingerprint the plan recorded."""
+    key = (str(dataset), group, name, fingerprint)
+    if key not in _COLUMNS:
+        ds = read_xarray(dataset)
+        dim = ds[group].dims[1]
+        values = ds[group].isel({dim: _index(ds, group, name)}).values
+        if variable_fingerprint(values, kind) != fingerprint:
+            raise DatasetError(f"{dataset}: {group}/{name} changed since the plan was made; "
+                               f"run the workflow again")
+        if len(_COLUMNS) > 64:
+            _COLUMNS.clear()
+        _COLUMNS[key] = values
+    return _COLUMNS[key]
+
+
+def _index(ds, group, name):
+    return list(groups(ds)[group].variables).index(name)
+
+
+def estimate_pair(dataset, pair, settings):
+    """The MI of one pair as a JSON-ready dict (``MIResult.to_dict``)."""
+    if "distributed" in sys.modules:  # inside a Dask worker: one thread per task
+        import numba
+        from distributed import get_worker
+        try:
+            get_worker()
+            numba.set_num_threads(1)
+        except ValueError:
+            pass
+    x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
+    y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
+    if pair.kind_x == "categorical" and pair.kind_y == "categorical":
+        return _not_estimated(settings, "both variables are categorical")
+    if pair.kind_x == "categorical":
+        x, y = y, x
+    options = {k: settings[k] for k in SETTING_NAMES}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the status carries what the warning says
+        result = estimate_mi(x, y, categorical="categorical" in (pair.kind_x, pair.kind_y),
+                             n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+    return result.to_dict()
+
+
+def _not_estimated(settings, message):
+    return {"quantity": "mi", "value": None, "std": None, "unit": "nat", "n_components": 0,
+            "status": STATUS_NOT_ESTIMATED, "message": message, "n_samples": 0,
+            "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
+            "settings": settings, "details": {}}
+
+
+# --- gather --------------------------------------------------------------------------
+
+def gather(chunk_paths, out, *, dataset=None, overwrite=True):
+    """Assemble the chunk results of one analysis into ``mi.zarr``; returns the Dataset."""
+    import xarray as xr
+
+    from .dataset import write_dataset
+
+    chunks = [json.loads(Path(p).read_text()) for p in chunk_paths]
+    if not chunks:
+        raise ValueError("no chunk results to gather")
+    first = chunks[0]
+    analysis, settings = first["analysis"], first["settings"]
+    if sorted(c["chunk"] for c in chunks) != list(range(first["n_chunks"])) or any(
+            c["analysis"] != analysis or c["settings"] != settings for c in chunks):
+        raise ValueError(f"chunk results of {analysis!r} do not belong to one plan; "
+                         f"run the workflow again")
+    rows = [row for chunk in chunks for row in chunk["results"]]
+    xs = [tuple(v) for v in first["x_variables"]]
+    ys = [tuple(v) for v in first["y_variables"]]
+    symmetric = xs == ys
+    ix = {v: i for i, v in enumerate(xs)}
+    iy = {v: i for i, v in enumerate(ys)}
+    n_boot = settings["n_bootstrap"]
+    shape = (len(xs), len(ys))
+    mi, std = np.full(shape, np.nan), np.full(shape, np.nan)
+    boot = np.full(shape + (n_boot,), np.nan)
+    n_components = np.zeros(shape, dtype=np.int64)
+    n_samples = np.zeros(shape, dtype=np.int64)
+    n_dropped = np.zeros(shape, dtype=np.int64)
+    status = np.full(shape, "diagonal" if symmetric else STATUS_NOT_ESTIMATED, dtype=object)
+    fingerprints = {}
+    for row in rows:
+        p = row["pair"]
+        key_x, key_y = (p["group_x"], p["name_x"]), (p["group_y"], p["name_y"])
+        fingerprints[key_x], fingerprints[key_y] = p["fingerprint_x"], p["fingerprint_y"]
+        cells = [(ix[key_x], iy[key_y])]
+        if symmetric:
+            cells.append((ix[key_y], iy[key_x]))
+        for i, j in cells:
+            mi[i, j] = _number(row["value"])
+            std[i, j] = _number(row["std"])
+            boot[i, j] = [_number(v) for v in row["bootstrap"]]
+            n_components[i, j] = row["n_components"]
+            n_samples[i, j] = row["n_samples"]
+            n_dropped[i, j] = row["n_dropped"]
+            status[i, j] = row["status"]
+    dims = ("var_x", "var_y")
+    coords = {
+        "var_x": np.array([n for _, n in xs], dtype=object),
+        "var_y": np.array([n for _, n in ys], dtype=object),
+        "group_x": ("var_x", np.array([g for g, _ in xs], dtype=object)),
+        "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
+    }
+    result = xr.Dataset(
+        {"mi": (dims, mi, {"unit": "nat", "long_name": "mutual information"}),
+         "mi_std": (dims, std, {"unit": "nat", "long_name": "bootstrap standard deviation"}),
+         "mi_bootstrap": (dims + ("bootstrap",), boot, {"unit": "nat"}),
+         "n_components": (dims, n_components),
+         "status": (dims, status),
+         "n_samples": (dims, n_samples),
+         "n_dropped": (dims, n_dropped)},
+        coords=coords,
+        attrs={"analysis": analysis, "gmmmi_version": __version__,
+               "settings": json.dumps(settings, sort_keys=True),
+               "fingerprint": _digest(sorted(f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())),
+               "symmetric": int(symmetric), "unit": "nat",
+               "dataset": str(dataset) if dataset else ""})
+    if dataset is not None:
+        truth = _truth(read_xarray(dataset), xs, ys)
+        if truth is not None:
+            result["true_mi"] = (dims, truth, {"unit": "nat", "long_name": "known true MI"})
+    write_dataset(result, out, overwrite=overwrite)
+    return result
+
+
+def _truth(ds, xs, ys):
+    table = np.full((len(xs), len(ys)), np.nan)
+    found = False
+    for gx in dict.fromkeys(g for g, _ in xs):
+        for gy in dict.fromkeys(g for g, _ in ys):
+            part = true_mi(ds, gx, gy)
+            if part is None:
+                continue
+            found = True
+            for i, (g, n) in enumerate(xs):
+                for j, (h, m) in enumerate(ys):
+                    if g == gx and h == gy and n != m:
+                        table[i, j] = float(part.sel(var_x=n, var_y=m))
+    return table if found else None
+
+
+def _number(value):
+    return math.nan if value is None else float(value)
+
+
+def _as_list(groups_):
+    return [groups_] if isinstance(groups_, str) else list(groups_)
+
+
+def _write_json(path, obj):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_text(json.dumps(obj, default=_json_default))
+    os.replace(staging, path)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+

@@ -1,0 +1,97 @@
+# Shared set-up: config validation, paths, and the helpers the rules' params use.
+import json
+import os
+import re
+import shlex
+import sys
+
+import yaml
+from jsonschema import Draft202012Validator
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from gmmmi.dataset import DatasetError
+from gmmmi.pipeline import describe_dataset, manifest_digest, parse_chunk, plan_chunks
+
+SCHEMA = "../schemas/config.schema.yaml"
+
+
+def config_problems(config):
+    """One readable line per mistake in the config, or an empty list."""
+    with open(workflow.source_path(SCHEMA)) as handle:
+        schema = yaml.safe_load(handle)
+    problems = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
+        where = ".".join(map(str, error.absolute_path)) or "config"
+        problems.append(f"  {where}: {error.message}")
+    return problems
+
+
+_problems = config_problems(config)
+if _problems:
+    raise WorkflowError("invalid config (see config/README.md):\n" + "\n".join(_problems))
+validate(config, SCHEMA)  # fills in the schema's defaults
+
+RESULTS = config["results"]
+DATASET = config["dataset"]
+ANALYSES = config["analyses"]
+CACHE = f"{RESULTS}/.cache"
+
+
+def python():
+    """The interpreter that runs gmmmi: this one, unless rules run in conda envs."""
+    methods = {str(m).lower() for m in workflow.deployment_settings.deployment_method}
+    return "python" if any("conda" in m for m in methods) else shlex.quote(sys.executable)
+
+
+PYTHON = python()
+
+
+def group_list(value):
+    return ",".join([value] if isinstance(value, str) else value)
+
+
+_plans = {}
+
+
+def chunk_digest(wildcards):
+    """The digest of one chunk's plan; 'pending' while the dataset does not exist yet.
+
+    A dataset made by this workflow (the demo) is planned on the next run: its chunks
+    then rerun once, reusing every cached pair.
+    """
+    if not os.path.exists(DATASET):
+        return "pending"
+    index, count = parse_chunk(wildcards.scatteritem)
+    key = (wildcards.analysis, count)
+    if key not in _plans:
+        analysis = ANALYSES[wildcards.analysis]
+        try:
+            description = describe_dataset(DATASET, f"{CACHE}/datasets")
+            _plans[key] = [manifest_digest(m) for m in plan_chunks(
+                description, wildcards.analysis, analysis["x"], analysis["y"],
+                config["estimator"], count)]
+        except (DatasetError, ValueError) as exc:
+            raise WorkflowError(f"analysis {wildcards.analysis}: {exc}") from None
+    return _plans[key][index]
+
+
+def analysis_x(wildcards):
+    return group_list(ANALYSES[wildcards.analysis]["x"])
+
+
+def analysis_y(wildcards):
+    return group_list(ANALYSES[wildcards.analysis]["y"])
+
+
+def estimator_settings(wildcards):
+    return json.dumps(config["estimator"], sort_keys=True)
+
+
+def scheduler_option(wildcards):
+    address = config["dask"]["scheduler_address"]
+    return f"--scheduler {shlex.quote(address)}" if address else ""
+
+
+wildcard_constraints:
+    analysis="|".join(map(re.escape, ANALYSES)),

@@ -1,0 +1,32 @@
+# Estimate one chunk of an analysis's pairs. Pairs are planned when the DAG is built
+# (common.smk): each chunk's `plan` param is a digest of its pairs, their variables'
+# content fingerprints and the settings, so a chunk reruns only when one of those
+# changes (the dataset is `ancient`: touching it changes nothing). Inside the job the
+# pairs run as Dask tasks, on a local cluster sized from this rule's threads and
+# mem_mb or on the configured scheduler; finished pairs are cached by content, so a
+# rerun or an interrupted chunk recomputes only what changed.
+rule estimate_chunk:
+    input:
+        ancient(DATASET),
+    output:
+        RESULTS + "/{analysis}/chunks/{scatteritem}.json",
+    params:
+        plan=chunk_digest,
+        x=analysis_x,
+        y=analysis_y,
+        settings=estimator_settings,
+        cache=CACHE,
+        scheduler=scheduler_option,
+    threads: config["chunk_resources"]["threads"]
+    resources:
+        mem_mb=config["chunk_resources"]["mem_mb"],
+    log:
+        RESULTS + "/logs/{analysis}/chunk-{scatteritem}.log",
+    conda:
+        "../../envs/gmmmi.yaml"
+    shell:
+        "{PYTHON} -m gmmmi.cli run-chunk {input:q} --analysis {wildcards.analysis:q}"
+        " --x {params.x:q} --y {params.y:q} --settings {params.settings:q}"
+        " --chunk {wildcards.scatteritem} --expect-digest {params.plan}"
+        " --out {output:q} --cache {params.cache:q} --workers {threads}"
+        " --memory-mb {resources.mem_mb} {params.scheduler} > {log:q} 2>&1"
