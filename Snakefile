@@ -25,6 +25,6 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        expand(RESULTS + "/{analysis}/report.html", analysis=ANALYSES),
-        expand(RESULTS + "/{analysis}/mi.zarr", analysis=ANALYSES),
+        expand("results/{analysis}/report.html", analysis=ANALYSES),
+        expand("results/{analysis}/mi.zarr", analysis=ANALYSES),
     default_target: True

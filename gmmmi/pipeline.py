@@ -205,6 +205,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
     process when ``workers`` is 1). Returns (computed, reused) counts.
     """
     settings = manifest["settings"]
+    dataset = str(Path(dataset).resolve())  # workers of an external cluster start elsewhere
     cache = PairCache(cache_dir)
     pairs = manifest["pairs"]
     label = f"{manifest['analysis']} chunk {manifest['chunk'] + 1}/{manifest['n_chunks']}"

@@ -32,10 +32,9 @@ if _problems:
     raise WorkflowError("invalid config (see config/README.md):\n" + "\n".join(_problems))
 validate(config, SCHEMA)  # fills in the schema's defaults
 
-RESULTS = config["results"]
 DATASET = config["dataset"]
 ANALYSES = config["analyses"]
-CACHE = f"{RESULTS}/.cache"
+CACHE = "results/.cache"
 
 
 def python():

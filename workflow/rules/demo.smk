@@ -3,12 +3,13 @@ rule demo_data:
     output:
         directory(config["demo"]["path"]),
     params:
+        python=PYTHON,
         samples=config["demo"]["samples"],
         seed=config["demo"]["seed"],
     log:
-        f"{RESULTS}/logs/demo_data.log",
+        "results/logs/demo_data.log",
     conda:
         "../../envs/gmmmi.yaml"
     shell:
-        "{PYTHON} -m gmmmi.cli demo-data --out {output:q} --samples {params.samples}"
+        "{params.python} -m gmmmi.cli demo-data --out {output:q} --samples {params.samples}"
         " --seed {params.seed} --overwrite > {log:q} 2>&1"

@@ -9,8 +9,9 @@ rule estimate_chunk:
     input:
         ancient(DATASET),
     output:
-        RESULTS + "/{analysis}/chunks/{scatteritem}.json",
+        "results/{analysis}/chunks/{scatteritem}.json",
     params:
+        python=PYTHON,
         plan=chunk_digest,
         x=analysis_x,
         y=analysis_y,
@@ -21,11 +22,11 @@ rule estimate_chunk:
     resources:
         mem_mb=config["chunk_resources"]["mem_mb"],
     log:
-        RESULTS + "/logs/{analysis}/chunk-{scatteritem}.log",
+        "results/logs/{analysis}/chunk-{scatteritem}.log",
     conda:
         "../../envs/gmmmi.yaml"
     shell:
-        "{PYTHON} -m gmmmi.cli run-chunk {input:q} --analysis {wildcards.analysis:q}"
+        "{params.python} -m gmmmi.cli run-chunk {input:q} --analysis {wildcards.analysis:q}"
         " --x {params.x:q} --y {params.y:q} --settings {params.settings:q}"
         " --chunk {wildcards.scatteritem} --expect-digest {params.plan}"
         " --out {output:q} --cache {params.cache:q} --workers {threads}"

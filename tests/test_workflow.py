@@ -1,0 +1,230 @@
+"""The Snakemake workflow, run through the real `snakemake` command in temporary folders."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+import zarr
+
+from gmmmi.dataset import write_dataset
+from gmmmi.demo_data import make_demo_dataset
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MATRIX_VARIABLES = ("mi", "mi_std", "mi_bootstrap", "n_components", "status", "n_samples")
+pytestmark = pytest.mark.slow
+
+
+def small_demo(path, n_samples=1000):
+    """Four latents, one continuous and one categorical factor of the demo dataset."""
+    ds = make_demo_dataset(n_samples=n_samples, seed=5)
+    ds = ds.isel(latent_name=[0, 1, 4, 7], factor_name=[0], category_name=[0])
+    write_dataset(ds, path)
+
+
+def make_config(folder, **changes):
+    config = {"dataset": "data.zarr",
+              "analyses": {"ll": {"x": "latent", "y": "latent"},
+                           "lf": {"x": "latent", "y": ["factor", "category"]}},
+              "estimator": {"n_bootstrap": 5, "seed": 1},
+              "chunks": 2,
+              "chunk_resources": {"threads": 1, "mem_mb": 2000}}
+    for key, value in changes.items():
+        config[key] = value
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def snakemake(folder, *args, check=True):
+    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
+               str(folder), "--configfile", str(folder / "config.yaml"), *map(str, args)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if check and run.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    return run
+
+
+def open_matrix(folder, analysis):
+    return xr.open_zarr(folder / "results" / analysis / "mi.zarr", consolidated=False).load()
+
+
+def chunk_stamps(folder):
+    return {p: p.stat().st_mtime_ns for p in (folder / "results").glob("*/chunks/*.json")}
+
+
+def computed_since(folder, stamps):
+    """Pairs estimated (not taken from the cache) by chunk jobs that ran after ``stamps``."""
+    total = 0
+    for path, mtime in chunk_stamps(folder).items():
+        if stamps.get(path) != mtime:
+            total += sum(row["computed"] for row in json.loads(path.read_text())["results"])
+    return total
+
+
+def assert_same_matrices(a, b):
+    for name in MATRIX_VARIABLES:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """One complete run: --cores 1, two chunks, pairs estimated in the job's process."""
+    folder = tmp_path_factory.mktemp("reference")
+    small_demo(folder / "data.zarr")
+    make_config(folder)
+    snakemake(folder, "--cores", 1)
+    return folder
+
+
+def test_outputs_hold_the_matrices_close_to_the_truth(reference):
+    ll, lf = open_matrix(reference, "ll"), open_matrix(reference, "lf")
+    assert ll.sizes == {"var_x": 4, "var_y": 4, "bootstrap": 5}
+    assert list(lf["var_y"].values) == ["size", "shape"]
+    for ds in (ll, lf):
+        assert set(MATRIX_VARIABLES) <= set(ds.data_vars)
+        assert ds.attrs["gmmmi_version"] and json.loads(ds.attrs["settings"])["n_bootstrap"] == 5
+        assert len(ds.attrs["fingerprint"]) == 64
+        estimated = ds["status"].values != "diagonal"
+        error = np.abs(ds["mi"].values - ds["true_mi"].values)[estimated]
+        assert np.all(error < np.maximum(4 * ds["mi_std"].values[estimated], 0.06)), error
+    np.testing.assert_array_equal(ll["mi"].values, ll["mi"].values.T)
+    assert np.isnan(np.diag(ll["mi"].values)).all()
+    assert lf["mi"].sel(var_x="z4", var_y="shape") > 0.4
+    page = (reference / "results" / "ll" / "report.html").read_text()
+    assert "z4" in page and "<table>" in page
+
+
+def test_reruns_recompute_only_what_changed(tmp_path, reference):
+    folder = tmp_path / "rerun"
+    subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)
+    assert "Nothing to be done" in snakemake(folder, "--cores", 1).stdout + \
+        snakemake(folder, "--cores", 1).stderr
+
+    # touching the data without changing it recomputes nothing
+    for path in (folder / "data.zarr").rglob("*"):
+        path.touch()
+    run = snakemake(folder, "--cores", 1)
+    assert "Nothing to be done" in run.stdout + run.stderr
+
+    # one latent of four changes: only its 3 + 2 pairs are estimated again
+    stamps = chunk_stamps(folder)
+    latent = zarr.open_array(folder / "data.zarr" / "latent", mode="r+")
+    latent[:, 3] = latent[:, 3] * 2.0 + 1.0
+    before = open_matrix(folder, "lf")
+    snakemake(folder, "--cores", 1)
+    assert computed_since(folder, stamps) == 3 + 2
+    after = open_matrix(folder, "lf")
+    np.testing.assert_array_equal(before["mi"].values[:3], after["mi"].values[:3])
+
+    # a changed estimator setting recomputes every pair
+    stamps = chunk_stamps(folder)
+    make_config(folder, estimator={"n_bootstrap": 5, "seed": 1, "n_inits": 2})
+    snakemake(folder, "--cores", 1)
+    assert computed_since(folder, stamps) == 6 + 8
+    assert json.loads(open_matrix(folder, "ll").attrs["settings"])["n_inits"] == 2
+
+
+def test_same_matrices_for_other_cores_chunks_and_dask_workers(tmp_path, reference):
+    folder = tmp_path / "parallel"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    make_config(folder, chunk_resources={"threads": 2, "mem_mb": 2000})
+    snakemake(folder, "--cores", 2, "--set-scatter", "split=3")
+    assert len(list((folder / "results" / "ll" / "chunks").glob("*.json"))) == 3
+    log = (folder / "results" / "logs" / "ll" / "chunk-1-of-3.log").read_text()
+    assert "pairs estimated" in log and "pairs/s" in log
+    for analysis in ("ll", "lf"):
+        assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
+
+
+def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
+    folder = tmp_path / "interrupted"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    make_config(folder, chunks=1)
+    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
+               str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cache = folder / "results" / ".cache" / "pairs"
+    deadline = time.monotonic() + 120
+    while len(list(cache.glob("*/*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGINT)
+    first.wait(timeout=120)
+    done = len(list(cache.glob("*/*.json")))
+    assert 2 <= done < 14, "the run was not interrupted mid-way"
+    snakemake(folder, "--cores", 1, "--rerun-incomplete")
+    total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
+                for p in (folder / "results").glob("*/chunks/*.json"))
+    assert total == 14 - done
+    for analysis in ("ll", "lf"):
+        assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
+
+
+def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    scheduler_file = folder / "scheduler.json"
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    processes = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(2):
+            processes.append(subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                 "--host", "127.0.0.1", "--no-dashboard"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env=env))
+        make_config(folder, chunks=1, dask={"scheduler_address": address})
+        command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
+                   str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
+        run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+        cache = folder / "results" / ".cache" / "pairs"
+        while not list(cache.glob("*/*.json")) and run.poll() is None:
+            time.sleep(0.02)
+        os.killpg(processes[1].pid, signal.SIGKILL)  # one worker and its nanny, mid-run
+        output, _ = run.communicate(timeout=600)
+        assert run.returncode == 0, output[-3000:]
+        assert len(list(cache.glob("*/*.json"))) == 14
+        for analysis in ("ll", "lf"):
+            assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_invalid_config_is_rejected_with_its_mistakes(tmp_path):
+    make_config(tmp_path, estimator={"n_bootstrap": -1, "shrink": 2}, chunks=0)
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    assert run.returncode != 0
+    text = run.stdout + run.stderr
+    assert "invalid config" in text
+    assert "estimator.n_bootstrap: -1 is less than the minimum of 0" in text
+    assert "'shrink' was unexpected" in text
+    assert "chunks: 0 is less than the minimum of 1" in text
+
+
+def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(tmp_path)], check=True)
+    make_config(tmp_path, analyses={"bad": {"x": "latent", "y": "nonsense"}})
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    assert run.returncode != 0
+    assert "analysis bad: the dataset has no group 'nonsense'" in run.stdout + run.stderr
