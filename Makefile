@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   create .venv, install gmmmi, run the demo
+#   make demo   create .venv, install gmmmi, run the workflow on the embedded demo dataset
 #   make test   create .venv, install gmmmi with test extras, run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/snakemake --cores 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
@@ -26,4 +26,4 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results resources .snakemake .pytest_cache

@@ -33,6 +33,7 @@ class Settings:
     integration: str = "quadrature"
     quadrature_nodes: int = 1024
     mc_samples: int = 100_000
+    transform: str = "rank"
 
     def __post_init__(self):
         positive_ints = ["n_inits", "patience", "max_components", "max_iter",
@@ -49,6 +50,9 @@ class Settings:
         if self.selection not in ("validation", "aic", "bic"):
             raise ValueError(
                 f"selection must be 'validation', 'aic' or 'bic', got {self.selection!r}")
+        if self.transform not in ("rank", "standardise"):
+            raise ValueError(
+                f"transform must be 'rank' or 'standardise', got {self.transform!r}")
         if self.integration not in ("quadrature", "mc"):
             raise ValueError(
                 f"integration must be 'quadrature' or 'mc', got {self.integration!r}")

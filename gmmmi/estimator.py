@@ -98,7 +98,8 @@ def _too_few_outcome(n_valid, needed):
 class GMMMI:
     """Mutual information between two variables from Gaussian-mixture fits (GMM-MI).
 
-    The joint density of (x, y), each standardised, is modelled by a Gaussian
+    The joint density of (x, y), each turned into normal scores of its ranks (or
+    standardised, ``transform="standardise"``), is modelled by a Gaussian
     mixture whose number of components is chosen by cross-validated held-out
     log-likelihood; the mixture is then refitted on ``n_bootstrap`` resamples
     (warm-started) and MI is integrated under each fit.  With
@@ -138,6 +139,10 @@ class GMMMI:
         Gauss-Hermite cubature per component (deterministic) or Monte Carlo.
     quadrature_nodes : int, default=1024
         Cubature nodes per component (32 x 32 in 2-D; at most 128 per dimension).
+    transform : {"rank", "standardise"}, default="rank"
+        How each continuous variable is prepared: normal scores of its ranks (MI is
+        unchanged by monotone maps, and the fit no longer fights heavy tails, bounds
+        or skew) or plain standardisation, as in the reference.
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
 
@@ -172,7 +177,7 @@ class GMMMI:
                  n_folds=2, selection="validation", threshold_components=1e-5, patience=1,
                  max_components=50, fixed_components=None, tol=1e-5, reg_covar=1e-6,
                  max_iter=1000, integration="quadrature", quadrature_nodes=1024,
-                 mc_samples=100_000):
+                 mc_samples=100_000, transform="rank"):
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
         self.unit = unit
@@ -190,6 +195,7 @@ class GMMMI:
         self.integration = integration
         self.quadrature_nodes = quadrature_nodes
         self.mc_samples = mc_samples
+        self.transform = transform
 
     def get_params(self, deep=True):
         names = ("categorical", "n_bootstrap", "unit", "seed") + SETTING_NAMES
@@ -257,7 +263,8 @@ class GMMMI:
             name = "x" if np.ptp(x) == 0 else "y"
             return _constant_outcome(name, 0.0, self.n_bootstrap)
         outcome, selection, mixtures = _fit_continuous(
-            check.standardise(data), mutual_information, settings, self.n_bootstrap, key)
+            check.transform(data, settings.transform), mutual_information, settings,
+            self.n_bootstrap, key)
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
@@ -282,7 +289,7 @@ class GMMMI:
             return _Outcome(status="category-too-small",
                             message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
                                     f" samples, at least {needed} needed")
-        xs = check.standardise(x)[:, None]
+        xs = check.transform(x[:, None], settings.transform)
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
                       for c in present]
         n_max = max(s.params[0].shape[1] for s in selections)
@@ -416,7 +423,8 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     elif check.is_constant(data[:, 2:]):
         outcome = _Outcome(status="constant", message="a column of z is constant")
     else:
-        outcome = _fit_continuous(check.standardise(data), conditional_mutual_information,
+        outcome = _fit_continuous(check.transform(data, settings.transform),
+                                  conditional_mutual_information,
                                   settings, n_bootstrap, (int(seed),))[0]
     return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
                    n_bootstrap, int(seed))
