@@ -38,6 +38,7 @@ ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 STATUS_NOT_ESTIMATED = "not-estimated"
+STATUS_FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
     progress = _Progress(label, len(todo), log)
     for pair, result in _estimate_all(dataset, todo, settings, workers, memory_limit,
                                       scheduler_address):
-        cache.put(pair.cache_key(settings), result)
+        if result["status"] != STATUS_FAILED:
+            cache.put(pair.cache_key(settings), result)
         results[pair] = (result, True)
         progress.step()
     rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
@@ -338,16 +340,20 @@ def estimate_pair(dataset, pair, settings):
     if pair.kind_x == "categorical":
         x, y = y, x
     options = {k: settings[k] for k in SETTING_NAMES}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the status carries what the warning says
-        result = estimate_mi(x, y, categorical="categorical" in (pair.kind_x, pair.kind_y),
-                             n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the status carries what the warning says
+            result = estimate_mi(x, y, categorical="categorical" in (pair.kind_x, pair.kind_y),
+                                 n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        # one pair's failure must not stop the others; it is not cached
+        return _not_estimated(settings, f"{type(exc).__name__}: {exc}", STATUS_FAILED)
     return result.to_dict()
 
 
-def _not_estimated(settings, message):
+def _not_estimated(settings, message, status=STATUS_NOT_ESTIMATED):
     return {"quantity": "mi", "value": None, "std": None, "unit": "nat", "n_components": 0,
-            "status": STATUS_NOT_ESTIMATED, "message": message, "n_samples": 0,
+            "status": status, "message": message, "n_samples": 0,
             "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
             "settings": settings, "details": {}}
 

@@ -1,0 +1,117 @@
+"""Planning pairs into chunks, running a chunk with its cache, gathering the matrices."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from gmmmi.cli import main
+from gmmmi.dataset import build_dataset, make_group, write_dataset
+from gmmmi.pipeline import (describe_dataset, estimator_settings, gather, manifest_digest,
+                            pair_seed, parse_chunk, plan_chunks, run_chunk,
+                            variable_fingerprint)
+
+SETTINGS = {"n_bootstrap": 3, "seed": 4}
+
+
+@pytest.fixture
+def store(tmp_path):
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(400)
+    latents = np.column_stack([z + 0.5 * rng.standard_normal(400), rng.standard_normal(400),
+                               np.exp(z)])
+    labels = np.column_stack([(z > 0).astype(int), rng.integers(0, 3, 400)])
+    ds = build_dataset({
+        "latent": make_group(latents, ["a", "b c", "ü"], None, group="latent", source="t"),
+        "label": make_group(labels, ["sign", "noise"], None, group="label", source="t")})
+    path = tmp_path / "data.zarr"
+    write_dataset(ds, path)
+    return path
+
+
+def all_pairs(manifests):
+    return [(p.name_x, p.name_y, p.seed) for m in manifests for p in m["pairs"]]
+
+
+def test_plan_deals_every_pair_once_with_seeds_independent_of_chunking(store):
+    description = describe_dataset(store)
+    one = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 1)
+    three = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 3)
+    assert sorted(all_pairs(one)) == sorted(all_pairs(three))
+    assert [(x, y) for x, y, _ in all_pairs(one)] == [("a", "b c"), ("a", "ü"), ("b c", "ü")]
+    cross = plan_chunks(description, "lc", "latent", ["label"], SETTINGS, 2)
+    assert len(all_pairs(cross)) == 6
+    seeds = {s for _, _, s in all_pairs(cross)}
+    assert len(seeds) == 6
+    assert pair_seed(4, "latent", "a", "label", "sign") != pair_seed(5, "latent", "a", "label",
+                                                                       "sign")
+
+
+def test_fingerprints_follow_content_only():
+    values = np.arange(10.0)
+    assert variable_fingerprint(values, "continuous") == variable_fingerprint(values.copy(),
+                                                                              "continuous")
+    assert variable_fingerprint(values, "continuous") != variable_fingerprint(values + 1e-12,
+                                                                              "continuous")
+    assert variable_fingerprint(values, "continuous") != variable_fingerprint(values,
+                                                                              "categorical")
+
+
+def test_dataset_description_is_cached_by_store_signature(store, tmp_path):
+    cache = tmp_path / "cache"
+    first = describe_dataset(store, cache)
+    assert len(list(cache.glob("dataset-*.json"))) == 1
+    assert describe_dataset(store, cache) == first
+    assert first["groups"]["latent"]["variables"] == ["a", "b c", "ü"]
+
+
+def test_chunks_run_cache_and_gather_into_matrices(store, tmp_path):
+    description = describe_dataset(store)
+    manifests = plan_chunks(description, "lc", ["latent"], ["label", "latent"], SETTINGS, 2)
+    chunks = [tmp_path / f"chunk{i}.json" for i in range(2)]
+    log = io.StringIO()
+    counts = [run_chunk(store, m, c, cache_dir=tmp_path / "pairs", log=log)
+              for m, c in zip(manifests, chunks)]
+    assert sum(c[0] for c in counts) == 3 * 5 and "pairs estimated" in log.getvalue()
+    again = run_chunk(store, manifests[0], chunks[0], cache_dir=tmp_path / "pairs", log=log)
+    assert again == (0, len(manifests[0]["pairs"]))
+    matrix = gather(chunks, tmp_path / "mi.zarr", dataset=store)
+    assert list(matrix["var_y"].values) == ["sign", "noise", "a", "b c", "ü"]
+    assert matrix["mi"].sel(var_x="a", var_y="sign") > 0.2
+    assert matrix["status"].sel(var_x="ü", var_y="sign") == "ok"
+    assert matrix.sizes["bootstrap"] == 3
+    # the same pair, planned in another analysis and chunking, gives the same numbers
+    again = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 1)
+    run_chunk(store, again[0], tmp_path / "ll.json", cache_dir=tmp_path / "other", log=log)
+    square = gather([tmp_path / "ll.json"], tmp_path / "ll.zarr")
+    assert square["mi"].sel(var_x="a", var_y="ü") == square["mi"].sel(var_x="ü", var_y="a")
+    assert square["status"].sel(var_x="a", var_y="a") == "diagonal"
+    assert np.isnan(square["mi"].sel(var_x="a", var_y="a"))
+
+
+def test_categorical_pairs_with_each_other_are_marked_not_estimated(store, tmp_path):
+    description = describe_dataset(store)
+    manifest = plan_chunks(description, "cc", "label", "label", SETTINGS, 1)[0]
+    run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p", log=io.StringIO())
+    matrix = gather([tmp_path / "c.json"], tmp_path / "cc.zarr")
+    assert matrix["status"].sel(var_x="sign", var_y="noise") == "not-estimated"
+
+
+def test_bad_settings_and_chunks_are_one_line_errors(store, tmp_path, capsys):
+    with pytest.raises(ValueError, match="unknown estimator setting"):
+        estimator_settings({"n_boot": 3})
+    with pytest.raises(ValueError, match="n_folds"):
+        estimator_settings({"n_folds": 1})
+    with pytest.raises(ValueError, match="2-of-4"):
+        parse_chunk("two")
+    base = ["run-chunk", str(store), "--analysis", "a", "--x", "latent", "--y", "latent",
+            "--out", str(tmp_path / "o.json"), "--cache", str(tmp_path / "c")]
+    assert main(base + ["--expect-digest", "0" * 32]) == 2
+    assert "changed since the workflow planned" in capsys.readouterr().err
+    assert main(base[:7] + ["nothing"] + base[8:]) == 2
+    assert "no group 'nothing'" in capsys.readouterr().err
+    assert not (tmp_path / "o.json").exists()
+    manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", {}, 1)[0]
+    assert main(base + ["--expect-digest", manifest_digest(manifest)]) == 0
+    assert json.loads((tmp_path / "o.json").read_text())["digest"] == manifest_digest(manifest)
