@@ -3,12 +3,13 @@
 Run from the repository root (N and seeds are options; the defaults are the full run):
 
     .venv/bin/python benchmarks/accuracy.py --sizes 200 1000 5000 --seeds 5 \
-        --methods rank standardise ksg
+        --methods rank standardise ksg reference
 
 Methods: ``rank`` (gmmmi, default transform: normal scores of ranks), ``standardise``
 (gmmmi with ``transform="standardise"``, the reference's preparation), ``ksg``
-(scikit-learn's ``mutual_info_regression``, k=3, no uncertainty). Every method sees the
-same samples. Writes ``benchmarks/results/accuracy.csv`` (one row per run) and
+(scikit-learn's ``mutual_info_regression``, k=3, no uncertainty), ``reference`` (the
+gmm-mi package, run in its own venv by benchmarks/reference_worker.py; see there how to
+make it, and ``--reference-python``). Every method sees the same samples. Writes ``benchmarks/results/accuracy.csv`` (one row per run) and
 ``benchmarks/results/accuracy.md`` (bias, MAE, RMSE, coverage of ±2 std, failures and
 median / p90 / max seconds per pair, per method, task and N).
 """
@@ -23,7 +24,7 @@ import numpy as np
 from scipy import special, stats
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from gmmmi import estimate_mi  # noqa: E402
 from tests import truth  # noqa: E402
@@ -87,19 +88,21 @@ TASKS = {
 
 def run_gmmmi(transform):
     def estimate(x, y, seed):
+        start = time.perf_counter()
         r = estimate_mi(x, y, seed=seed, transform=transform)
-        return r.mi, r.std, r.status
+        return r.mi, r.std, r.status, time.perf_counter() - start
     return estimate
 
 
 def run_ksg(x, y, seed):
     from sklearn.feature_selection import mutual_info_regression
+    start = time.perf_counter()
     mi = mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=seed)[0]
-    return float(mi), float("nan"), "ok"
+    return float(mi), float("nan"), "ok", time.perf_counter() - start
 
 
 METHODS = {"rank": run_gmmmi("rank"), "standardise": run_gmmmi("standardise"),
-           "ksg": run_ksg}
+           "ksg": run_ksg, "reference": None}
 
 
 def summarise(rows):
@@ -148,7 +151,20 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--reference-python", default=None,
+                        help="python of the venv holding gmm-mi (default ../refvenv)")
     args = parser.parse_args()
+    methods = dict(METHODS)
+    if "reference" in args.methods:
+        from _reference import Reference
+        reference = Reference.start(args.reference_python)
+        if reference is None:
+            args.methods.remove("reference")
+        else:
+            def run_reference(x, y, seed):
+                mi, std, seconds, error = reference.estimate(x, y, seed)
+                return mi, std, error or "ok", seconds
+            methods["reference"] = run_reference
     estimate_mi(*gaussian_pair(0.5)[0](200, np.random.default_rng(0)), n_bootstrap=2)  # JIT
     rows = []
     for n in args.sizes:
@@ -159,14 +175,14 @@ def main():
                 for method in args.methods:
                     start = time.perf_counter()
                     try:
-                        value, std, status = METHODS[method](x, y, seed)
+                        value, std, status, seconds = methods[method](x, y, seed)
                         failed = int(not np.isfinite(value))
                     except Exception as exc:  # a crash is a result here, not an abort
                         value, std, status, failed = np.nan, np.nan, f"error: {exc}", 1
+                        seconds = time.perf_counter() - start
                     rows.append({"method": method, "task": task, "n": n, "seed": seed,
                                  "truth": true_mi, "estimate": value, "std": std,
-                                 "status": status, "failed": failed,
-                                 "seconds": time.perf_counter() - start})
+                                 "status": status, "failed": failed, "seconds": seconds})
                 print(f"n={n} {task}: " + ", ".join(
                     f"{r['method']}={r['estimate']:.3f}" for r in rows[-len(args.methods):])
                     + f" (truth {true_mi:.3f})", flush=True)

@@ -1,0 +1,136 @@
+"""Seconds per pair: gmmmi against the reference gmm-mi and KSG, on the same data, in one run.
+
+Run from the repository root (the reference needs its venv, see reference_worker.py):
+
+    .venv/bin/python benchmarks/speed.py --sizes 200 1000 5000 --repeats 3
+
+Per pair, all methods see the same sample and run one after the other, in an order that
+rotates from pair to pair, so machine noise hits them alike. Default settings throughout
+(n_inits=3, n_folds=2, n_bootstrap=50). gmmmi runs on one core here (numba threads = 1),
+as in a workflow's Dask worker; the reference and KSG are single-threaded as called.
+Then the batch throughput: the 28 latent pairs of the demo dataset through the workflow's
+chunk runner on 1 and 2 cores. Writes benchmarks/results/speed.md and speed.csv.
+"""
+
+import argparse
+import csv
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from accuracy import TASKS, run_gmmmi, run_ksg  # noqa: E402
+from _reference import Reference  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "results"
+SPEED_TASKS = ["normal rho=0.6", "D3", "D5", "gamma-exp a=3", "student-t df=1",
+               "uniform + uniform noise"]
+
+
+def batch_throughput(n_samples, workers):
+    """Pairs per second for the 28 latent x latent pairs of the demo dataset."""
+    from gmmmi.dataset import write_dataset
+    from gmmmi.demo_data import make_demo_dataset
+    from gmmmi.pipeline import describe_dataset, plan_chunks, run_chunk
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Path(folder) / "demo.zarr"
+        write_dataset(make_demo_dataset(n_samples, seed=0), store)
+        manifest = plan_chunks(describe_dataset(store), "bench", "latent", "latent", {}, 1)[0]
+        start = time.perf_counter()
+        run_chunk(store, manifest, Path(folder) / "out.json", cache_dir=Path(folder) / "c",
+                  workers=workers, log=io.StringIO())
+        seconds = time.perf_counter() - start
+    return len(manifest["pairs"]) / seconds, seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 5000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", default=SPEED_TASKS)
+    parser.add_argument("--reference-python", default=None)
+    parser.add_argument("--no-batch", action="store_true")
+    args = parser.parse_args()
+
+    numba.set_num_threads(1)
+    gmmmi = run_gmmmi("rank")
+    gmmmi(*TASKS["D3"][0](300, np.random.default_rng(0)), 0)  # compile/load the kernels
+    reference = Reference.start(args.reference_python)
+    methods = {"gmmmi": gmmmi, "ksg": run_ksg}
+    if reference is not None:
+        methods["reference"] = _reference_method(reference)
+    rows, turn = [], 0
+    for n in args.sizes:
+        for repeat in range(args.repeats):
+            for task in args.tasks:
+                x, y = TASKS[task][0](n, np.random.default_rng([repeat, n, 7]))
+                names = list(methods)
+                turn += 1
+                order = names[turn % len(names):] + names[:turn % len(names)]
+                for method in order:
+                    value, _, status, seconds = methods[method](x, y, repeat)
+                    rows.append({"n": n, "task": task, "repeat": repeat, "method": method,
+                                 "seconds": seconds, "mi": value, "status": status})
+                done = {r["method"]: r["seconds"] for r in rows[-len(names):]}
+                print(f"n={n} {task} #{repeat}: " + ", ".join(
+                    f"{m} {s:.3f}s" for m, s in done.items()), flush=True)
+    if reference is not None:
+        reference.close()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "speed.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    md = ["# Seconds per pair, same data, same run", "",
+          f"Command: `.venv/bin/python benchmarks/speed.py --sizes "
+          f"{' '.join(map(str, args.sizes))} --repeats {args.repeats}`", "",
+          f"Tasks: {', '.join(args.tasks)}; {args.repeats} samples each. gmmmi on one core.",
+          "", "| N | method | pairs | median s | p90 s | max s | max / median |"
+          " reference / method (median of per-pair ratios) |",
+          "|---|---|---|---|---|---|---|---|"]
+    for n in args.sizes:
+        for method in methods:
+            secs = np.array([r["seconds"] for r in rows if r["n"] == n and r["method"] == method])
+            ratio = ""
+            if "reference" in methods:
+                per_pair = [ref["seconds"] / own["seconds"]
+                            for ref, own in _pairs(rows, n, "reference", method)]
+                ratio = f"{np.median(per_pair):.1f}"
+            md.append(f"| {n} | {method} | {len(secs)} | {np.median(secs):.3f} | "
+                      f"{np.percentile(secs, 90):.3f} | {secs.max():.3f} | "
+                      f"{secs.max() / np.median(secs):.1f} | {ratio} |")
+    if not args.no_batch:
+        md += ["", "## Batch: the 28 latent pairs of the demo dataset (N=5000), chunk runner",
+               "", "| cores | pairs/s | seconds |", "|---|---|---|"]
+        for workers in (1, 2):
+            rate, seconds = batch_throughput(5000, workers)
+            md.append(f"| {workers} | {rate:.2f} | {seconds:.1f} |")
+            print(md[-1], flush=True)
+    (OUT / "speed.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+def _reference_method(reference):
+    def run(x, y, seed):
+        mi, std, seconds, error = reference.estimate(x, y, seed)
+        return mi, std, error or "ok", seconds
+    return run
+
+
+def _pairs(rows, n, a, b):
+    index = {(r["task"], r["repeat"], r["method"]): r for r in rows if r["n"] == n}
+    return [(index[t, rep, a], index[t, rep, b]) for (t, rep, m) in index if m == a
+            and (t, rep, b) in index]
+
+
+if __name__ == "__main__":
+    main()
