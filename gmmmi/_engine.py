@@ -12,8 +12,9 @@ Parameters are updated in place: ``weights`` (B, K), ``means`` (B, K, D),
 ``reg_covar``, is dropped (its weight set to 0) so that no input makes a fit
 fail; the largest component is never dropped.
 
-Two kernels share that interface: a closed-form one for D = 2 (the hot path of
-pairwise MI) and a general one, Cholesky-based, for any D.
+Three kernels share that interface: closed-form ones for D = 2 (the hot path of
+pairwise MI) and D = 1 (the per-category fits of categorical MI), and a general
+one, Cholesky-based, for any D.
 """
 
 import math
@@ -163,6 +164,93 @@ def _em_one_2d(X, sw, w, mu, cov, tol, reg, max_iter):
             cov[k, 0, 1] = cxy
             cov[k, 1, 0] = cxy
             cov[k, 1, 1] = vy
+        _renormalise(w, alive, weight_sum)
+
+        if abs(loglik - previous) < tol:
+            converged = True
+            break
+        previous = loglik
+    return n_iter, converged, loglik
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _em_one_1d(X, sw, w, mu, cov, tol, reg, max_iter):
+    n_samples = X.shape[0]
+    K = w.shape[0]
+    total = 0.0
+    for i in range(n_samples):
+        total += sw[i]
+    if total <= 0.0:
+        return 0, True, np.nan
+
+    min_count = 2.0
+    alive = w > 0.0
+    lognorm = np.empty(K)
+    precision = np.empty(K)
+    lp = np.empty(K)
+    s0 = np.empty(K)
+    sx = np.empty(K)
+    sxx = np.empty(K)
+
+    previous = -np.inf
+    loglik = np.nan
+    converged = False
+    n_iter = 0
+    for it in range(max_iter):
+        n_iter = it + 1
+        for k in range(K):
+            s0[k] = 0.0
+            sx[k] = 0.0
+            sxx[k] = 0.0
+            if alive[k]:
+                precision[k] = 1.0 / cov[k, 0, 0]
+                lognorm[k] = math.log(w[k]) - 0.5 * (_LOG_2PI + math.log(cov[k, 0, 0]))
+
+        loglik = 0.0
+        for i in range(n_samples):
+            s = sw[i]
+            if s == 0.0:
+                continue
+            x = X[i, 0]
+            top = -np.inf
+            for k in range(K):
+                if alive[k]:
+                    dx = x - mu[k, 0]
+                    lp[k] = lognorm[k] - 0.5 * precision[k] * dx * dx
+                    if lp[k] > top:
+                        top = lp[k]
+            acc = _exp_shifted(lp, alive, top)
+            loglik += s * (top + math.log(acc))
+            scale = s / acc
+            for k in range(K):
+                if alive[k]:
+                    r = lp[k] * scale
+                    s0[k] += r
+                    sx[k] += r * x
+                    sxx[k] += r * x * x
+        loglik /= total
+
+        largest = _largest_alive(alive, s0)
+        weight_sum = 0.0
+        for k in range(K):
+            if not alive[k]:
+                continue
+            nk = s0[k]
+            if nk < min_count and k != largest:
+                alive[k] = False
+                w[k] = 0.0
+                continue
+            nk = max(nk, 1e-300)
+            mx = sx[k] / nk
+            vx = sxx[k] / nk - mx * mx
+            if vx < reg and k != largest:
+                alive[k] = False
+                w[k] = 0.0
+                continue
+            w[k] = nk
+            weight_sum += nk
+            mu[k, 0] = mx
+            cov[k, 0, 0] = max(vx, 0.0) + reg
         _renormalise(w, alive, weight_sum)
 
         if abs(loglik - previous) < tol:
@@ -334,6 +422,14 @@ def _em_batch_2d(X, sample_weight, w, mu, cov, tol, reg, max_iter, n_iter, conve
 
 
 @njit(cache=True, parallel=True)
+def _em_batch_1d(X, sample_weight, w, mu, cov, tol, reg, max_iter, n_iter, converged, loglik):
+    for b in prange(sample_weight.shape[0]):
+        n_iter[b], converged[b], loglik[b] = _em_one_1d(
+            X, sample_weight[b], w[b], mu[b], cov[b], tol, reg, max_iter
+        )
+
+
+@njit(cache=True, parallel=True)
 def _em_batch_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, n_iter, converged, loglik):
     for b in prange(sample_weight.shape[0]):
         n_iter[b], converged[b], loglik[b] = _em_one_general(
@@ -392,7 +488,7 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
     n_iter = np.zeros(n_fits, dtype=np.int64)
     converged = np.zeros(n_fits, dtype=np.bool_)
     loglik = np.full(n_fits, np.nan)
-    kernel = _em_batch_2d if X.shape[1] == 2 else _em_batch_general
+    kernel = {1: _em_batch_1d, 2: _em_batch_2d}.get(X.shape[1], _em_batch_general)
     kernel(X, sample_weight, w, mu, cov, float(tol), float(reg_covar), int(max_iter),
            n_iter, converged, loglik)
     return w, mu, cov, loglik, n_iter, converged

@@ -35,6 +35,22 @@ def test_two_dim_kernel_matches_general_kernel():
     assert two[3][0] == pytest.approx(out[2][0], abs=1e-9)
 
 
+def test_one_dim_kernel_matches_general_kernel():
+    """The closed-form 1-D path (categorical fits) and the Cholesky path agree."""
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(-2, 0.5, 700), rng.normal(1, 1.0, 500)])[:, None]
+    weights = rng.multinomial(len(X), np.full(len(X), 1 / len(X)), size=3).astype(float)
+    params = tuple(np.repeat(p, 3, axis=0) for p in start(X, 3))
+    one = fit(X, weights, params)
+    w, mu, cov = (np.array(p, dtype=float) for p in params)
+    out = (np.zeros(3, np.int64), np.zeros(3, np.bool_), np.zeros(3))
+    _engine._em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, *out)
+    np.testing.assert_allclose(one[0], w, atol=1e-6)
+    np.testing.assert_allclose(one[1], mu, atol=1e-6)
+    np.testing.assert_allclose(one[2], cov, atol=1e-6)
+    np.testing.assert_allclose(one[3], out[2], atol=1e-9)
+
+
 def test_em_increases_likelihood_and_converges():
     rng = np.random.default_rng(1)
     X = truth.sample_mixture(truth.PAPER_MIXTURES["D5"], 2000, rng)
