@@ -15,6 +15,7 @@ heatmap <name>.png; the times go to benchmarks/results/real_data.md.
 
 import argparse
 import io
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -98,6 +99,7 @@ def main():
         print(f"{DATA} is absent: the real-data benchmark needs ../shared/data")
         return
     folder = OUT / "real_data"
+    shutil.rmtree(folder / "cache", ignore_errors=True)  # measure, never reuse
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["# Real data: the paper's two analyses", "",
              f"Command: `.venv/bin/python benchmarks/real_data.py --workers {args.workers}`; "

@@ -16,6 +16,7 @@ seeds, caching and result layout, so the rules stay thin.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -56,13 +57,22 @@ class Pair:
     seed: int
 
     def cache_key(self, settings):
-        """The content address of this pair's result under ``settings``."""
-        return _digest({"version": __version__, "settings": settings, "seed": self.seed,
+        """The content address of this pair's result under ``settings`` and this code."""
+        return _digest({"code": code_fingerprint(), "settings": settings, "seed": self.seed,
                         "x": [self.kind_x, self.fingerprint_x],
                         "y": [self.kind_y, self.fingerprint_y]})
 
 
 # --- fingerprints and seeds ----------------------------------------------------------
+
+@functools.cache
+def code_fingerprint():
+    """gmmmi's version and a hash of its source: cached results never outlive a code change."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:32]
+
 
 def variable_fingerprint(values, kind):
     """A content hash of one variable's values (and kind): equal data, equal hash."""
@@ -172,7 +182,7 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks):
     pairs = plan_pairs(description, x_groups, y_groups, settings["seed"])
     found = description["groups"]
     return [{"analysis": analysis, "chunk": i, "n_chunks": n_chunks, "settings": settings,
-             "gmmmi_version": __version__,
+             "gmmmi_version": __version__, "code": code_fingerprint(),
              "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
              "pairs": pairs[i::n_chunks]}
