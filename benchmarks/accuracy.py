@@ -9,8 +9,9 @@ Methods: ``rank`` (gmmmi, default transform: normal scores of ranks), ``standard
 (gmmmi with ``transform="standardise"``, the reference's preparation), ``ksg``
 (scikit-learn's ``mutual_info_regression``, k=3, no uncertainty), ``reference`` (the
 gmm-mi package, run in its own venv by benchmarks/reference_worker.py; see there how to
-make it, and ``--reference-python``). Every method sees the same samples. Writes ``benchmarks/results/accuracy.csv`` (one row per run) and
-``benchmarks/results/accuracy.md`` (bias, MAE, RMSE, coverage of ±2 std, failures and
+make it, and ``--reference-python``). Every method sees the same samples. Writes
+``benchmarks/measured/accuracy.csv`` (one row per run) and
+``benchmarks/measured/accuracy.md`` (bias, MAE, RMSE, coverage of ±2 std, failures and
 median / p90 / max seconds per pair, per method, task and N).
 """
 
@@ -29,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from gmmmi import estimate_mi  # noqa: E402
 from tests import truth  # noqa: E402
 
-OUT = ROOT / "benchmarks" / "results"
+OUT = ROOT / "benchmarks" / "measured"
 STUDENT_T1_MI = 0.2242  # bivariate Student-t, 1 degree of freedom, rho = 0 (issue 3)
 
 

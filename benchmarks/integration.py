@@ -7,7 +7,7 @@ against the trapezoid rule on a 0.004-spaced grid (converged to ~1e-13).
 Times are per mixture, medians of repeats, measured in the same run.
 
 Run:  .venv/bin/python benchmarks/integration.py
-Writes benchmarks/results/integration.md
+Writes benchmarks/measured/integration.md
 """
 
 import sys
@@ -59,7 +59,7 @@ def main():
                         f"Monte Carlo, {samples} draws (RMSE) | {rmse:.1e} | {ms:.2f} |")
     text = "\n".join(["# MI integral: cubature vs Monte Carlo", "",
                       "Command: `.venv/bin/python benchmarks/integration.py`", ""] + rows) + "\n"
-    out = ROOT / "benchmarks" / "results" / "integration.md"
+    out = ROOT / "benchmarks" / "measured" / "integration.md"
     out.write_text(text)
     print(text)
 

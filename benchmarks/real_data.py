@@ -9,8 +9,8 @@ Run from the repository root (needs matplotlib: pip install -e '.[bench]'):
   log density in 13 radial bins (4332 halos).
 Settings as in the paper: n_inits=5, n_folds=3, n_bootstrap=100. Each analysis goes
 through the workflow's own steps (dataset contract, chunk runner on a local Dask
-cluster, gather), and is written to benchmarks/results/real_data/<name>.zarr with a
-heatmap <name>.png; the times go to benchmarks/results/real_data.md.
+cluster, gather), and is written to benchmarks/measured/real_data/<name>.zarr with a
+heatmap <name>.png; the times go to benchmarks/measured/real_data.md.
 """
 
 import argparse
@@ -29,7 +29,7 @@ from gmmmi.dataset import build_dataset, make_group, write_dataset  # noqa: E402
 from gmmmi.pipeline import describe_dataset, gather, plan_chunks, run_chunk  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-OUT = ROOT / "benchmarks" / "results"
+OUT = ROOT / "benchmarks" / "measured"
 SETTINGS = {"n_inits": 5, "n_folds": 3, "n_bootstrap": 100}
 FACTORS = ["floor_hue", "object_hue", "orientation", "scale", "shape", "wall_hue"]
 

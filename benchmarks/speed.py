@@ -9,7 +9,7 @@ rotates from pair to pair, so machine noise hits them alike. Default settings th
 (n_inits=3, n_folds=2, n_bootstrap=50). gmmmi runs on one core here (numba threads = 1),
 as in a workflow's Dask worker; the reference and KSG are single-threaded as called.
 Then the batch throughput: the 28 latent pairs of the demo dataset through the workflow's
-chunk runner on 1 and 2 cores. Writes benchmarks/results/speed.md and speed.csv.
+chunk runner on 1 and 2 cores. Writes benchmarks/measured/speed.md and speed.csv.
 """
 
 import argparse
@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from accuracy import TASKS, run_gmmmi, run_ksg  # noqa: E402
 from _reference import Reference  # noqa: E402
 
-OUT = ROOT / "benchmarks" / "results"
+OUT = ROOT / "benchmarks" / "measured"
 SPEED_TASKS = ["normal rho=0.6", "D3", "D5", "gamma-exp a=3", "student-t df=1",
                "uniform + uniform noise"]
 
