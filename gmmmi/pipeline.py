@@ -445,6 +445,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
 
 
 def _truth(ds, xs, ys):
+    """The dataset's known MI for each (x, y) cell, or None when it stores none."""
     table = np.full((len(xs), len(ys)), np.nan)
     found = False
     for gx in dict.fromkeys(g for g, _ in xs):
@@ -453,10 +454,13 @@ def _truth(ds, xs, ys):
             if part is None:
                 continue
             found = True
-            for i, (g, n) in enumerate(xs):
-                for j, (h, m) in enumerate(ys):
-                    if g == gx and h == gy and n != m:
-                        table[i, j] = float(part.sel(var_x=n, var_y=m))
+            where_x = {n: i for i, n in enumerate(part["var_x"].values.tolist())}
+            where_y = {n: j for j, n in enumerate(part["var_y"].values.tolist())}
+            rows = [(i, where_x[n]) for i, (g, n) in enumerate(xs) if g == gx and n in where_x]
+            cols = [(j, where_y[n]) for j, (g, n) in enumerate(ys) if g == gy and n in where_y]
+            if rows and cols:
+                (ri, rs), (ci, cs) = zip(*rows), zip(*cols)
+                table[np.ix_(ri, ci)] = part.values[np.ix_(rs, cs)]
     return table if found else None
 
 
