@@ -24,7 +24,7 @@ class Settings:
     n_folds: int = 2
     selection: str = "validation"
     threshold_components: float = 1e-5
-    patience: int = 1
+    patience: int = 2
     max_components: int = 50
     fixed_components: int | None = None
     tol: float = 1e-5

@@ -123,7 +123,7 @@ class GMMMI:
         Criterion for the number of components.
     threshold_components : float, default=1e-5
         Smallest improvement of the score (per sample) that justifies a component.
-    patience : int, default=1
+    patience : int, default=2
         Consecutive non-improving K tried before selection stops.
     max_components : int, default=50
         Largest K tried (a warning and status "max-components" when reached).
@@ -174,7 +174,7 @@ class GMMMI:
     """
 
     def __init__(self, *, categorical=False, n_bootstrap=50, unit="nat", seed=0, n_inits=3,
-                 n_folds=2, selection="validation", threshold_components=1e-5, patience=1,
+                 n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
                  max_components=50, fixed_components=None, tol=1e-5, reg_covar=1e-6,
                  max_iter=1000, integration="quadrature", quadrature_nodes=1024,
                  mc_samples=100_000, transform="rank"):

@@ -90,3 +90,15 @@ def test_conditional_independence_given_z_is_near_zero():
     y = z + 0.5 * rng.normal(size=N)
     assert estimate_mi(x, y, n_bootstrap=10).mi > 0.5
     assert_close(conditional_mi(x, y, z, n_bootstrap=20), 0.0)
+
+
+def test_a_two_component_stall_does_not_stop_selection():
+    """Uniform x plus uniform noise (MI = 1/3): K=2 scores no better than K=1, K=3 does.
+
+    With patience=1 selection stopped at K=1 on this sample and reported 0.18 ± 0.007.
+    """
+    x = np.random.default_rng(2).uniform(0, 1, 5000)
+    y = x + np.random.default_rng(3).uniform(0, 1.5, 5000)
+    result = estimate_mi(x, y, n_bootstrap=10)
+    assert result.n_components >= 3
+    assert abs(result.mi - 1 / 3) < max(3 * result.std, 0.04)
