@@ -152,6 +152,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--out", default="accuracy",
+                        help="file stem in benchmarks/measured/ (default: accuracy)")
     parser.add_argument("--reference-python", default=None,
                         help="python of the venv holding gmm-mi (default ../refvenv)")
     args = parser.parse_args()
@@ -188,14 +190,14 @@ def main():
                     f"{r['method']}={r['estimate']:.3f}" for r in rows[-len(args.methods):])
                     + f" (truth {true_mi:.3f})", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "accuracy.csv", "w", newline="") as handle:
+    with open(OUT / f"{args.out}.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     table = summarise(rows)
     md = ["# Accuracy on distributions with known MI", "",
           f"Command: `.venv/bin/python benchmarks/accuracy.py --sizes {' '.join(map(str, args.sizes))} "
-          f"--seeds {args.seeds} --methods {' '.join(args.methods)}`", "",
+          f"--seeds {args.seeds} --methods {' '.join(args.methods)} --out {args.out}`", "",
           "## Overall (all tasks)", "",
           "| method | N | runs | MAE | bias | coverage ±2σ | failures | median s | p90 s | max s |",
           "|---|---|---|---|---|---|---|---|---|---|", *overall(rows), "",
@@ -206,7 +208,7 @@ def main():
         md.append(f"| {t['n']} | {t['task']} | {t['method']} | {t['bias']:+.4f} | "
                   f"{t['mae']:.4f} | {t['rmse']:.4f} | {t['coverage']:.2f} | {t['failures']} | "
                   f"{t['median_s']:.3f} |")
-    (OUT / "accuracy.md").write_text("\n".join(md) + "\n")
+    (OUT / f"{args.out}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md[:16]))
 
 
