@@ -15,7 +15,6 @@ seeds, caching and result layout, so the rules stay thin.
 - *Gather* turns the chunk results of an analysis into the ``(var_x, var_y)`` matrices.
 """
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -32,7 +31,7 @@ import numpy as np
 from . import __version__
 from ._fitting import Settings
 from .dataset import DatasetError, groups, read_xarray, true_mi, validate
-from .estimator import SETTING_NAMES, _check_run_options, estimate_mi
+from .estimator import GMMMI, SETTING_NAMES, _check_run_options, estimate_mi
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
 ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
@@ -119,7 +118,7 @@ def estimator_settings(settings):
     if unknown:
         raise ValueError(f"unknown estimator setting(s): {', '.join(unknown)} "
                          f"(known: {', '.join(ESTIMATOR_KEYS)})")
-    defaults = dict(dataclasses.asdict(Settings()), n_bootstrap=50, seed=0)
+    defaults = GMMMI().get_params()
     full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
     Settings(**{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
     _check_run_options(full["n_bootstrap"], full["seed"], "nat")
