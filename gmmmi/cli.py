@@ -137,6 +137,10 @@ def _build_parser():
     rep = commands.add_parser("report", help="write the HTML report of an mi.zarr")
     rep.add_argument("matrix")
     rep.add_argument("--out", required=True)
+    rep.add_argument("--data", default=None,
+                     help="the dataset the matrix came from (to draw the top pairs' data)")
+    rep.add_argument("--unit", choices=("nat", "bit"), default="nat", help="unit shown")
+    rep.add_argument("--top", type=int, default=6, help="top pairs drawn in detail")
     return parser
 
 
@@ -257,7 +261,10 @@ def _gather(args):
 
 
 def _report(args):
-    write_report(args.matrix, args.out)
+    if args.top < 0:
+        raise UsageError(f"--top must be >= 0, got {args.top}")
+    print(f"{write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top)}"
+          ": written", file=sys.stderr)
 
 
 def main(argv=None):

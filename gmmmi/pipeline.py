@@ -15,6 +15,7 @@ seeds, caching and result layout, so the rules stay thin.
 - *Gather* turns the chunk results of an analysis into the ``(var_x, var_y)`` matrices.
 """
 
+import datetime
 import functools
 import hashlib
 import json
@@ -31,7 +32,7 @@ import numpy as np
 from . import __version__
 from ._fitting import Settings
 from .dataset import DatasetError, groups, read_xarray, true_mi, validate
-from .estimator import GMMMI, SETTING_NAMES, _check_run_options, estimate_mi
+from .estimator import GMMMI, SETTING_NAMES, _check_run_options
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
 ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
@@ -214,6 +215,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
     if given, else on a local cluster of ``workers`` single-threaded processes (or in this
     process when ``workers`` is 1). Returns (computed, reused) counts.
     """
+    started = time.monotonic()
     settings = manifest["settings"]
     dataset = str(Path(dataset).resolve())  # workers of an external cluster start elsewhere
     cache = PairCache(cache_dir)
@@ -239,7 +241,8 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
             for pair in pairs]
     _write_json(Path(out), {key: manifest[key] for key in (
         "analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
-        | {"digest": manifest_digest(manifest), "results": rows})
+        | {"digest": manifest_digest(manifest), "results": rows,
+           "seconds": time.monotonic() - started})
     return len(todo), len(pairs) - len(todo)
 
 
@@ -349,22 +352,45 @@ def estimate_pair(dataset, pair, settings):
     if pair.kind_x == "categorical":
         x, y = y, x
     options = {k: settings[k] for k in SETTING_NAMES}
+    estimator = GMMMI(categorical="categorical" in (pair.kind_x, pair.kind_y),
+                      n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+    start = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the status carries what the warning says
-            result = estimate_mi(x, y, categorical="categorical" in (pair.kind_x, pair.kind_y),
-                                 n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+            estimator.fit(x, y)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         # one pair's failure must not stop the others; it is not cached
         return _not_estimated(settings, f"{type(exc).__name__}: {exc}", STATUS_FAILED)
-    return result.to_dict()
+    return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
+                                          "model": fitted_model(estimator)}
+
+
+def fitted_model(estimator):
+    """The selected mixture(s) and CV scores of a fitted ``GMMMI``, JSON-ready.
+
+    Mixtures live in the space the estimator fitted (after its ``transform``);
+    a categorical pair has one 1-D mixture per category label.
+    """
+    def scores(table):
+        return {str(k): (v if math.isfinite(v) else None) for k, v in table.items()}
+
+    if estimator.mixture_ is not None:
+        return {"transform": estimator.transform, "mixture": estimator.mixture_.to_dict(),
+                "cv_scores": scores(estimator.cv_scores_)}
+    if estimator.mixtures_:
+        return {"transform": estimator.transform,
+                "mixtures": {str(label): m.to_dict() for label, m in estimator.mixtures_.items()},
+                "cv_scores": {str(label): scores(table)
+                              for label, table in estimator.cv_scores_.items()}}
+    return None
 
 
 def _not_estimated(settings, message, status=STATUS_NOT_ESTIMATED):
     return {"quantity": "mi", "value": None, "std": None, "unit": "nat", "n_components": 0,
             "status": status, "message": message, "n_samples": 0,
             "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
-            "settings": settings, "details": {}}
+            "settings": settings, "details": {}, "seconds": 0.0, "model": None}
 
 
 # --- gather --------------------------------------------------------------------------
@@ -397,12 +423,16 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     n_components = np.zeros(shape, dtype=np.int64)
     n_samples = np.zeros(shape, dtype=np.int64)
     n_dropped = np.zeros(shape, dtype=np.int64)
+    seconds = np.zeros(shape)
     status = np.full(shape, "diagonal" if symmetric else STATUS_NOT_ESTIMATED, dtype=object)
-    fingerprints = {}
+    message = np.full(shape, "", dtype=object)
+    model = np.full(shape, "", dtype=object)
+    fingerprints, kinds = {}, {}
     for row in rows:
         p = row["pair"]
         key_x, key_y = (p["group_x"], p["name_x"]), (p["group_y"], p["name_y"])
         fingerprints[key_x], fingerprints[key_y] = p["fingerprint_x"], p["fingerprint_y"]
+        kinds[key_x], kinds[key_y] = p["kind_x"], p["kind_y"]
         cells = [(ix[key_x], iy[key_y])]
         if symmetric:
             cells.append((ix[key_y], iy[key_x]))
@@ -414,12 +444,17 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
             n_samples[i, j] = row["n_samples"]
             n_dropped[i, j] = row["n_dropped"]
             status[i, j] = row["status"]
+            message[i, j] = row["message"]
+            seconds[i, j] = row["seconds"]
+            model[i, j] = json.dumps(row["model"]) if row["model"] else ""
     dims = ("var_x", "var_y")
     coords = {
         "var_x": np.array([n for _, n in xs], dtype=object),
         "var_y": np.array([n for _, n in ys], dtype=object),
         "group_x": ("var_x", np.array([g for g, _ in xs], dtype=object)),
         "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
+        "kind_x": ("var_x", np.array([kinds.get(v, "") for v in xs], dtype=object)),
+        "kind_y": ("var_y", np.array([kinds.get(v, "") for v in ys], dtype=object)),
     }
     result = xr.Dataset(
         {"mi": (dims, mi, {"unit": "nat", "long_name": "mutual information"}),
@@ -428,17 +463,30 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
          "n_components": (dims, n_components),
          "status": (dims, status),
          "n_samples": (dims, n_samples),
-         "n_dropped": (dims, n_dropped)},
+         "n_dropped": (dims, n_dropped),
+         "message": (dims, message, {"long_name": "why the status is not ok"}),
+         "seconds": (dims, seconds, {"unit": "s", "long_name": "time to estimate the pair"}),
+         "model": (dims, model, {"long_name": "selected mixtures and CV scores (JSON)"})},
         coords=coords,
         attrs={"analysis": analysis, "gmmmi_version": __version__,
                "settings": json.dumps(settings, sort_keys=True),
                "fingerprint": _digest(sorted(f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())),
                "symmetric": int(symmetric), "unit": "nat",
-               "dataset": str(dataset) if dataset else ""})
+               "dataset": str(dataset) if dataset else "",
+               "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+               "chunk_seconds": json.dumps([c.get("seconds") for c in chunks]),
+               "computed_pairs": sum(bool(row["computed"]) for row in rows)})
     if dataset is not None:
-        truth = _truth(read_xarray(dataset), xs, ys)
+        source = read_xarray(dataset)
+        truth = _truth(source, xs, ys)
         if truth is not None:
             result["true_mi"] = (dims, truth, {"unit": "nat", "long_name": "known true MI"})
+        for axis, variables in (("x", xs), ("y", ys)):
+            if any(kinds.get(v) == "categorical" for v in variables):
+                result[f"entropy_{axis}"] = (
+                    f"var_{axis}", [_entropy(source, *v) if kinds.get(v) == "categorical"
+                                    else math.nan for v in variables],
+                    {"unit": "nat", "long_name": "entropy of the categorical variable"})
     write_dataset(result, out, overwrite=overwrite)
     return result
 
@@ -461,6 +509,17 @@ def _truth(ds, xs, ys):
                 (ri, rs), (ci, cs) = zip(*rows), zip(*cols)
                 table[np.ix_(ri, ci)] = part.values[np.ix_(rs, cs)]
     return table if found else None
+
+
+def _entropy(ds, group, name):
+    """Entropy (nats) of a categorical variable's labels, missing labels left out."""
+    from ._validation import labels
+
+    dim = ds[group].dims[1]
+    codes, _ = labels(name, ds[group].isel({dim: _index(ds, group, name)}).values)
+    counts = np.bincount(codes[codes >= 0])
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
 
 
 def _number(value):

@@ -1,67 +1,333 @@
-"""A self-contained HTML page for one analysis's MI matrix (``mi.zarr``)."""
+"""A self-contained HTML report of one analysis's MI matrix (``mi.zarr``).
 
-import html
+The page answers three questions: what does each variable share with the others (the
+ordered, annotated heatmap, the sortable table and, for latent x factor analyses, the
+disentanglement scores), how sure are we (bootstrap std and 95% intervals, the top
+pairs' bootstrap distributions, the comparison with the truth when the dataset holds
+it), and can the fits be trusted (the data with the fitted mixtures over it, the
+components chosen, the CV curves, flagged pairs, provenance). Figures are embedded
+PNGs; names from the data are escaped by Jinja2's autoescaping.
+"""
+
+import datetime
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import _figures as figures
+from . import scores
+from ._result import UNITS, check_unit
+from ._validation import labels, transform
 from .dataset import read_xarray
 
+# The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
+MAX_TABLE_ROWS = 3000
+N_CV_CURVES = 6
+SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
+STATUS_SHORT = {"max-components": "max K", "few-distinct-values": "discrete?",
+                "category-too-small": "small cat.", "too-few-samples": "too few",
+                "not-estimated": "n/a", "failed": "failed", "constant": "constant"}
 
-def write_report(matrix_path, out):
-    """Write ``out`` (HTML) showing the MI matrix stored at ``matrix_path``."""
-    ds = read_xarray(matrix_path)
+
+@dataclass
+class _Pair:
+    i: int
+    j: int
+    x: str
+    y: str
+    group_x: str
+    group_y: str
+    mi: float
+    std: float
+    low: float
+    high: float
+    n_components: int
+    status: str
+    message: str
+    n_samples: int
+    n_dropped: int
+    truth: float
+
+
+def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
+    """Write the report of ``matrix_path`` (``mi.zarr``) to ``out`` (HTML), atomically.
+
+    ``data`` is the dataset the matrix was estimated from; without it the top pairs
+    are shown without their data.
+    """
+    matrix = read_xarray(matrix_path)
+    source = read_xarray(data) if data is not None else None
+    page = render(matrix, source, unit=unit, top_pairs=top_pairs)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.tmp")
-    staging.write_text(render(ds), encoding="utf-8")
+    staging.write_text(page, encoding="utf-8")
     staging.replace(out)
     return out
 
 
-def render(ds):
-    """The report page as a string; every name from the data is escaped."""
-    esc = html.escape
-    analysis = esc(str(ds.attrs.get("analysis", "analysis")))
-    settings = json.loads(ds.attrs.get("settings", "{}"))
-    names_x = [str(v) for v in ds["var_x"].values.tolist()]
-    names_y = [str(v) for v in ds["var_y"].values.tolist()]
-    mi, std, status = ds["mi"].values, ds["mi_std"].values, ds["status"].values
-    truth = ds["true_mi"].values if "true_mi" in ds else None
-    top = np.nanmax(mi) if np.isfinite(mi).any() else 1.0
-    rows = []
-    for i, nx in enumerate(names_x):
-        cells = []
-        for j in range(len(names_y)):
-            value = mi[i, j]
-            if not np.isfinite(value):
-                cells.append(f'<td class="na" title="{esc(str(status[i, j]))}">–</td>')
-                continue
-            shade = 0.85 * max(value, 0.0) / top if top > 0 else 0.0
-            known = "" if truth is None or not np.isfinite(truth[i, j]) \
-                else f"<br><small>true {truth[i, j]:.3f}</small>"
-            flag = "" if status[i, j] == "ok" else f"<br><small>{esc(str(status[i, j]))}</small>"
-            cells.append(f'<td style="background: rgba(31,119,180,{shade:.2f})">'
-                         f"{value:.3f}<small> ± {std[i, j]:.3f}</small>{known}{flag}</td>")
-        rows.append(f"<tr><th>{esc(nx)}</th>{''.join(cells)}</tr>")
-    header = "".join(f"<th>{esc(n)}</th>" for n in names_y)
-    listed = ", ".join(f"{esc(k)}={esc(str(v))}" for k, v in sorted(settings.items()))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>MI: {analysis}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
-td.na {{ color: #999; text-align: center; }}
-small {{ color: #555; }}
-</style></head><body>
-<h1>Mutual information: {analysis}</h1>
-<p>Estimates in nats, ± one bootstrap standard deviation (GMM-MI, gmmmi
-{esc(str(ds.attrs.get("gmmmi_version", "")))}). Rows: x variables; columns: y variables.</p>
-<table><tr><th></th>{header}</tr>
-{chr(10).join(rows)}
-</table>
-<p><small>Settings: {listed}</small></p>
-</body></html>
-"""
+def render(matrix, source=None, *, unit="nat", top_pairs=6):
+    """The report page (a string) for the matrix Dataset written by ``gather``."""
+    import jinja2
+
+    check_unit(unit)
+    if isinstance(top_pairs, bool) or not isinstance(top_pairs, int) or top_pairs < 0:
+        raise ValueError(f"top_pairs must be an integer >= 0, got {top_pairs!r}")
+    scale = UNITS[unit]
+    unit_label = f"{unit}s"
+    settings = json.loads(matrix.attrs.get("settings", "{}"))
+    symmetric = bool(matrix.attrs.get("symmetric", 0))
+    rows = _strings(matrix["var_x"])
+    cols = _strings(matrix["var_y"])
+    mi = matrix["mi"].values * scale
+    std = matrix["mi_std"].values * scale
+    status = _strings_2d(matrix["status"])
+    truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
+    pairs = _pairs(matrix, scale, symmetric)
+    estimated = [p for p in pairs if np.isfinite(p.mi)]
+
+    row_order, col_order, ordering = _order(mi, symmetric)
+    flagged = np.vectorize(lambda s: "" if s in ("ok", "diagonal") else STATUS_SHORT.get(s, s),
+                           otypes=[object])(status)
+    shown = np.where(status == "diagonal", np.nan, mi)
+    heatmap, annotated = figures.heatmap(
+        shown[np.ix_(row_order, col_order)], std[np.ix_(row_order, col_order)],
+        flagged[np.ix_(row_order, col_order)], [rows[i] for i in row_order],
+        [cols[j] for j in col_order], unit_label)
+
+    by_mi = sorted(estimated, key=lambda p: -p.mi)
+    context = {
+        "analysis": str(matrix.attrs.get("analysis", "analysis")),
+        "unit": unit_label,
+        "symmetric": symmetric,
+        "n_rows": len(rows), "n_cols": len(cols),
+        "n_pairs": len(pairs), "n_estimated": len(estimated),
+        "status_counts": _count(p.status for p in pairs),
+        "heatmap": heatmap, "annotated": annotated, "ordering": ordering,
+        "table": sorted(pairs, key=lambda p: -p.mi if np.isfinite(p.mi) else math.inf)[
+            :MAX_TABLE_ROWS],
+        "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
+        "disentanglement": None if symmetric else _disentanglement(matrix, scale, rows, cols),
+        "top": [_top_pair(p, matrix, source, scale, unit_label) for p in by_mi[:top_pairs]],
+        "has_data": source is not None,
+        "diagnostics": _diagnostics(matrix, pairs, by_mi, settings),
+        "truth": _against_truth(pairs, unit_label) if truth is not None else None,
+        "provenance": _provenance(matrix, settings, pairs),
+        "fmt": _fmt,
+    }
+    env = jinja2.Environment(loader=jinja2.PackageLoader("gmmmi", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html.j2").render(**context)
+
+
+# --- the pieces ----------------------------------------------------------------------
+
+def _strings(array):
+    return [str(v) for v in array.values.tolist()]
+
+
+def _strings_2d(array):
+    return np.array([[str(v) for v in row] for row in array.values.tolist()], dtype=object)
+
+
+def _pairs(matrix, scale, symmetric):
+    """Every estimated cell once (the upper triangle of a symmetric matrix)."""
+    rows, cols = _strings(matrix["var_x"]), _strings(matrix["var_y"])
+    group_x, group_y = _strings(matrix["group_x"]), _strings(matrix["group_y"])
+    status = _strings_2d(matrix["status"])
+    message = _strings_2d(matrix["message"]) if "message" in matrix else \
+        np.full(status.shape, "", dtype=object)
+    boot = matrix["mi_bootstrap"].values * scale
+    truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
+    values = {name: matrix[name].values for name in ("mi", "mi_std", "n_components",
+                                                      "n_samples", "n_dropped")}
+    pairs = []
+    for i in range(len(rows)):
+        for j in range(i + 1 if symmetric else 0, len(cols)):
+            finite = boot[i, j][np.isfinite(boot[i, j])]
+            low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 \
+                else (math.nan, math.nan)
+            pairs.append(_Pair(
+                i, j, rows[i], cols[j], group_x[i], group_y[j],
+                float(values["mi"][i, j] * scale), float(values["mi_std"][i, j] * scale),
+                float(low), float(high), int(values["n_components"][i, j]), status[i, j],
+                message[i, j], int(values["n_samples"][i, j]), int(values["n_dropped"][i, j]),
+                float(truth[i, j]) if truth is not None else math.nan))
+    return pairs
+
+
+def _order(mi, symmetric):
+    """Row and column orders that make structure visible, and a sentence saying how."""
+    n_rows, n_cols = mi.shape
+    if symmetric and n_rows > 2:
+        from scipy.cluster import hierarchy
+        from scipy.spatial.distance import squareform
+
+        # exp(-2 MI) = 1 - (Linfoot's informational correlation)^2: 0 for identical,
+        # 1 for independent variables
+        distance = np.exp(-2.0 * np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None))
+        distance = (distance + distance.T) / 2
+        np.fill_diagonal(distance, 0.0)
+        condensed = squareform(distance, checks=False)
+        tree = hierarchy.optimal_leaf_ordering(hierarchy.linkage(condensed, "average"),
+                                               condensed)
+        order = hierarchy.leaves_list(tree).tolist()
+        return order, order, ("rows and columns clustered (average linkage on "
+                              "1 − Linfoot's informational correlation², i.e. exp(−2·MI))")
+    if not symmetric and n_rows > 1:
+        clean = np.nan_to_num(mi, nan=-1.0)
+        best = clean.argmax(axis=1)
+        order = sorted(range(n_rows), key=lambda i: (best[i], -clean[i, best[i]]))
+        return order, list(range(n_cols)), ("rows grouped by the column they share most "
+                                            "with, strongest first; columns as in the data")
+    return list(range(n_rows)), list(range(n_cols)), "as in the data"
+
+
+def _count(values):
+    counts = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
+
+
+def _disentanglement(matrix, scale, latents, factors):
+    if len(latents) < 2:
+        return {"note": "MIG needs at least two latents (rows).", "factors": []}
+    entropy = matrix["entropy_y"].values if "entropy_y" in matrix else None
+    kinds = _strings(matrix["kind_y"]) if "kind_y" in matrix else [""] * len(factors)
+    # the scores are ratios: computed in nats, shown in the display unit
+    nats = matrix["mi"].values
+    mi = nats * scale
+    gaps = scores.factor_gaps(nats, entropy)
+    per_latent = scores.modularity_per_latent(nats) if len(factors) >= 2 else None
+    factor_rows = [{
+        "factor": factors[g.factor], "kind": kinds[g.factor],
+        "entropy": g.normaliser * scale if g.normalised_by == "entropy"
+        else math.nan,
+        "top": latents[g.top], "top_mi": mi[g.top, g.factor],
+        "second": latents[g.second], "second_mi": mi[g.second, g.factor],
+        "gap": mi[g.top, g.factor] - mi[g.second, g.factor],
+        "score": g.score, "normalised_by": g.normalised_by} for g in gaps]
+    return {
+        "note": None,
+        "factors": factor_rows,
+        "mig": scores.mig(nats, entropy),
+        "modularity": scores.modularity(nats) if per_latent is not None else math.nan,
+        "latents": [{"latent": latents[i], "modularity": per_latent[i]}
+                    for i in range(len(latents))] if per_latent is not None else [],
+        "figure": figures.disentanglement(
+            factors, [g.score for g in gaps], latents,
+            per_latent if per_latent is not None else np.full(len(latents), np.nan)),
+        "any_continuous": any(g.normalised_by == "top MI" for g in gaps),
+    }
+
+
+def _column(source, group, name):
+    dim = source[group].dims[1]
+    names = [str(v) for v in source[group][dim].values.tolist()]
+    return source[group].isel({dim: names.index(name)}).values
+
+
+def _top_pair(pair, matrix, source, scale, unit_label):
+    boot = matrix["mi_bootstrap"].values[pair.i, pair.j] * scale
+    model = _model(matrix, pair.i, pair.j)
+    draw = None
+    if source is not None and model is not None:
+        draw = _data_drawer(pair, matrix, source, model)
+    title = f"{pair.x} × {pair.y}: {pair.mi:.3f} ± {pair.std:.3f} {unit_label}"
+    return {"pair": pair, "figure": figures.pair_panels(
+        title, unit_label, boot, pair.mi, (pair.low, pair.high), pair.truth, draw)}
+
+
+def _model(matrix, i, j):
+    if "model" not in matrix:
+        return None
+    text = str(matrix["model"].values[i, j])
+    return json.loads(text) if text else None
+
+
+def _data_drawer(pair, matrix, source, model):
+    """A function drawing the pair's data, in the fit's space, with its fitted model."""
+    x = _column(source, pair.group_x, pair.x)
+    y = _column(source, pair.group_y, pair.y)
+    how = model["transform"]
+    space = SPACE_LABEL.get(how, how)
+    if "mixture" in model:
+        keep = np.isfinite(x) & np.isfinite(y)
+        data = transform(np.column_stack([x[keep], y[keep]]).astype(np.float64), how)
+        return lambda ax: figures.draw_joint(
+            ax, data, model["mixture"], [f"{figures.short(pair.x)} ({space})",
+                                         f"{figures.short(pair.y)} ({space})"])
+    kind_x = str(matrix["kind_x"].values[pair.i]) if "kind_x" in matrix.coords else ""
+    continuous, categorical, name = (y, x, pair.y) if kind_x == "categorical" else (x, y, pair.x)
+    codes, categories = labels("labels", categorical)
+    keep = np.isfinite(continuous.astype(np.float64)) & (codes >= 0)
+    values = transform(continuous[keep].astype(np.float64)[:, None], how)[:, 0]
+    by_label = {str(categories[c]): values[codes[keep] == c] for c in np.unique(codes[keep])}
+    return lambda ax: figures.draw_categories(ax, by_label, model["mixtures"],
+                                              f"{figures.short(name)} ({space})")
+
+
+def _diagnostics(matrix, pairs, by_mi, settings):
+    max_k = settings.get("max_components")
+    counts = _count(p.n_components for p in pairs if np.isfinite(p.mi) and p.n_components)
+    curves = []
+    chosen_pairs = [p for p in pairs if p.status == "max-components"][:N_CV_CURVES // 2]
+    chosen_pairs += [p for p in by_mi if p not in chosen_pairs][:N_CV_CURVES - len(chosen_pairs)]
+    for p in chosen_pairs:
+        model = _model(matrix, p.i, p.j)
+        if not model or not model.get("cv_scores"):
+            continue
+        lines = model["cv_scores"] if "mixtures" in model else {"": model["cv_scores"]}
+        curves.append((f"{p.x} × {p.y}", lines, p.n_components if "mixture" in model else None))
+    return {
+        "k_figure": figures.component_counts(counts, max_k) if counts else None,
+        "cv_figure": figures.cv_curves(curves) if curves else None,
+        "max_components": max_k,
+        "hit_max": [p for p in pairs if p.status == "max-components"],
+        "dropped": [p for p in pairs if p.n_dropped > 0],
+        "problems": [p for p in pairs if p.status not in ("ok", "max-components")],
+    }
+
+
+def _against_truth(pairs, unit_label):
+    known = [p for p in pairs if np.isfinite(p.truth) and np.isfinite(p.mi)
+             and np.isfinite(p.std)]
+    if not known:
+        return None
+    truth = np.array([p.truth for p in known])
+    estimate = np.array([p.mi for p in known])
+    std = np.array([p.std for p in known])
+    return {"n": len(known),
+            "coverage": float(np.mean(np.abs(estimate - truth) <= 2 * std)),
+            "mae": float(np.mean(np.abs(estimate - truth))),
+            "figure": figures.against_truth(truth, estimate, std, unit_label)}
+
+
+def _provenance(matrix, settings, pairs):
+    chunk_seconds = [s for s in json.loads(matrix.attrs.get("chunk_seconds", "[]"))
+                     if s is not None]
+    seconds = matrix["seconds"].values if "seconds" in matrix else np.zeros(0)
+    return {
+        "version": matrix.attrs.get("gmmmi_version", ""),
+        "settings": sorted(settings.items()),
+        "dataset": matrix.attrs.get("dataset", ""),
+        "fingerprint": matrix.attrs.get("fingerprint", ""),
+        "created": matrix.attrs.get("created", ""),
+        "reported": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "pair_seconds": float(sum(seconds[p.i, p.j] for p in pairs)) if seconds.size else None,
+        "chunk_seconds": max(chunk_seconds) if chunk_seconds else None,
+        "n_chunks": len(chunk_seconds),
+        "computed_pairs": matrix.attrs.get("computed_pairs"),
+    }
+
+
+def _fmt(value, digits=3):
+    """A number for a table cell: fixed digits, or an en dash for NaN/None."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:.{digits}f}"

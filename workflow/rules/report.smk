@@ -1,7 +1,8 @@
 # Report: a self-contained HTML page per analysis, rebuilt whenever its matrix changes.
 rule report:
     input:
-        "results/{analysis}/mi.zarr",
+        matrix="results/{analysis}/mi.zarr",
+        dataset=ancient(DATASET),
     output:
         report(
             "results/{analysis}/report.html",
@@ -11,9 +12,12 @@ rule report:
         ),
     params:
         python=PYTHON,
+        unit=config["report"]["unit"],
+        top=config["report"]["top_pairs"],
     log:
         "results/logs/{analysis}/report.log",
     conda:
         "../../envs/gmmmi.yaml"
     shell:
-        "{params.python} -m gmmmi.cli report {input:q} --out {output:q} > {log:q} 2>&1"
+        "{params.python} -m gmmmi.cli report {input.matrix:q} --data {input.dataset:q}"
+        " --unit {params.unit} --top {params.top} --out {output:q} > {log:q} 2>&1"
