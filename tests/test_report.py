@@ -1,0 +1,251 @@
+"""The HTML report: contents, escaping, units, size at 1000+ pairs, and a real browser."""
+
+import json
+import math
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from gmmmi import scores
+from gmmmi.cli import main
+from gmmmi.dataset import build_dataset, make_group, read_xarray, write_dataset
+from gmmmi.pipeline import describe_dataset, gather, plan_chunks, run_chunk
+from gmmmi.report import MAX_TABLE_ROWS, render, write_report
+
+HOSTILE = "<script>alert(1)</script>"
+SETTINGS = {"n_bootstrap": 6, "seed": 2}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Elements(HTMLParser):
+    """Tags, the text inside each <script>, and every image source of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.scripts, self.images, self._in_script = [], [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_script = tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_endtag(self, tag):
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def parse(page):
+    parser = _Elements()
+    parser.feed(page)
+    return parser
+
+
+def table_rows(page):
+    """Rows of the sortable pair table."""
+    return page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1
+
+
+def estimate(tmp_path, dataset, x, y, name):
+    description = describe_dataset(dataset)
+    manifest = plan_chunks(description, name, x, y, SETTINGS, 1)[0]
+    chunk = tmp_path / f"{name}.json"
+    run_chunk(dataset, manifest, chunk, cache_dir=tmp_path / "cache")
+    return gather([chunk], tmp_path / f"{name}.zarr", dataset=dataset)
+
+
+@pytest.fixture(scope="module")
+def analyses(tmp_path_factory):
+    """A small dataset with hostile names, estimated for real: latent x latent and x factor."""
+    folder = tmp_path_factory.mktemp("report")
+    rng = np.random.default_rng(3)
+    n = 600
+    size = rng.standard_normal(n)
+    shape = rng.integers(0, 3, n)
+    latents = np.column_stack([size + 0.4 * rng.standard_normal(n),
+                               shape + 0.5 * rng.standard_normal(n),
+                               rng.standard_normal(n)])
+    latents[:7, 2] = np.nan  # rows the estimator must drop and the report must flag
+    ds = build_dataset({
+        "latent": make_group(latents, [HOSTILE, "z & co", "$x$"], None, group="latent",
+                             source="t"),
+        "factor": make_group(size[:, None], ["size"], None, group="factor", source="t"),
+        "category": make_group(shape[:, None], ["shape"], "categorical", group="category",
+                               source="t")})
+    dataset = folder / "data.zarr"
+    write_dataset(ds, dataset)
+    return {"dataset": dataset,
+            "ll": estimate(folder, dataset, "latent", "latent", "ll"),
+            "lf": estimate(folder, dataset, "latent", ["factor", "category"], "lf"),
+            "folder": folder}
+
+
+def test_gather_keeps_what_the_report_needs(analyses):
+    lf = analyses["lf"]
+    assert list(lf["kind_y"].values) == ["continuous", "categorical"]
+    # the entropy of the categorical factor, from its label counts
+    counts = np.bincount(read_xarray(analyses["dataset"])["category"].values[:, 0])
+    p = counts / counts.sum()
+    assert float(lf["entropy_y"].values[1]) == pytest.approx(-(p * np.log(p)).sum())
+    assert np.isnan(lf["entropy_y"].values[0])
+    model = json.loads(str(lf["model"].values[0, 1]))
+    assert set(model["mixtures"]) == {"0", "1", "2"} and model["transform"] == "rank"
+    continuous = json.loads(str(lf["model"].values[0, 0]))
+    assert len(continuous["mixture"]["weights"]) == lf["n_components"].values[0, 0]
+    assert (lf["seconds"].values > 0).all()
+    assert lf.attrs["created"] and lf.attrs["computed_pairs"] == 6
+
+
+def test_names_from_the_data_are_escaped(analyses):
+    for name in ("ll", "lf"):
+        page = render(analyses[name], read_xarray(analyses["dataset"]))
+        elements = parse(page)
+        assert HOSTILE not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert len(elements.scripts) == 1 and "alert" not in elements.scripts[0]
+        assert "z &amp; co" in page
+
+
+def test_latent_factor_page_has_every_section(analyses):
+    page = render(analyses["lf"], read_xarray(analyses["dataset"]), top_pairs=4)
+    elements = parse(page)
+    for section in ("matrix", "pairs", "disentanglement", "top", "diagnostics", "provenance"):
+        assert f'id="{section}"' in page
+    assert all(src.startswith("data:image/png;base64,") for src in elements.images)
+    # heatmap, disentanglement bars, 4 top pairs, K counts, CV curves
+    assert len(elements.images) == 1 + 1 + 4 + 2
+    assert table_rows(page) == 6
+    mi = analyses["lf"]["mi"].values
+    mig = scores.mig(mi, analyses["lf"]["entropy_y"].values)
+    assert f"{mig:.3f}" in page
+    assert "rows dropped" in page and "7 rows" in page  # the NaNs of "$x$"
+    assert "http://" not in page and "https://" not in page  # nothing fetched when opened
+
+
+def test_symmetric_page_clusters_and_has_no_disentanglement(analyses):
+    page = render(analyses["ll"], read_xarray(analyses["dataset"]))
+    assert "clustered" in page and 'id="disentanglement"' not in page
+    assert table_rows(page) == 3
+
+
+def test_unit_bit_divides_every_value_by_ln2(analyses):
+    nats = render(analyses["lf"], top_pairs=0)
+    bits = render(analyses["lf"], unit="bit", top_pairs=0)
+    top = float(np.nanmax(analyses["lf"]["mi"].values))
+    assert f'data-value="{top}"' in nats
+    assert f'data-value="{top / math.log(2)}"' in bits
+    assert "MI (bits)" in bits
+
+
+def test_without_data_the_top_pairs_say_so(analyses):
+    page = render(analyses["lf"], None, top_pairs=1)
+    assert len(parse(page).images) == 1 + 1 + 1 + 2
+
+
+def test_report_command(analyses, capsys):
+    out = analyses["folder"] / "page" / "report.html"
+    code = main(["report", str(analyses["folder"] / "lf.zarr"), "--data",
+                 str(analyses["dataset"]), "--unit", "bit", "--top", "2", "--out", str(out)])
+    assert code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    assert main(["report", str(analyses["folder"] / "missing.zarr"), "--out", str(out)]) == 2
+    assert main(["report", str(analyses["folder"] / "lf.zarr"), "--top", "-1",
+                 "--out", str(out)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("gmmmi: error: ") for line in errors[1:])
+
+
+def fake_chunk(path, names, n_bootstrap=20, seed=0):
+    """A chunk result for a symmetric analysis of ``names``, with random MI values."""
+    rng = np.random.default_rng(seed)
+    variables = [["latent", n] for n in names]
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            value = float(rng.exponential(0.05))
+            rows.append({
+                "pair": {"group_x": "latent", "name_x": a, "kind_x": "continuous",
+                         "fingerprint_x": a, "group_y": "latent", "name_y": b,
+                         "kind_y": "continuous", "fingerprint_y": b, "seed": 0},
+                "computed": True, "value": value, "std": 0.01, "n_components": 1,
+                "status": "ok" if rng.random() > 0.01 else "max-components",
+                "message": "", "n_samples": 1000, "n_dropped": 0,
+                "bootstrap": (value + 0.01 * rng.standard_normal(n_bootstrap)).tolist(),
+                "seconds": 0.1, "model": None})
+    path.write_text(json.dumps({
+        "analysis": "big", "chunk": 0, "n_chunks": 1,
+        "settings": {"n_bootstrap": n_bootstrap, "max_components": 50},
+        "x_variables": variables, "y_variables": variables, "digest": "", "results": rows,
+        "seconds": 1.0}))
+    return path
+
+
+def test_a_thousand_pairs_stay_readable_and_small(tmp_path):
+    names = [f"latent_{i:02d}" for i in range(60)]  # 1770 pairs
+    matrix = gather([fake_chunk(tmp_path / "chunk.json", names)], tmp_path / "mi.zarr")
+    out = write_report(tmp_path / "mi.zarr", tmp_path / "report.html")
+    page = out.read_text()
+    assert out.stat().st_size < 3_000_000
+    assert "too many cells to annotate" in page
+    assert table_rows(page) == len(names) * 59 // 2
+    assert "hit max_components" in page
+    assert matrix.sizes["var_x"] == 60
+
+
+def test_the_table_is_cut_above_its_limit_with_a_note(tmp_path):
+    names = [f"v{i}" for i in range(80)]  # 3160 pairs
+    gather([fake_chunk(tmp_path / "chunk.json", names, n_bootstrap=4)], tmp_path / "mi.zarr")
+    page = render(read_xarray(tmp_path / "mi.zarr"), top_pairs=0)
+    assert table_rows(page) == MAX_TABLE_ROWS
+    assert f"The {80 * 79 // 2 - MAX_TABLE_ROWS} pairs with the lowest MI are not listed" in page
+
+
+# --- a real browser -------------------------------------------------------------------
+
+def browse(page_path, screenshot):
+    """Render ``page_path`` headless; return the console messages Chromium logged."""
+    run = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--no-first-run", "--enable-logging=stderr",
+         "--v=0", "--window-size=1280,2000", f"--screenshot={screenshot}",
+         page_path.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120)
+    return [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def not_blank(png):
+    from matplotlib.image import imread
+
+    pixels = imread(png)[..., :3]
+    return pixels.std() > 0.05 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium); "
+                             ".ci/run installs it")
+
+
+@needs_chromium
+def test_browser_renders_the_report_without_console_errors(analyses, tmp_path):
+    page = write_report(analyses["folder"] / "lf.zarr", tmp_path / "report.html",
+                        data=analyses["dataset"])
+    console = browse(page, tmp_path / "shot.png")
+    assert console == []
+    assert not_blank(tmp_path / "shot.png")
+
+
+@needs_chromium
+def test_browser_check_catches_a_broken_page(tmp_path):
+    broken = tmp_path / "broken.html"
+    broken.write_text("<!DOCTYPE html><html><body><p>x</p><script>undefinedCall();</script>"
+                      "</body></html>")
+    console = browse(broken, tmp_path / "shot.png")
+    assert any("undefinedCall" in line for line in console)
+    assert not not_blank(tmp_path / "shot.png")
