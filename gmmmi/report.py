@@ -204,6 +204,7 @@ def _disentanglement(matrix, scale, latents, factors):
     mi = nats * scale
     gaps = scores.factor_gaps(nats, entropy)
     per_latent = scores.modularity_per_latent(nats) if len(factors) >= 2 else None
+    informative = scores.informative_latents(nats, matrix["mi_std"].values)
     factor_rows = [{
         "factor": factors[g.factor], "kind": kinds[g.factor],
         "entropy": g.normaliser * scale if g.normalised_by == "entropy"
@@ -216,12 +217,13 @@ def _disentanglement(matrix, scale, latents, factors):
         "note": None,
         "factors": factor_rows,
         "mig": scores.mig(nats, entropy),
-        "modularity": scores.modularity(nats) if per_latent is not None else math.nan,
-        "latents": [{"latent": latents[i], "modularity": per_latent[i]}
-                    for i in range(len(latents))] if per_latent is not None else [],
+        "modularity": scores.modularity(nats, informative) if per_latent is not None
+        else math.nan,
+        "uninformative": [latents[i] for i in np.flatnonzero(~informative)],
         "figure": figures.disentanglement(
             factors, [g.score for g in gaps], latents,
-            per_latent if per_latent is not None else np.full(len(latents), np.nan)),
+            np.where(informative, per_latent, np.nan) if per_latent is not None
+            else np.full(len(latents), np.nan)),
         "any_continuous": any(g.normalised_by == "top MI" for g in gaps),
     }
 

@@ -14,7 +14,8 @@ ratios, so the unit cancels). Negative estimates are treated as 0.
   its MI row from an ideal row that keeps only its largest entry, normalised by
   theta^2 (n_factors - 1). 1 means the latent carries information about one factor
   only; 0 means it is equally informative about all of them. Overall modularity is the
-  mean over latents whose MI is not all zero.
+  mean over informative latents (by default those whose MI is not all zero; the report
+  also leaves out latents whose largest MI is under 0.01 nat or within 2 std of 0).
 """
 
 from dataclasses import dataclass
@@ -102,7 +103,22 @@ def modularity_per_latent(mi):
     return np.where(theta > 0, 1.0 - deviation, np.nan)
 
 
-def modularity(mi):
-    """Overall modularity: the mean over latents that carry any information."""
+def modularity(mi, informative=None):
+    """Overall modularity: the mean over latents that carry any information.
+
+    ``informative`` (boolean, one per latent) restricts the mean further, e.g. to latents
+    whose largest MI is clearly above the estimator's noise floor: an uninformative
+    latent's row is noise, and its modularity a random number.
+    """
     per_latent = modularity_per_latent(mi)
+    if informative is not None:
+        per_latent = np.where(np.asarray(informative, dtype=bool), per_latent, np.nan)
     return float(np.nanmean(per_latent)) if np.isfinite(per_latent).any() else np.nan
+
+
+def informative_latents(mi, std, floor=0.01):
+    """Latents whose largest MI exceeds both ``floor`` (nats) and twice its bootstrap std."""
+    mi, std = _clean(mi), np.nan_to_num(np.asarray(std, dtype=np.float64), nan=0.0)
+    top = mi.argmax(axis=1)
+    rows = np.arange(len(mi))
+    return (mi[rows, top] > floor) & (mi[rows, top] > 2 * std[rows, top])

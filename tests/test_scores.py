@@ -61,3 +61,14 @@ def test_demo_truth_has_the_scores_its_construction_implies():
     assert np.isnan(per_latent).sum() == 1
     assert np.nanmin(per_latent) > 0.5
     assert 0 < scores.mig(mi) < 1
+
+
+def test_uninformative_latents_are_left_out_of_modularity():
+    mi = np.array([[0.5, 0.0], [0.0, 0.4], [0.003, 0.002]])
+    std = np.full(mi.shape, 0.001)
+    informative = scores.informative_latents(mi, std)
+    np.testing.assert_array_equal(informative, [True, True, False])
+    assert scores.modularity(mi, informative) == pytest.approx(1.0)
+    assert scores.modularity(mi) < 0.9  # the noise row's random modularity pulls it down
+    # a large but uncertain MI is not informative either
+    assert not scores.informative_latents([[0.05, 0.0]], [[0.03, 0.0]])[0]

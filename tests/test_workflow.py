@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import xarray as xr
 import yaml
 import zarr
 
+from gmmmi import scores
 from gmmmi.dataset import write_dataset
 from gmmmi.demo_data import make_demo_dataset
 
@@ -97,8 +99,25 @@ def test_outputs_hold_the_matrices_close_to_the_truth(reference):
     np.testing.assert_array_equal(ll["mi"].values, ll["mi"].values.T)
     assert np.isnan(np.diag(ll["mi"].values)).all()
     assert lf["mi"].sel(var_x="z4", var_y="shape") > 0.4
-    page = (reference / "results" / "ll" / "report.html").read_text()
-    assert "z4" in page and "<table>" in page
+    for analysis in ("ll", "lf"):
+        page = (reference / "results" / analysis / "report.html").read_text()
+        assert "z4" in page and 'id="pair-table"' in page and "data:image/png;base64," in page
+    assert 'id="disentanglement"' in page and 'id="truth"' in page
+    entropy = lf["entropy_y"].values
+    assert entropy[1] > 0 and np.isnan(entropy[0])
+    # the scores of the estimated matrix against those of the true one
+    assert scores.mig(lf["mi"].values, entropy) == pytest.approx(
+        scores.mig(lf["true_mi"].values, entropy), abs=0.05)
+    informative = scores.informative_latents(lf["mi"].values, lf["mi_std"].values)
+    assert scores.modularity(lf["mi"].values, informative) == pytest.approx(
+        scores.modularity(lf["true_mi"].values), abs=0.03)
+
+
+def test_snakemake_report_collects_the_pages(reference):
+    run = snakemake(reference, "--report", "report.zip")
+    with zipfile.ZipFile(reference / "report.zip") as archive:
+        listed = archive.namelist()
+    assert sum(name.endswith("report.html") for name in listed) >= 2, (run.stderr[-2000:], listed)
 
 
 def test_reruns_recompute_only_what_changed(tmp_path, reference):
