@@ -249,3 +249,22 @@ def test_browser_check_catches_a_broken_page(tmp_path):
     console = browse(broken, tmp_path / "shot.png")
     assert any("undefinedCall" in line for line in console)
     assert not not_blank(tmp_path / "shot.png")
+
+
+@needs_chromium
+def test_table_sorts_in_the_browser_and_the_dom_has_only_our_script(analyses, tmp_path):
+    page = render(analyses["lf"], top_pairs=0)
+    # click "MI" once: ascending, so the lowest MI comes first
+    clicked = page.replace("</body>", "<script>document.querySelectorAll('#pair-table th')[2]"
+                                      ".click();</script></body>")
+    path = tmp_path / "clicked.html"
+    path.write_text(clicked)
+    run = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--no-first-run", "--dump-dom", path.resolve().as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    dom = run.stdout
+    first_row = dom.split('id="pair-table"')[1].split("<tbody>")[1].split("</tr>")[0]
+    lowest = float(np.nanmin(analyses["lf"]["mi"].values))
+    assert f'data-value="{lowest}"' in first_row
+    assert 'data-order="asc"' in dom
+    assert dom.count("<script") == 2 and "alert(1)" not in dom.replace("&lt;script&gt;alert(1)", "")
