@@ -455,6 +455,8 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
         "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
         "kind_x": ("var_x", np.array([kinds.get(v, "") for v in xs], dtype=object)),
         "kind_y": ("var_y", np.array([kinds.get(v, "") for v in ys], dtype=object)),
+        "fingerprint_x": ("var_x", np.array([fingerprints.get(v, "") for v in xs], dtype=object)),
+        "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
     }
     result = xr.Dataset(
         {"mi": (dims, mi, {"unit": "nat", "long_name": "mutual information"}),

@@ -21,7 +21,8 @@ from . import _figures as figures
 from . import scores
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
-from .dataset import read_xarray
+from .dataset import DatasetError, read_xarray
+from .pipeline import variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -60,7 +61,10 @@ def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
     """
     matrix = read_xarray(matrix_path)
     source = read_xarray(data) if data is not None else None
-    page = render(matrix, source, unit=unit, top_pairs=top_pairs)
+    try:
+        page = render(matrix, source, unit=unit, top_pairs=top_pairs)
+    except DatasetError as exc:  # the data given does not match the matrix
+        raise DatasetError(f"{data}: {exc}") from None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.tmp")
@@ -228,10 +232,26 @@ def _disentanglement(matrix, scale, latents, factors):
     }
 
 
-def _column(source, group, name):
+def _column(source, matrix, axis, index):
+    """One variable of the pair from the dataset, checked to be the one that was fitted."""
+    group = str(matrix[f"group_{axis}"].values[index])
+    name = str(matrix[f"var_{axis}"].values[index])
+    if group not in source.data_vars:
+        raise DatasetError(f"has no group {group!r}; pass the dataset the matrix was "
+                           f"estimated from")
     dim = source[group].dims[1]
     names = [str(v) for v in source[group][dim].values.tolist()]
-    return source[group].isel({dim: names.index(name)}).values
+    if name not in names:
+        raise DatasetError(f"group {group!r} has no variable {name!r}; pass the dataset the "
+                           f"matrix was estimated from")
+    values = source[group].isel({dim: names.index(name)}).values
+    expected = str(matrix[f"fingerprint_{axis}"].values[index]) \
+        if f"fingerprint_{axis}" in matrix.coords else ""
+    kind = str(matrix[f"kind_{axis}"].values[index])
+    if expected and variable_fingerprint(values, kind) != expected:
+        raise DatasetError(f"{group}/{name} differs from the data the matrix was estimated "
+                           f"from; rerun the analysis or pass the right dataset")
+    return values
 
 
 def _top_pair(pair, matrix, source, scale, unit_label):
@@ -254,8 +274,8 @@ def _model(matrix, i, j):
 
 def _data_drawer(pair, matrix, source, model):
     """A function drawing the pair's data, in the fit's space, with its fitted model."""
-    x = _column(source, pair.group_x, pair.x)
-    y = _column(source, pair.group_y, pair.y)
+    x = _column(source, matrix, "x", pair.i)
+    y = _column(source, matrix, "y", pair.j)
     how = model["transform"]
     space = SPACE_LABEL.get(how, how)
     if "mixture" in model:
@@ -264,7 +284,7 @@ def _data_drawer(pair, matrix, source, model):
         return lambda ax: figures.draw_joint(
             ax, data, model["mixture"], [f"{figures.short(pair.x)} ({space})",
                                          f"{figures.short(pair.y)} ({space})"])
-    kind_x = str(matrix["kind_x"].values[pair.i]) if "kind_x" in matrix.coords else ""
+    kind_x = str(matrix["kind_x"].values[pair.i])
     continuous, categorical, name = (y, x, pair.y) if kind_x == "categorical" else (x, y, pair.x)
     codes, categories = labels("labels", categorical)
     keep = np.isfinite(continuous.astype(np.float64)) & (codes >= 0)

@@ -268,3 +268,20 @@ def test_table_sorts_in_the_browser_and_the_dom_has_only_our_script(analyses, tm
     assert f'data-value="{lowest}"' in first_row
     assert 'data-order="asc"' in dom
     assert dom.count("<script") == 2 and "alert(1)" not in dom.replace("&lt;script&gt;alert(1)", "")
+
+
+def test_data_that_does_not_match_the_matrix_is_refused_in_one_line(analyses, tmp_path, capsys):
+    source = read_xarray(analyses["dataset"]).load()
+    changed = source.copy(deep=True)
+    changed["factor"].values[:, 0] += 1.0
+    write_dataset(changed, tmp_path / "changed.zarr")
+    renamed = source.rename({"factor": "other", "factor_name": "other_name"})
+    write_dataset(renamed, tmp_path / "renamed.zarr")
+    out = tmp_path / "report.html"
+    for data, expected in (("changed.zarr", "factor/size differs from the data"),
+                           ("renamed.zarr", "has no group 'factor'")):
+        code = main(["report", str(analyses["folder"] / "lf.zarr"), "--data",
+                     str(tmp_path / data), "--out", str(out)])
+        error = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(error) == 1 and expected in error[0], error
+    assert not out.exists()
