@@ -7,7 +7,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# A --configfile given on the command line is the whole config (the schema's defaults
+# fill in the rest); it does not extend the demo's analyses.
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -20,6 +24,7 @@ scattergather:
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/gather.smk"
+include: "workflow/rules/flow.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -27,4 +32,5 @@ rule all:
     input:
         expand("results/{analysis}/report.html", analysis=ANALYSES),
         expand("results/{analysis}/mi.zarr", analysis=ANALYSES),
+        expand("results/{analysis}/flow.{ext}", analysis=FLOW_ANALYSES, ext=["graphml", "json"]),
     default_target: True

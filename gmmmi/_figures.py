@@ -239,3 +239,63 @@ def disentanglement(factor_names, factor_scores, latent_names, latent_scores):
                 ax.set_xticks(positions, [short(n, 16) for n in names], rotation=60,
                               ha="right", fontsize=7 if len(names) < 30 else 5)
         return to_data_uri(fig)
+
+
+def flow_network(levels, edges, community, unit):
+    """The network drawn in layers (inputs on the left), edge width and opacity by MI.
+
+    ``levels``: node labels per layer; ``edges``: (layer, i, j, mi) from node i of that
+    layer to node j of the next; ``community``: a number per node label (colour).
+    """
+    with matplotlib.rc_context(STYLE):
+        tallest = max(len(level) for level in levels)
+        fig = _new(min(3.0 + 2.2 * len(levels), 15.0), min(max(3.0, 0.32 * tallest + 1.2), 14.0))
+        ax = fig.add_subplot()
+        positions = [np.linspace(0, 1, len(level)) if len(level) > 1 else np.array([0.5])
+                     for level in levels]
+        top = max((e[3] for e in edges), default=0.0) or 1.0
+        for k, i, j, mi in sorted(edges, key=lambda e: e[3]):
+            strength = max(mi, 0.0) / top
+            if strength <= 0.01:
+                continue
+            ax.plot([k, k + 1], [positions[k][i], positions[k + 1][j]], color="#08519c",
+                    linewidth=0.3 + 4.0 * strength, alpha=0.15 + 0.75 * strength,
+                    solid_capstyle="round", zorder=1)
+        for k, level in enumerate(levels):
+            colours = [COLOURS[community.get(name, 0) % len(COLOURS)] for name in level]
+            ax.scatter(np.full(len(level), k), positions[k], s=60, c=colours, zorder=2,
+                       edgecolors="white", linewidths=0.8)
+            if len(level) <= 40:
+                side, align = (-0.06, "right") if k == 0 else (0.06, "left")
+                if 0 < k < len(levels) - 1:
+                    continue
+                for y, name in zip(positions[k], level):
+                    ax.text(k + side, y, short(name, 18), ha=align, va="center", fontsize=7)
+        ax.set_xticks(range(len(levels)), ["inputs"] + [f"layer {k}" for k in
+                                                       range(1, len(levels) - 1)] + ["outputs"])
+        ax.set_yticks([])
+        ax.set_xlim(-0.6, len(levels) - 0.4)
+        ax.spines["left"].set_visible(False)
+        ax.set_title(f"edge width and opacity: MI ({unit}), largest {top:.2f}; "
+                     "node colour: community")
+        return to_data_uri(fig)
+
+
+def attribution_bars(inputs, outputs, shares):
+    """For each output, the share of its information traced back to each input."""
+    with matplotlib.rc_context(STYLE):
+        width = min(max(4.5, 0.45 * len(inputs) * max(1, min(len(outputs), 4)) + 2), 14.0)
+        fig = _new(width, 3.2)
+        ax = fig.add_subplot()
+        shown = outputs[:len(COLOURS)]
+        step = 0.8 / len(shown)
+        positions = np.arange(len(inputs))
+        for index, output in enumerate(shown):
+            ax.bar(positions + (index - (len(shown) - 1) / 2) * step, shares[:, index], step,
+                   color=COLOURS[index], label=short(output, 16))
+        ax.set_xticks(positions, [short(n, 16) for n in inputs], rotation=45, ha="right")
+        ax.set_ylabel("share of the output's information")
+        ax.set_ylim(0, 1)
+        if len(shown) > 1:
+            ax.legend(frameon=False, fontsize=7, title="output", title_fontsize=7)
+        return to_data_uri(fig)

@@ -17,8 +17,8 @@ from .dataset import read_xarray, validate, write_dataset
 from .demo_data import make_demo_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
-from .pipeline import (describe_dataset, gather, manifest_digest, parse_chunk, plan_chunks,
-                       run_chunk)
+from .pipeline import (describe_dataset, flow_groups, gather, manifest_digest, parse_chunk,
+                       plan_chunks, run_chunk)
 from .report import write_report
 
 
@@ -93,6 +93,9 @@ def _build_parser():
     ing.add_argument("inputs", nargs="+", metavar="INPUT")
     ing.add_argument("--out", required=True, help="the Zarr store to write")
     ing.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    ing.add_argument("--layers", action="store_true",
+                     help="an .npz of a network's activations, one array per layer in order: "
+                          "the groups become layer_0 (inputs), layer_1, ... (for flow analyses)")
     ing.add_argument("--group", help="group name (default: file stem, .npz keys, "
                                      "netCDF/Zarr variable names)")
     ing.add_argument("--names", help="variable names, comma-separated (default: CSV header, "
@@ -117,8 +120,11 @@ def _build_parser():
     chunk = commands.add_parser("run-chunk", help="estimate one chunk of an analysis's pairs")
     chunk.add_argument("dataset")
     chunk.add_argument("--analysis", required=True)
-    chunk.add_argument("--x", required=True, help="group(s) for x, comma-separated")
-    chunk.add_argument("--y", required=True, help="group(s) for y, comma-separated")
+    chunk.add_argument("--x", help="group(s) for x, comma-separated")
+    chunk.add_argument("--y", help="group(s) for y, comma-separated")
+    chunk.add_argument("--flow", metavar="LAYERS",
+                       help="a flow analysis instead of --x/--y: the layer groups in order, "
+                            "comma-separated, or 'auto' (every layer_<n> group)")
     chunk.add_argument("--settings", default="{}", help="estimator settings as JSON")
     chunk.add_argument("--chunk", default="1-of-1", help="which chunk, e.g. 2-of-4")
     chunk.add_argument("--out", required=True, help="chunk results (JSON)")
@@ -134,6 +140,11 @@ def _build_parser():
     gat.add_argument("--out", required=True)
     gat.add_argument("--dataset", default=None, help="to include a stored true MI")
 
+    flo = commands.add_parser("flow", help="the flow graph of a flow analysis's mi.zarr")
+    flo.add_argument("matrix")
+    flo.add_argument("--graphml", required=True, help="the graph as GraphML")
+    flo.add_argument("--json", required=True, help="the graph, measures and attribution (JSON)")
+
     rep = commands.add_parser("report", help="write the HTML report of an mi.zarr")
     rep.add_argument("matrix")
     rep.add_argument("--out", required=True)
@@ -145,7 +156,7 @@ def _build_parser():
 
 
 _PER_INPUT = {"--group": "group", "--names": "names", "--kind": "kind",
-              "--variables-first": "variables_first"}
+              "--variables-first": "variables_first", "--layers": "layers"}
 _TAKES_VALUE = {"--group", "--names", "--kind", "--out"}
 
 
@@ -175,7 +186,7 @@ def _scan_ingest(tokens):
             if key in target:
                 raise UsageError(f"ingest: {option} given twice for "
                                  f"{target.get('path', 'the first input')}")
-            target[key] = True if option == "--variables-first" else value
+            target[key] = True if option in ("--variables-first", "--layers") else value
         else:
             raise UsageError(f"ingest: unknown option {option}")
     if not specs:
@@ -185,7 +196,7 @@ def _scan_ingest(tokens):
     return [_input_spec(**spec) for spec in specs], out, overwrite
 
 
-def _input_spec(path, group=None, names=None, kind=None, variables_first=False):
+def _input_spec(path, group=None, names=None, kind=None, variables_first=False, layers=False):
     if kind not in (None, "auto", "continuous", "categorical"):
         raise UsageError(f"{path}: --kind must be continuous, categorical or auto, got {kind!r}")
     if names is not None:
@@ -193,7 +204,7 @@ def _input_spec(path, group=None, names=None, kind=None, variables_first=False):
         if not all(names):
             raise UsageError(f"{path}: --names holds an empty name")
     return InputSpec(path, group=group, names=names, kind=None if kind == "auto" else kind,
-                     variables_first=variables_first)
+                     variables_first=variables_first, layers=layers)
 
 
 def _ingest(tokens):
@@ -243,8 +254,18 @@ def _run_chunk(args):
         raise UsageError(f"--settings is not JSON ({exc})") from None
     index, count = parse_chunk(args.chunk)
     description = describe_dataset(args.dataset, Path(args.cache) / "datasets")
-    manifest = plan_chunks(description, args.analysis, args.x.split(","), args.y.split(","),
-                           settings, count)[index]
+    if args.flow is not None:
+        if args.x or args.y:
+            raise UsageError("run-chunk: give either --flow or --x and --y")
+        x_groups, y_groups = flow_groups(
+            description, None if args.flow == "auto" else args.flow.split(","))
+        kind = "flow"
+    elif args.x and args.y:
+        x_groups, y_groups, kind = args.x.split(","), args.y.split(","), "pairs"
+    else:
+        raise UsageError("run-chunk: --x and --y (or --flow) are required")
+    manifest = plan_chunks(description, args.analysis, x_groups, y_groups, settings, count,
+                           kind)[index]
     if args.expect_digest and manifest_digest(manifest) != args.expect_digest:
         raise UsageError(f"{args.dataset}: changed since the workflow planned chunk "
                          f"{args.chunk}; run the workflow again")
@@ -258,6 +279,17 @@ def _run_chunk(args):
 def _gather(args):
     result = gather(args.chunks, args.out, dataset=args.dataset)
     print(f"{args.out}: {result.sizes['var_x']} x {result.sizes['var_y']} matrix")
+
+
+def _flow(args):
+    from .flow import flow_graph, write_graph
+
+    graph = flow_graph(read_xarray(args.matrix))
+    for path in (args.graphml, args.json):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_graph(graph, args.graphml, args.json)
+    print(f"{args.graphml}, {args.json}: {graph.number_of_nodes()} neurons, "
+          f"{graph.number_of_edges()} edges", file=sys.stderr)
 
 
 def _report(args):
@@ -281,7 +313,7 @@ def main(argv=None):
             _validate(args)
         else:
             {"demo-data": _demo_data, "run-chunk": _run_chunk,
-             "gather": _gather, "report": _report}[args.command](args)
+             "gather": _gather, "flow": _flow, "report": _report}[args.command](args)
     except (UsageError, ValueError, OSError) as exc:
         print(f"gmmmi: error: {first_line(exc)}", file=sys.stderr)
         return 2

@@ -18,7 +18,10 @@ class InputSpec:
     ``group`` names the group (default: the file's stem; the array keys of an .npz; the
     data variables of netCDF/Zarr), ``names`` the variables, ``kind`` their kind
     (``None``: floats are continuous, integers categorical), and ``variables_first``
-    says the variables are rows rather than columns.
+    says the variables are rows rather than columns. ``layers`` reads an .npz of a
+    network's activations, one array per layer in the archive's order (``np.savez``
+    keeps keyword order): the groups become ``layer_0``, ``layer_1``, ... and each
+    neuron is named ``<key>_<i>``.
     """
 
     path: Path
@@ -26,6 +29,7 @@ class InputSpec:
     names: list = None
     kind: str = None
     variables_first: bool = False
+    layers: bool = False
 
 
 def ingest(specs, out, *, overwrite=False):
@@ -64,6 +68,9 @@ def read_input(spec):
     if not path.exists():
         raise DatasetError(f"{path}: no such file or directory")
     suffix = path.suffix.lower()
+    if spec.layers and suffix != ".npz":
+        raise DatasetError(f"{path}: --layers reads an .npz archive of activations, one "
+                           f"array per layer")
     if path.is_dir() or suffix == ".zarr" or suffix in NETCDF_SUFFIXES:
         return _from_xarray(spec, read_xarray(path))
     if suffix == ".npy":
@@ -75,6 +82,18 @@ def read_input(spec):
         arrays = _load_numpy(path)
         if not arrays:
             raise DatasetError(f"{path}: holds no arrays")
+        if spec.layers:
+            if spec.group or spec.names:
+                raise DatasetError(f"{path}: with --layers the groups are layer_0, layer_1, "
+                                   f"...; --group and --names do not apply")
+            if len(arrays) < 2:
+                raise DatasetError(f"{path}: --layers needs at least 2 arrays (layers), "
+                                   f"found {len(arrays)}")
+            return [_from_array(spec, a, f"layer_{i}",
+                                [f"{key}_{j}" for j in range(a.shape[-1 if not
+                                                                 spec.variables_first else 0])]
+                                if a.ndim == 2 else None)
+                    for i, (key, a) in enumerate(arrays.items())]
         if len(arrays) > 1 and (spec.group or spec.names):
             raise DatasetError(f"{path}: holds {len(arrays)} arrays ({', '.join(arrays)}); "
                                f"each becomes a group named by its key, so --group and "

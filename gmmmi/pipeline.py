@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -40,6 +41,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 STATUS_NOT_ESTIMATED = "not-estimated"
 STATUS_FAILED = "failed"
+STATUS_NOT_ADJACENT = "not-adjacent"  # flow analyses: layers that are not neighbours
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,32 @@ def describe_dataset(path, cache_dir=None):
     return description
 
 
-def plan_pairs(description, x_groups, y_groups, seed):
+def flow_groups(description, layers=None):
+    """The x and y groups of a flow analysis: (layers[:-1], layers[1:]).
+
+    ``layers`` lists the layer groups in order; by default every group named
+    ``layer_<n>``, ordered by n (as ``gmmmi ingest --layers`` names them).
+    """
+    found = description["groups"]
+    if layers is None:
+        numbered = [(int(m.group(1)), g) for g in found
+                    if (m := re.fullmatch(r"layer_(\d+)", g))]
+        layers = [g for _, g in sorted(numbered)]
+        if len(layers) < 2:
+            raise DatasetError("a flow analysis needs at least 2 layer groups (layer_0, "
+                               "layer_1, ...; `gmmmi ingest --layers`) or a `layers` list; "
+                               f"the dataset has {len(layers)}")
+    layers = _as_list(layers)
+    if len(layers) < 2 or len(set(layers)) != len(layers):
+        raise DatasetError(f"a flow analysis needs 2 or more distinct layers, got {layers}")
+    return layers[:-1], layers[1:]
+
+
+def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
     """Every pair of an analysis in a fixed order.
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
+    A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers).
     """
     found = description["groups"]
     for g in list(x_groups) + list(y_groups):
@@ -169,19 +193,28 @@ def plan_pairs(description, x_groups, y_groups, seed):
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
         for j, (gy, ny, ky, fy) in enumerate(ys):
+            if kind == "flow" and list(y_groups).index(gy) != list(x_groups).index(gx):
+                continue
             if not (symmetric and j <= i):
                 pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,
                                   pair_seed(seed, gx, nx, gy, ny)))
     return pairs
 
 
-def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks):
-    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks``."""
+def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs"):
+    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks``.
+
+    ``kind`` is ``"pairs"`` (every x with every y) or ``"flow"`` (adjacent layers only;
+    see :func:`flow_groups`).
+    """
+    if kind not in ("pairs", "flow"):
+        raise ValueError(f"analysis kind must be 'pairs' or 'flow', got {kind!r}")
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
-    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"])
+    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind)
     found = description["groups"]
-    return [{"analysis": analysis, "chunk": i, "n_chunks": n_chunks, "settings": settings,
+    return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
+             "settings": settings,
              "gmmmi_version": __version__, "code": code_fingerprint(),
              "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
@@ -240,7 +273,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
     rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
             for pair in pairs]
     _write_json(Path(out), {key: manifest[key] for key in (
-        "analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
+        "analysis", "kind", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
         | {"digest": manifest_digest(manifest), "results": rows,
            "seconds": time.monotonic() - started})
     return len(todo), len(pairs) - len(todo)
@@ -424,7 +457,10 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     n_samples = np.zeros(shape, dtype=np.int64)
     n_dropped = np.zeros(shape, dtype=np.int64)
     seconds = np.zeros(shape)
-    status = np.full(shape, "diagonal" if symmetric else STATUS_NOT_ESTIMATED, dtype=object)
+    kind = first.get("kind", "pairs")
+    status = np.full(shape, "diagonal" if symmetric else
+                     STATUS_NOT_ADJACENT if kind == "flow" else STATUS_NOT_ESTIMATED,
+                     dtype=object)
     message = np.full(shape, "", dtype=object)
     model = np.full(shape, "", dtype=object)
     fingerprints, kinds = {}, {}
@@ -473,7 +509,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
         attrs={"analysis": analysis, "gmmmi_version": __version__,
                "settings": json.dumps(settings, sort_keys=True),
                "fingerprint": _digest(sorted(f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())),
-               "symmetric": int(symmetric), "unit": "nat",
+               "symmetric": int(symmetric), "unit": "nat", "kind": kind,
                "dataset": str(dataset) if dataset else "",
                "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                "chunk_seconds": json.dumps([c.get("seconds") for c in chunks]),

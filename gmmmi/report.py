@@ -22,7 +22,7 @@ from . import scores
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
 from .dataset import DatasetError, read_xarray
-from .pipeline import variable_fingerprint
+from .pipeline import STATUS_NOT_ADJACENT, variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -84,6 +84,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     unit_label = f"{unit}s"
     settings = json.loads(matrix.attrs.get("settings", "{}"))
     symmetric = bool(matrix.attrs.get("symmetric", 0))
+    is_flow = matrix.attrs.get("kind") == "flow"
     rows = _strings(matrix["var_x"])
     cols = _strings(matrix["var_y"])
     mi = matrix["mi"].values * scale
@@ -93,10 +94,13 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     pairs = _pairs(matrix, scale, symmetric)
     estimated = [p for p in pairs if np.isfinite(p.mi)]
 
-    row_order, col_order, ordering = _order(mi, symmetric)
-    flagged = np.vectorize(lambda s: "" if s in ("ok", "diagonal") else STATUS_SHORT.get(s, s),
+    row_order, col_order, ordering = _order(mi, symmetric) if not is_flow else (
+        list(range(len(rows))), list(range(len(cols))), "layers in order; grey cells pair "
+        "neurons of layers that are not adjacent")
+    flagged = np.vectorize(lambda s: "" if s in ("ok", "diagonal", STATUS_NOT_ADJACENT)
+                           else STATUS_SHORT.get(s, s),
                            otypes=[object])(status)
-    shown = np.where(status == "diagonal", np.nan, mi)
+    shown = np.where(np.isin(status, ("diagonal", STATUS_NOT_ADJACENT)), np.nan, mi)
     heatmap, annotated = figures.heatmap(
         shown[np.ix_(row_order, col_order)], std[np.ix_(row_order, col_order)],
         flagged[np.ix_(row_order, col_order)], [rows[i] for i in row_order],
@@ -114,7 +118,9 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "table": sorted(pairs, key=lambda p: -p.mi if np.isfinite(p.mi) else math.inf)[
             :MAX_TABLE_ROWS],
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
-        "disentanglement": None if symmetric else _disentanglement(matrix, scale, rows, cols),
+        "disentanglement": None if symmetric or is_flow else _disentanglement(
+            matrix, scale, rows, cols),
+        "flow": _flow(matrix, scale, unit_label) if is_flow else None,
         "top": [_top_pair(p, matrix, source, scale, unit_label) for p in by_mi[:top_pairs]],
         "has_data": source is not None,
         "diagnostics": _diagnostics(matrix, pairs, by_mi, settings),
@@ -152,6 +158,8 @@ def _pairs(matrix, scale, symmetric):
     pairs = []
     for i in range(len(rows)):
         for j in range(i + 1 if symmetric else 0, len(cols)):
+            if status[i, j] == STATUS_NOT_ADJACENT:
+                continue
             finite = boot[i, j][np.isfinite(boot[i, j])]
             low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 \
                 else (math.nan, math.nan)
@@ -229,6 +237,41 @@ def _disentanglement(matrix, scale, latents, factors):
             np.where(informative, per_latent, np.nan) if per_latent is not None
             else np.full(len(latents), np.nan)),
         "any_continuous": any(g.normalised_by == "top MI" for g in gaps),
+    }
+
+
+def _flow(matrix, scale, unit_label):
+    from . import flow
+
+    graph = flow.flow_graph(matrix)
+    measures = flow.neuron_measures(graph)
+    inputs, outputs, shares = flow.attribution(graph)
+    label = {node: graph.nodes[node]["name"] for node in graph.nodes}
+    levels = [[node for node in graph.nodes if graph.nodes[node]["layer"] == k]
+              for k in range(len(flow.layers(matrix)))]
+    where = {node: (k, i) for k, level in enumerate(levels) for i, node in enumerate(level)}
+    edges = [(where[u][0], where[u][1], where[v][1], d["mi"] * scale)
+             for u, v, d in graph.edges(data=True) if math.isfinite(d["mi"])]
+    ranked = sorted(graph.edges(data=True), key=lambda e: -np.nan_to_num(e[2]["mi"], nan=-1))
+    return {
+        "layers": flow.layers(matrix),
+        "network": figures.flow_network(
+            [[label[n] for n in level] for level in levels], edges,
+            {label[n]: m["community"] for n, m in measures.items()}, unit_label),
+        "attribution": figures.attribution_bars(
+            [label[n] for n in inputs], [label[n] for n in outputs], shares),
+        "shares": [{"output": label[o], "inputs": sorted(
+            ((label[i], float(shares[a, b])) for a, i in enumerate(inputs)),
+            key=lambda kv: -kv[1])} for b, o in enumerate(outputs)],
+        "edges": [{"source": graph.nodes[u]["group"] + " / " + label[u],
+                   "target": graph.nodes[v]["group"] + " / " + label[v],
+                   "mi": d["mi"] * scale, "std": d["mi_std"] * scale,
+                   "low": d["mi_low"] * scale, "high": d["mi_high"] * scale,
+                   "status": d["status"]} for u, v, d in ranked[:20]],
+        "neurons": [{"layer": m["layer"], "group": graph.nodes[n]["group"], "name": label[n],
+                     "info_in": m["info_in"] * scale, "info_out": m["info_out"] * scale,
+                     "betweenness": m["betweenness"], "community": m["community"]}
+                    for n, m in measures.items()],
     }
 
 

@@ -11,7 +11,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from gmmmi.dataset import DatasetError
-from gmmmi.pipeline import describe_dataset, manifest_digest, parse_chunk, plan_chunks
+from gmmmi.pipeline import (describe_dataset, flow_groups, manifest_digest, parse_chunk,
+                            plan_chunks)
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -34,6 +35,7 @@ validate(config, SCHEMA)  # fills in the schema's defaults
 
 DATASET = config["dataset"]
 ANALYSES = config["analyses"]
+FLOW_ANALYSES = [name for name, spec in ANALYSES.items() if spec.get("kind") == "flow"]
 CACHE = "results/.cache"
 
 
@@ -67,20 +69,26 @@ def chunk_digest(wildcards):
         analysis = ANALYSES[wildcards.analysis]
         try:
             description = describe_dataset(DATASET, f"{CACHE}/datasets")
+            if analysis.get("kind") == "flow":
+                x, y = flow_groups(description, analysis.get("layers"))
+            else:
+                x, y = analysis["x"], analysis["y"]
             _plans[key] = [manifest_digest(m) for m in plan_chunks(
-                description, wildcards.analysis, analysis["x"], analysis["y"],
-                config["estimator"], count)]
+                description, wildcards.analysis, x, y, config["estimator"], count,
+                analysis.get("kind", "pairs"))]
         except (DatasetError, ValueError) as exc:
             raise WorkflowError(f"analysis {wildcards.analysis}: {exc}") from None
     return _plans[key][index]
 
 
-def analysis_x(wildcards):
-    return group_list(ANALYSES[wildcards.analysis]["x"])
-
-
-def analysis_y(wildcards):
-    return group_list(ANALYSES[wildcards.analysis]["y"])
+def analysis_groups(wildcards):
+    """The run-chunk options naming the analysis's groups: --x/--y, or --flow."""
+    analysis = ANALYSES[wildcards.analysis]
+    if analysis.get("kind") == "flow":
+        layers = analysis.get("layers")
+        return f"--flow {shlex.quote(group_list(layers) if layers else 'auto')}"
+    return (f"--x {shlex.quote(group_list(analysis['x']))} "
+            f"--y {shlex.quote(group_list(analysis['y']))}")
 
 
 def estimator_settings(wildcards):

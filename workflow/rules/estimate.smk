@@ -13,8 +13,7 @@ rule estimate_chunk:
     params:
         python=PYTHON,
         plan=chunk_digest,
-        x=analysis_x,
-        y=analysis_y,
+        groups=analysis_groups,
         settings=estimator_settings,
         cache=CACHE,
         scheduler=scheduler_option,
@@ -27,7 +26,7 @@ rule estimate_chunk:
         "../../envs/gmmmi.yaml"
     shell:
         "{params.python} -m gmmmi.cli run-chunk {input:q} --analysis {wildcards.analysis:q}"
-        " --x {params.x:q} --y {params.y:q} --settings {params.settings:q}"
+        " {params.groups} --settings {params.settings:q}"
         " --chunk {wildcards.scatteritem} --expect-digest {params.plan}"
         " --out {output:q} --cache {params.cache:q} --workers {threads}"
         " --memory-mb {resources.mem_mb} {params.scheduler} > {log:q} 2>&1"

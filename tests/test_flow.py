@@ -1,0 +1,165 @@
+"""Flow (NIF) analyses: layered datasets, adjacent-layer planning, the graph, attribution."""
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from gmmmi import flow
+from gmmmi.cli import main
+from gmmmi.dataset import read_xarray
+from gmmmi.ingest import InputSpec, ingest
+from gmmmi.pipeline import describe_dataset, flow_groups, gather, plan_chunks, run_chunk
+from gmmmi.report import render
+
+SETTINGS = {"n_bootstrap": 4, "seed": 1}
+
+
+def tanh_network(rng, n, sizes, depends_on=None):
+    """Activations of a random tanh network; inputs outside ``depends_on`` get zero weight."""
+    layers = [rng.standard_normal((n, sizes[0]))]
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        weights = rng.normal(0, 1.2, (a, b))
+        if k == 0 and depends_on is not None:
+            weights[[i for i in range(a) if i not in depends_on]] = 0.0
+        values = layers[-1] @ weights
+        layers.append(np.tanh(values) if k < len(sizes) - 2 else values)
+    return layers
+
+
+def layered_store(tmp_path, layers, keys=None):
+    keys = keys or ["inputs", "hidden", "more"][:len(layers) - 1] + ["out"]
+    archive = tmp_path / "acts.npz"
+    np.savez(archive, **dict(zip(keys, layers)))
+    ingest([InputSpec(archive, layers=True)], tmp_path / "net.zarr")
+    return tmp_path / "net.zarr"
+
+
+def run_flow(tmp_path, store, chunks=2):
+    description = describe_dataset(store)
+    x, y = flow_groups(description)
+    paths = []
+    for manifest in plan_chunks(description, "nif", x, y, SETTINGS, chunks, "flow"):
+        path = tmp_path / f"chunk{manifest['chunk']}.json"
+        run_chunk(store, manifest, path, cache_dir=tmp_path / "cache")
+        paths.append(path)
+    return gather(paths, tmp_path / "mi.zarr", dataset=store)
+
+
+def test_ingest_layers_names_groups_in_archive_order(tmp_path):
+    rng = np.random.default_rng(0)
+    store = layered_store(tmp_path, [rng.standard_normal((50, k)) for k in (3, 2, 1)],
+                          keys=["zeta", "alpha", "out"])
+    ds = read_xarray(store)
+    assert [g for g in ("layer_0", "layer_1", "layer_2") if g in ds] == ["layer_0", "layer_1",
+                                                                         "layer_2"]
+    assert [str(v) for v in ds["layer_0"]["layer_0_name"].values] == ["zeta_0", "zeta_1",
+                                                                      "zeta_2"]
+    assert [str(v) for v in ds["layer_1"]["layer_1_name"].values] == ["alpha_0", "alpha_1"]
+
+
+def test_ingest_layers_refuses_what_it_cannot_read(tmp_path, capsys):
+    np.savez(tmp_path / "one.npz", only=np.zeros((10, 2)))
+    np.save(tmp_path / "plain.npy", np.zeros((10, 2)))
+    for args, expected in (
+            (["one.npz", "--layers"], "at least 2 arrays"),
+            (["plain.npy", "--layers"], "--layers reads an .npz"),
+    ):
+        code = main(["ingest", *[str(tmp_path / a) if a.endswith(("npz", "npy")) else a
+                                 for a in args], "--out", str(tmp_path / "x.zarr")])
+        error = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(error) == 1 and expected in error[0], error
+    assert not (tmp_path / "x.zarr").exists()
+
+
+def test_flow_plans_only_adjacent_layers_in_numeric_order(tmp_path):
+    rng = np.random.default_rng(1)
+    sizes = (3, 4, 2, 1)
+    store = layered_store(tmp_path, [rng.standard_normal((60, k)) for k in sizes])
+    description = describe_dataset(store)
+    x, y = flow_groups(description)
+    assert x == ["layer_0", "layer_1", "layer_2"] and y == ["layer_1", "layer_2", "layer_3"]
+    pairs = [p for m in plan_chunks(description, "nif", x, y, SETTINGS, 3, "flow")
+             for p in m["pairs"]]
+    assert len(pairs) == 3 * 4 + 4 * 2 + 2 * 1
+    assert all(int(p.group_y[-1]) == int(p.group_x[-1]) + 1 for p in pairs)
+    assert flow_groups(description, ["layer_2", "layer_3"]) == (["layer_2"], ["layer_3"])
+    with pytest.raises(ValueError, match="at least 2 layer groups"):
+        flow_groups({"groups": {"latent": {}, "layer_0": {}}})
+
+
+def test_attribution_of_a_hand_made_graph():
+    graph = nx.DiGraph()
+    for name, layer in (("a", 0), ("b", 0), ("c", 0), ("h1", 1), ("h2", 1), ("o", 2)):
+        graph.add_node(name, layer=layer, name=name, group=f"layer_{layer}")
+    for u, v, mi in (("a", "h1", 1.0), ("b", "h2", 0.5), ("b", "h1", 1.0), ("c", "h2", 0.0),
+                     ("c", "h1", -0.01), ("h1", "o", 3.0), ("h2", "o", 1.0)):
+        graph.add_edge(u, v, mi=mi)
+    inputs, outputs, shares = flow.attribution(graph)
+    # h1 gets 1/2 from a and 1/2 from b; h2 all from b; o gets 3/4 from h1, 1/4 from h2
+    np.testing.assert_allclose(shares[:, 0], [0.375, 0.375 + 0.25, 0.0])
+    assert inputs == ["a", "b", "c"] and outputs == ["o"]
+
+
+def test_flow_matrix_graph_files_and_report(tmp_path):
+    rng = np.random.default_rng(2)
+    store = layered_store(tmp_path, tanh_network(rng, 500, (3, 2, 1)))
+    matrix = run_flow(tmp_path, store)
+    assert matrix.attrs["kind"] == "flow"
+    # x: layers 0-1 (5 neurons), y: layers 1-2 (3): adjacent cells estimated, others not
+    assert (matrix["status"].values == "not-adjacent").sum() == 5 * 3 - (3 * 2 + 2 * 1)
+    blocks = flow.layer_matrices(read_xarray(tmp_path / "mi.zarr"))
+    assert {k: v["mi"].shape for k, v in blocks.items()} == {("layer_0", "layer_1"): (3, 2),
+                                                             ("layer_1", "layer_2"): (2, 1)}
+    assert np.isfinite(blocks[("layer_0", "layer_1")]["mi"].values).all()
+
+    assert main(["flow", str(tmp_path / "mi.zarr"), "--graphml", str(tmp_path / "g.graphml"),
+                 "--json", str(tmp_path / "g.json")]) == 0
+    graph = nx.read_graphml(tmp_path / "g.graphml")
+    assert graph.number_of_nodes() == 6 and graph.number_of_edges() == 8
+    edge = graph.edges["layer_0/inputs_0", "layer_1/hidden_0"]
+    assert edge["mi"] > 0 and edge["mi_std"] > 0 and edge["mi_low"] <= edge["mi"]
+    assert {"info_in", "info_out", "betweenness", "community"} <= set(
+        graph.nodes["layer_1/hidden_0"])
+    document = json.loads((tmp_path / "g.json").read_text())
+    assert sum(document["attribution"]["layer_2/out_0"].values()) == pytest.approx(1.0)
+
+    page = render(read_xarray(tmp_path / "mi.zarr"), read_xarray(store), top_pairs=2)
+    assert 'id="flow"' in page and "finite resolution" in page
+    assert 'id="disentanglement"' not in page
+    assert page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1 == 8
+
+
+def test_flow_command_refuses_other_analyses(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    store = layered_store(tmp_path, tanh_network(rng, 300, (2, 1)))
+    description = describe_dataset(store)
+    manifest = plan_chunks(description, "pairs", "layer_0", "layer_1", SETTINGS, 1)[0]
+    run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "cache")
+    gather([tmp_path / "c.json"], tmp_path / "mi.zarr")
+    code = main(["flow", str(tmp_path / "mi.zarr"), "--graphml", str(tmp_path / "g.graphml"),
+                 "--json", str(tmp_path / "g.json")])
+    error = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(error) == 1 and "not a flow analysis" in error[0]
+
+
+@pytest.mark.slow
+def test_an_output_of_two_inputs_is_attributed_to_those_two(tmp_path):
+    """A trained network: the output depends on inputs 0 and 1 of five."""
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, (3000, 5))
+    y = np.sin(1.5 * x[:, 0]) + 0.5 * x[:, 1] ** 2 + 0.05 * rng.standard_normal(3000)
+    network = MLPRegressor(hidden_layer_sizes=(4,), activation="tanh", alpha=1e-3,
+                           max_iter=2000, random_state=0).fit(x[:2000], y[:2000])
+    assert network.score(x[2000:], y[2000:]) > 0.9
+    hidden = np.tanh(x[2000:] @ network.coefs_[0] + network.intercepts_[0])
+    out = hidden @ network.coefs_[1] + network.intercepts_[1]
+    store = layered_store(tmp_path, [x[2000:], hidden, out])
+    matrix = run_flow(tmp_path, store)
+    inputs, outputs, shares = flow.attribution(flow.flow_graph(matrix))
+    assert shares[:, 0].sum() == pytest.approx(1.0)
+    assert shares[0, 0] + shares[1, 0] > 0.95, dict(zip(inputs, shares[:, 0]))
+    assert min(shares[0, 0], shares[1, 0]) > 0.1  # both matter
