@@ -9,6 +9,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 import xarray as xr
@@ -250,3 +251,32 @@ def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):
     run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
     assert run.returncode != 0
     assert "analysis bad: the dataset has no group 'nonsense'" in run.stdout + run.stderr
+
+
+def test_flow_analysis_writes_the_graph_and_its_report(tmp_path):
+    from gmmmi.ingest import InputSpec, ingest
+
+    rng = np.random.default_rng(6)
+    inputs = rng.standard_normal((500, 3))
+    hidden = np.tanh(inputs @ rng.normal(0, 1, (3, 2)))
+    np.savez(tmp_path / "acts.npz", x=inputs, h=hidden, y=hidden @ [[1.0], [-0.5]])
+    ingest([InputSpec(tmp_path / "acts.npz", layers=True)], tmp_path / "data.zarr")
+    make_config(tmp_path, analyses={"nif": {"kind": "flow"}})
+    snakemake(tmp_path, "--cores", 1)
+    graph = nx.read_graphml(tmp_path / "results" / "nif" / "flow.graphml")
+    assert graph.number_of_edges() == 3 * 2 + 2 * 1
+    document = json.loads((tmp_path / "results" / "nif" / "flow.json").read_text())
+    assert sum(document["attribution"]["layer_2/y_0"].values()) == pytest.approx(1.0)
+    assert 'id="flow"' in (tmp_path / "results" / "nif" / "report.html").read_text()
+    # a second run has nothing to do
+    assert "Nothing to be done" in snakemake(tmp_path, "--cores", 1).stderr
+
+
+def test_flow_config_mistakes_are_named(tmp_path):
+    make_config(tmp_path, analyses={"nif": {"kind": "flow", "x": "latent"},
+                                    "plain": {"x": "latent", "y": "latent", "layers": ["a", "b"]}})
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    text = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "analyses.nif: a flow analysis takes `layers`" in text
+    assert "analyses.plain: `layers` belongs to a flow analysis" in text

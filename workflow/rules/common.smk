@@ -24,7 +24,9 @@ def config_problems(config):
     problems = []
     for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
         where = ".".join(map(str, error.absolute_path)) or "config"
-        problems.append(f"  {where}: {error.message}")
+        message = error.schema.get("message", error.message) if error.validator == "not" \
+            else error.message
+        problems.append(f"  {where}: {message}")
     return problems
 
 
