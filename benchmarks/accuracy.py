@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]

@@ -1,7 +1,6 @@
 """Invariances, determinism, units and the estimator interface."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -12,12 +12,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-import xarray as xr
 import yaml
 import zarr
 
 from gmmmi import scores
-from gmmmi.dataset import write_dataset
+from gmmmi.dataset import read_xarray, write_dataset
 from gmmmi.demo_data import make_demo_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,7 +54,7 @@ def snakemake(folder, *args, check=True):
 
 
 def open_matrix(folder, analysis):
-    return xr.open_zarr(folder / "results" / analysis / "mi.zarr", consolidated=False).load()
+    return read_xarray(folder / "results" / analysis / "mi.zarr").load()
 
 
 def chunk_stamps(folder):
