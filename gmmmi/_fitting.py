@@ -28,6 +28,7 @@ class Settings:
     max_components: int = 50
     fixed_components: int | None = None
     tol: float = 1e-5
+    selection_tol: float = 1e-4
     reg_covar: float = 1e-6
     max_iter: int = 1000
     integration: str = "quadrature"
@@ -43,7 +44,7 @@ class Settings:
         _check_int("n_folds", self.n_folds, minimum=2)
         if self.fixed_components is not None:
             _check_int("fixed_components", self.fixed_components, minimum=1)
-        for name in ["threshold_components", "tol", "reg_covar"]:
+        for name in ["threshold_components", "tol", "selection_tol", "reg_covar"]:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {value!r}")
@@ -88,8 +89,8 @@ def _inits(X, sample_weights, n_components, rng, reg_covar):
     return tuple(np.stack(part) for part in zip(*starts))
 
 
-def _fit(X, sample_weights, starts, settings):
-    return fit_batch(X, sample_weights, *starts, tol=settings.tol,
+def _fit(X, sample_weights, starts, settings, tol=None):
+    return fit_batch(X, sample_weights, *starts, tol=settings.tol if tol is None else tol,
                      reg_covar=settings.reg_covar, max_iter=settings.max_iter)
 
 
@@ -108,7 +109,8 @@ def _evaluate_k(X, n_components, settings, key, train, held_out):
     if settings.selection == "validation":
         sample_weights = np.tile(train, (settings.n_inits, 1))
         fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
-                                                settings.reg_covar), settings)
+                                                settings.reg_covar), settings,
+                      settings.selection_tol)
         held = score_batch(X, np.tile(held_out, (settings.n_inits, 1)), *fitted[:3])
         held = held.reshape(settings.n_inits, settings.n_folds)
         best_init = int(np.argmax(held.mean(axis=1)))
@@ -116,7 +118,7 @@ def _evaluate_k(X, n_components, settings, key, train, held_out):
         return float(held[best_init].mean()), _take(fitted[:3], best_fit)
     sample_weights = np.ones((settings.n_inits, n_samples))
     fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
-                                            settings.reg_covar), settings)
+                                            settings.reg_covar), settings, settings.selection_tol)
     loglik = score_batch(X, sample_weights, *fitted[:3])
     per_sample = {"aic": 2.0, "bic": np.log(n_samples)}[settings.selection] / (2 * n_samples)
     alive = (fitted[0] > 0).sum(axis=1)
