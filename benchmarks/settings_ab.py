@@ -14,6 +14,7 @@ against the first variant. Writes the Markdown table to --out.
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def main():
     estimate_mi(*TASKS["D1"][0](200, np.random.default_rng(0)), n_bootstrap=2)  # JIT
 
     lines = [f"# Settings compared: {', '.join(variants)}", "",
-             f"`{' '.join(['.venv/bin/python', 'benchmarks/settings_ab.py', *sys.argv[1:]])}`",
+             f"`{shlex.join(['.venv/bin/python', 'benchmarks/settings_ab.py', *sys.argv[1:]])}`",
              "", "| N | variant | runs | MAE | bias | coverage ±2σ | median s | p90 s | max s |"
              " time ratio to first |", "|---|---|---|---|---|---|---|---|---|---|"]
     for n, n_seeds in zip(args.sizes, seeds):
