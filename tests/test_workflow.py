@@ -170,12 +170,14 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
     make_config(folder, chunks=1, estimator={"n_bootstrap": 40, "seed": 1})  # slower pairs
     command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
                str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # its own process group, interrupted as a terminal's Ctrl-C interrupts it: all at once
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
     cache = folder / "results" / ".cache" / "pairs"
     deadline = time.monotonic() + 120
     while len(list(cache.glob("*/*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    first.send_signal(signal.SIGINT)
+    os.killpg(first.pid, signal.SIGINT)
     first.wait(timeout=120)
     done = len(list(cache.glob("*/*.json")))
     assert 2 <= done < 14, "the run was not interrupted mid-way"
