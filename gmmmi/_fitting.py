@@ -29,6 +29,7 @@ class Settings:
     fixed_components: int | None = None
     tol: float = 1e-5
     selection_tol: float = 1e-4
+    accelerate: bool = True
     reg_covar: float = 1e-6
     max_iter: int = 1000
     integration: str = "quadrature"
@@ -48,6 +49,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if not isinstance(self.accelerate, (bool, np.bool_)):
+            raise ValueError(f"accelerate must be true or false, got {self.accelerate!r}")
         if self.selection not in ("validation", "aic", "bic"):
             raise ValueError(
                 f"selection must be 'validation', 'aic' or 'bic', got {self.selection!r}")
@@ -91,7 +94,8 @@ def _inits(X, sample_weights, n_components, rng, reg_covar):
 
 def _fit(X, sample_weights, starts, settings, tol=None):
     return fit_batch(X, sample_weights, *starts, tol=settings.tol if tol is None else tol,
-                     reg_covar=settings.reg_covar, max_iter=settings.max_iter)
+                     reg_covar=settings.reg_covar, max_iter=settings.max_iter,
+                     accelerate=settings.accelerate)
 
 
 def _n_parameters(n_components, n_dims):

@@ -26,10 +26,10 @@ def test_two_dim_kernel_matches_general_kernel():
     rng = np.random.default_rng(0)
     X = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 1500, rng)
     params = start(X, 3)
-    two = fit(X, np.ones((1, len(X))), params)
+    two = fit(X, np.ones((1, len(X))), params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(1, np.int64), np.zeros(1, np.bool_), np.zeros(1))
-    _engine._em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, *out)
+    _engine._em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(two[1], mu, atol=1e-6)
     np.testing.assert_allclose(two[2], cov, atol=1e-6)
     assert two[3][0] == pytest.approx(out[2][0], abs=1e-9)
@@ -41,10 +41,10 @@ def test_one_dim_kernel_matches_general_kernel():
     X = np.concatenate([rng.normal(-2, 0.5, 700), rng.normal(1, 1.0, 500)])[:, None]
     weights = rng.multinomial(len(X), np.full(len(X), 1 / len(X)), size=3).astype(float)
     params = tuple(np.repeat(p, 3, axis=0) for p in start(X, 3))
-    one = fit(X, weights, params)
+    one = fit(X, weights, params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(3, np.int64), np.zeros(3, np.bool_), np.zeros(3))
-    _engine._em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, *out)
+    _engine._em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(one[0], w, atol=1e-6)
     np.testing.assert_allclose(one[1], mu, atol=1e-6)
     np.testing.assert_allclose(one[2], cov, atol=1e-6)
@@ -60,6 +60,37 @@ def test_em_increases_likelihood_and_converges():
     after = score_batch(X, np.ones((1, len(X))), w, mu, cov)[0]
     assert converged[0] and after > before
     assert w.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("n_dims, n_components", [(2, 2), (2, 5), (1, 2), (1, 3)])
+def test_acceleration_reaches_the_plain_fixed_point_in_fewer_steps(n_dims, n_components):
+    """SQUAREM changes the path, not the destination: same mixture, fewer E steps."""
+    rng = np.random.default_rng(6)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D5"], 2000, rng)[:, :n_dims]
+    sw = np.vstack([np.ones(len(X)), rng.multinomial(len(X), np.full(len(X), 1 / len(X)))])
+    params = tuple(np.repeat(p, 2, axis=0) for p in start(X, n_components))
+    plain = fit(X, sw, params, tol=1e-10, max_iter=20000, accelerate=False)
+    fast = fit(X, sw, params, tol=1e-10, max_iter=20000, accelerate=True)
+    assert plain[5].all() and fast[5].all()
+    np.testing.assert_allclose(fast[3], plain[3], atol=1e-8)
+    order = [np.lexsort(mu.T) for mu in plain[1]]
+    for b in range(2):
+        np.testing.assert_allclose(fast[1][b][order[b]], plain[1][b][order[b]], atol=5e-3)
+        np.testing.assert_allclose(fast[2][b][order[b]], plain[2][b][order[b]], atol=5e-3)
+    assert fast[4].sum() < 0.6 * plain[4].sum()
+
+
+def test_acceleration_ends_higher_at_the_default_tolerance():
+    """Stopped by the same rule, accelerated bootstrap refits are nearer their optimum."""
+    rng = np.random.default_rng(7)
+    X = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 2000, rng)
+    sw = rng.multinomial(len(X), np.full(len(X), 1 / len(X)), size=30).astype(float)
+    params = tuple(np.repeat(p, 30, axis=0) for p in start(X, 8))
+    plain = fit(X, sw, params, tol=1e-5, accelerate=False)
+    fast = fit(X, sw, params, tol=1e-5, accelerate=True)
+    gain = fast[3] - plain[3]
+    assert np.sum(gain > 1e-6) >= 3 * np.sum(gain < -1e-6)
+    assert fast[4].sum() < 0.6 * plain[4].sum()
 
 
 def test_weights_equal_repeated_rows():

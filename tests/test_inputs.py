@@ -45,6 +45,7 @@ def test_unknown_setting_and_bad_values(xy):
     one_line_error(lambda: estimate_mi(*xy, unit="dit"), "unit must be")
     one_line_error(lambda: estimate_mi(*xy, seed=-1), "seed must be")
     one_line_error(lambda: estimate_mi(*xy, selection="cv"), "selection must be")
+    one_line_error(lambda: estimate_mi(*xy, accelerate="yes"), "accelerate must be true or false")
 
 
 def test_non_finite_rows_are_dropped_and_counted(xy):

@@ -72,6 +72,8 @@ def test_defaults_match_the_paper_but_for_two_measured_departures():
     assert params["transform"] == "rank" and params["patience"] == 2
     # fits made while choosing K stop at a looser tolerance (the paper: 1e-5 throughout)
     assert params["tol"] == 1e-5 and params["selection_tol"] == 1e-4
+    # SQUAREM-accelerated EM (the paper: plain EM), benchmarks/measured/acceleration.md
+    assert params["accelerate"] is True
 
 
 @pytest.mark.parametrize("settings", [

@@ -163,6 +163,13 @@ def test_same_matrices_for_other_cores_chunks_and_dask_workers(tmp_path, referen
         assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
 
 
+def _as_if_in_a_terminal():
+    """Own process group, to be interrupted all at once as Ctrl-C does; SIGINT handled
+    even when the tests run from a background shell, which ignores it for its children."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
     folder = tmp_path / "interrupted"
     folder.mkdir()
@@ -170,9 +177,8 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
     make_config(folder, chunks=1, estimator={"n_bootstrap": 40, "seed": 1})  # slower pairs
     command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
                str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
-    # its own process group, interrupted as a terminal's Ctrl-C interrupts it: all at once
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+                             preexec_fn=_as_if_in_a_terminal)
     cache = folder / "results" / ".cache" / "pairs"
     deadline = time.monotonic() + 120
     while len(list(cache.glob("*/*.json"))) < 2 and time.monotonic() < deadline:
