@@ -550,6 +550,11 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
         Non-negative weight of each sample in each fit (0 leaves it out).
     weights, means, covariances : ndarray
         Starting parameters, shapes (n_fits, K), (n_fits, K, D), (n_fits, K, D, D).
+    tol, reg_covar, max_iter : float, float, int
+        Stop when an E step improves the mean log-likelihood by less than ``tol``;
+        variance floor; E steps at most.
+    accelerate : bool, default=True
+        SQUAREM extrapolation between EM steps (D <= 2; the general kernel is plain EM).
 
     Returns
     -------
@@ -558,6 +563,7 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
     loglik : ndarray of shape (n_fits,)
         Mean training log-likelihood per unit of sample weight at the last E step.
     n_iter : ndarray of shape (n_fits,)
+        E steps taken.
     converged : ndarray of shape (n_fits,)
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
