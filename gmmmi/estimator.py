@@ -138,8 +138,9 @@ class GMMMI:
         (benchmarks/measured/selection-tol.md); much looser (1e-3) and slowly converging
         high-K fits score too low, so K is chosen too small on hard-edged data.
     accelerate : bool, default=True
-        Speed up EM with SQUAREM extrapolation (two-variable fits); it reaches the same
-        fixed points as plain EM (False, as in the paper) in fewer steps.
+        Speed up EM with SQUAREM extrapolation (pair and per-category fits; conditional
+        MI's fits stay plain); it reaches the same fixed points as plain EM (False, as
+        in the paper) in 2-3x fewer steps (benchmarks/measured/acceleration.md).
     reg_covar : float, default=1e-6
         Added to covariance diagonals (in standardised units).
     max_iter : int, default=1000
@@ -185,8 +186,8 @@ class GMMMI:
     def __init__(self, *, categorical=False, n_bootstrap=50, unit="nat", seed=0, n_inits=3,
                  n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
                  max_components=50, fixed_components=None, tol=1e-5, selection_tol=1e-4,
-                 accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature", quadrature_nodes=1024,
-                 mc_samples=100_000, transform="rank"):
+                 accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature",
+                 quadrature_nodes=1024, mc_samples=100_000, transform="rank"):
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
         self.unit = unit
