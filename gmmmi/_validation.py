@@ -6,7 +6,8 @@ Every problem is a ``ValueError`` with a one-line message naming the input.
 import math
 
 import numpy as np
-from scipy import special, stats
+import pandas as pd
+from scipy import special
 
 # A continuous variable with fewer distinct values than this (and repeated
 # values) is probably discrete; it is still estimated, with a warning status.
@@ -89,7 +90,8 @@ def gaussianise(array):
     MI is unchanged by any monotone map of each variable; in normal-score space heavy
     tails, hard boundaries and skew are gone, so fewer components fit the joint.
     """
-    ranks = stats.rankdata(array, axis=0, method="average")
+    # pandas is loaded anyway (through xarray); scipy.stats would add 0.4 s to every start
+    ranks = pd.DataFrame(array).rank(method="average").to_numpy()
     return standardise(special.ndtri((ranks - 0.5) / len(array)))
 
 

@@ -14,7 +14,6 @@ import numpy as np
 from . import __version__
 from ._validation import first_line
 from .dataset import read_xarray, validate, write_dataset
-from .demo_data import make_demo_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
 from .pipeline import (describe_dataset, flow_groups, gather, manifest_digest, parse_chunk,
@@ -222,6 +221,8 @@ def _demo_data(args):
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out}: already exists (use --overwrite to replace it)")
+    from .demo_data import make_demo_dataset  # scipy.stats and integrate: load on demand
+
     ds = make_demo_dataset(args.samples, args.seed)
     write_dataset(ds, out, overwrite=args.overwrite)
     print(validate(ds, str(out)))
