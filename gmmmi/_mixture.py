@@ -147,7 +147,7 @@ def cross_entropy_quadrature(source, target, quadrature_nodes):
     nodes, node_weights = gauss_hermite_rule(
         n_dims, points_per_dimension(n_dims, quadrature_nodes))
     chol = _safe_cholesky(covariances)
-    points = means[:, :, None, :] + np.einsum("bkde,me->bkmd", chol, nodes)
+    points = means[:, :, None, :] + nodes @ np.swapaxes(chol, -1, -2)  # (B, K, M, D)
     logp = logpdf_batch(points.reshape(n_batch, -1, n_dims), *target)
     logp = logp.reshape(n_batch, n_comp, -1)
     expected = np.where(weights > 0, logp @ node_weights, 0.0)

@@ -149,3 +149,26 @@ def test_general_kernel_in_three_dimensions_recovers_gaussian():
     w, mu, c, *_ = fit(X, np.ones((1, len(X))), start(X, 1))
     np.testing.assert_allclose(c[0, 0], np.cov(X.T, bias=True) + 1e-6 * np.eye(3), atol=1e-9)
     np.testing.assert_allclose(mu[0, 0], X.mean(0), atol=1e-9)
+
+
+@pytest.mark.parametrize("n_dims", [1, 2, 3])
+def test_logpdf_matches_scipy(n_dims):
+    """Both density paths (closed-form 2-D, Cholesky otherwise), dead components ignored."""
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    rng = np.random.default_rng(8)
+    K, B, M = 4, 3, 50
+    w = rng.dirichlet(np.ones(K), size=B)
+    w[1, 2] = 0.0
+    w[1] /= w[1].sum()
+    mu = rng.normal(size=(B, K, n_dims))
+    a = rng.normal(size=(B, K, n_dims, n_dims))
+    cov = a @ np.swapaxes(a, -1, -2) + 0.1 * np.eye(n_dims)
+    points = rng.normal(size=(B, M, n_dims)) * 2
+    got = logpdf_batch(points, w, mu, cov)
+    for b in range(B):
+        parts = [np.log(w[b, k]) + multivariate_normal(mu[b, k], cov[b, k]).logpdf(points[b])
+                 for k in range(K) if w[b, k] > 0]
+        np.testing.assert_allclose(got[b], logsumexp(np.reshape(parts, (-1, M)), axis=0),
+                                   rtol=1e-10, atol=1e-10)
