@@ -14,7 +14,9 @@ fail; the largest component is never dropped.
 
 Closed-form steps serve D = 2 (the hot path of pairwise MI) and D = 1 (the
 per-category fits of categorical MI), accelerated by SQUAREM; a general,
-Cholesky-based kernel (plain EM) serves any D.
+Cholesky-based kernel (plain EM) serves any D.  The D <= 2 kernels work on
+blocks of points with the points in the inner loops, so that the compiler
+vectorises them, exponentials included.
 """
 
 import math
@@ -55,94 +57,237 @@ def _renormalise(w, alive, weight_sum):
             w[k] /= weight_sum
 
 
+_BLOCK = 256  # points per block: the block's component terms stay in L1
+_LOG2_E = 1.4426950408889634
+_LN2_HI = 0.6931471803691238  # ln 2 in two parts: n * _LN2_HI is exact for |n| <= 1022
+_LN2_LO = 1.9082149292705877e-10
+
+
+@njit(cache=True, fastmath={"contract", "nsz"})  # no "reassoc": it would merge the ln 2 parts
+def _exp_nonpositive(values, m, bits):
+    """exp of ``values[:m]`` (all <= 0), in place, in a form the compiler vectorises.
+
+    numba calls the scalar libm ``exp`` (this llvmlite has no SVML) and those calls
+    were two thirds of an E step.  Here: x = n ln 2 + r with |r| <= ln 2 / 2, a
+    degree-12 Taylor polynomial for exp(r) (truncation error below 2e-16) and 2^n
+    built from its bits in ``bits`` (int64 scratch of length >= m).  Arguments below
+    -708 give exp(-708) ~ 3e-308 instead of a subnormal or zero, which is negligible
+    beside each point's largest term, exp(0) = 1.
+    """
+    scale = bits.view(np.float64)
+    for j in range(m):
+        x = max(values[j], -708.0)
+        n = math.floor(x * _LOG2_E + 0.5)
+        r = x - n * _LN2_HI - n * _LN2_LO
+        values[j] = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (
+            1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (
+                1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r / 479001600)))))))))))
+        bits[j] = np.int64(np.int32(n) + 1023) << 52
+    for j in range(m):
+        values[j] *= scale[j]
+
+
+@njit(cache=True)
+def _scratch_small(n_components):
+    """Work arrays of the D <= 2 kernels: coef, live, stats, terms, log_top, norm, bits."""
+    return (np.empty((n_components, 6)), np.empty(n_components, dtype=np.int64),
+            np.empty((n_components, 6)), np.empty((n_components, _BLOCK)),
+            np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK, dtype=np.int64))
+
+
 @njit(cache=True, fastmath=_FASTMATH)
-def _em_step_2d(X, sw, total, w, mu, cov, alive, reg, work):
-    """One fused E and M step, in place; returns the mean log-likelihood before it."""
-    n_samples = X.shape[0]
-    K = w.shape[0]
-    lognorm, p00, p01, p11, lp = work[0], work[1], work[2], work[3], work[4]
-    s0, sx, sy, sxx, sxy, syy = work[5], work[6], work[7], work[8], work[9], work[10]
-    min_count = 3.0
-    for k in range(K):
-        s0[k] = 0.0
-        sx[k] = 0.0
-        sy[k] = 0.0
-        sxx[k] = 0.0
-        sxy[k] = 0.0
-        syy[k] = 0.0
-        if alive[k]:
+def _coefficients(w, mu, cov, alive, live, coef):
+    """What the log-density of each live component needs (D = 1 or 2).
+
+    Row a of ``coef`` is for component ``live[a]``: log weight minus log normaliser,
+    then the mean and the precision's entries (D = 2: mx, my, P00, 2 P01, P11;
+    D = 1: m, P).  Returns the number of live components.
+    """
+    n_live = 0
+    for k in range(w.shape[0]):
+        if not alive[k]:
+            continue
+        live[n_live] = k
+        row = coef[n_live]
+        if mu.shape[1] == 2:
             a = cov[k, 0, 0]
             b = cov[k, 0, 1]
             c = cov[k, 1, 1]
             det = a * c - b * b
-            p00[k] = c / det
-            p01[k] = -b / det
-            p11[k] = a / det
-            lognorm[k] = math.log(w[k]) - _LOG_2PI - 0.5 * math.log(det)
+            row[0] = math.log(w[k]) - _LOG_2PI - 0.5 * math.log(det)
+            row[1] = mu[k, 0]
+            row[2] = mu[k, 1]
+            row[3] = c / det
+            row[4] = -2.0 * b / det
+            row[5] = a / det
+        else:
+            row[0] = math.log(w[k]) - 0.5 * (_LOG_2PI + math.log(cov[k, 0, 0]))
+            row[1] = mu[k, 0]
+            row[2] = 1.0 / cov[k, 0, 0]
+        n_live += 1
+    return n_live
 
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _block_terms(Xt, start, m, coef, n_live, terms, log_top, norm, bits):
+    """Mixture terms of points ``start .. start + m`` of ``Xt`` (D, n), scaled per point.
+
+    ``terms[a, j]`` = w_a N(x_j | a) / top_j, where top_j is the point's largest
+    term: ``log_top[j]`` = log top_j and ``norm[j]`` = the sum of its scaled terms.
+    Responsibilities are ``terms / norm`` and the log-density is
+    ``log_top + log(norm)``.  Loops run over points, so that they vectorise.
+    """
+    for j in range(m):
+        log_top[j] = -np.inf
+        norm[j] = 0.0
+    x = Xt[0, start:start + m]
+    for a in range(n_live):
+        c = coef[a]
+        row = terms[a]
+        if Xt.shape[0] == 2:
+            y = Xt[1, start:start + m]
+            for j in range(m):
+                dx = x[j] - c[1]
+                dy = y[j] - c[2]
+                row[j] = c[0] - 0.5 * (c[3] * dx * dx + c[4] * dx * dy + c[5] * dy * dy)
+                log_top[j] = max(log_top[j], row[j])
+        else:
+            for j in range(m):
+                dx = x[j] - c[1]
+                row[j] = c[0] - 0.5 * c[2] * dx * dx
+                log_top[j] = max(log_top[j], row[j])
+    for a in range(n_live):
+        row = terms[a]
+        for j in range(m):
+            row[j] -= log_top[j]
+        _exp_nonpositive(row, m, bits)
+        for j in range(m):
+            norm[j] += row[j]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch):
+    """One fused E and M step for D = 1 or 2, in place; returns the mean log-likelihood
+    before it.  ``Xt`` (D, n) holds only points of non-zero weight ``sw``."""
+    coef, live, stats, terms, log_top, norm, bits = scratch
+    n_samples = Xt.shape[1]
+    n_live = _coefficients(w, mu, cov, alive, live, coef)
+    stats[:] = 0.0
     loglik = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s == 0.0:
-            continue
-        x = X[i, 0]
-        y = X[i, 1]
-        top = -np.inf
-        for k in range(K):
-            if alive[k]:
-                dx = x - mu[k, 0]
-                dy = y - mu[k, 1]
-                q = p00[k] * dx * dx + 2.0 * p01[k] * dx * dy + p11[k] * dy * dy
-                lp[k] = lognorm[k] - 0.5 * q
-                if lp[k] > top:
-                    top = lp[k]
-        acc = _exp_shifted(lp, alive, top)
-        loglik += s * (top + math.log(acc))
-        scale = s / acc
-        for k in range(K):
-            if alive[k]:
-                r = lp[k] * scale
-                s0[k] += r
-                sx[k] += r * x
-                sy[k] += r * y
-                sxx[k] += r * x * x
-                sxy[k] += r * x * y
-                syy[k] += r * y * y
+    for start in range(0, n_samples, _BLOCK):
+        m = min(_BLOCK, n_samples - start)
+        _block_terms(Xt, start, m, coef, n_live, terms, log_top, norm, bits)
+        s = sw[start:start + m]
+        for j in range(m):
+            loglik += s[j] * (log_top[j] + math.log(norm[j]))
+            norm[j] = s[j] / norm[j]  # from here on: scaled term -> weighted responsibility
+        x = Xt[0, start:start + m]
+        for a in range(n_live):
+            row = terms[a]
+            if Xt.shape[0] == 2:
+                y = Xt[1, start:start + m]
+                s0 = sx = sy = sxx = sxy = syy = 0.0
+                for j in range(m):
+                    r = row[j] * norm[j]
+                    s0 += r
+                    sx += r * x[j]
+                    sy += r * y[j]
+                    sxx += r * x[j] * x[j]
+                    sxy += r * x[j] * y[j]
+                    syy += r * y[j] * y[j]
+                stats[a, 0] += s0
+                stats[a, 1] += sx
+                stats[a, 2] += sy
+                stats[a, 3] += sxx
+                stats[a, 4] += sxy
+                stats[a, 5] += syy
+            else:
+                s0 = sx = sxx = 0.0
+                for j in range(m):
+                    r = row[j] * norm[j]
+                    s0 += r
+                    sx += r * x[j]
+                    sxx += r * x[j] * x[j]
+                stats[a, 0] += s0
+                stats[a, 1] += sx
+                stats[a, 2] += sxx
+    _m_step_small(stats, n_live, live, w, mu, cov, alive, reg)
+    return loglik / total
 
-    largest = _largest_alive(alive, s0)
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _m_step_small(stats, n_live, live, w, mu, cov, alive, reg):
+    """Weights, means and covariances from the weighted sums of each live component
+    (D = 2: n, Sx, Sy, Sxx, Sxy, Syy; D = 1: n, Sx, Sxx).  A component with fewer than
+    D + 1 effective points, or a variance below ``reg``, is dropped unless it is the
+    largest."""
+    D = mu.shape[1]
+    largest = 0
+    for a in range(n_live):
+        if stats[a, 0] > stats[largest, 0]:
+            largest = a
     weight_sum = 0.0
-    for k in range(K):
-        if not alive[k]:
-            continue
-        nk = s0[k]
-        if nk < min_count and k != largest:
+    for a in range(n_live):
+        k = live[a]
+        nk = stats[a, 0]
+        if nk < D + 1.0 and a != largest:
             alive[k] = False
             w[k] = 0.0
             continue
         nk = max(nk, 1e-300)
-        mx = sx[k] / nk
-        my = sy[k] / nk
-        vx = sxx[k] / nk - mx * mx
-        vy = syy[k] / nk - my * my
-        cxy = sxy[k] / nk - mx * my
-        if (vx < reg or vy < reg) and k != largest:
-            alive[k] = False
-            w[k] = 0.0
-            continue
-        vx = max(vx, 0.0) + reg
-        vy = max(vy, 0.0) + reg
-        limit = (1.0 - 1e-9) * math.sqrt(vx * vy)
-        cxy = min(max(cxy, -limit), limit)
+        if D == 2:
+            mx = stats[a, 1] / nk
+            my = stats[a, 2] / nk
+            vx = stats[a, 3] / nk - mx * mx
+            cxy = stats[a, 4] / nk - mx * my
+            vy = stats[a, 5] / nk - my * my
+            if (vx < reg or vy < reg) and a != largest:
+                alive[k] = False
+                w[k] = 0.0
+                continue
+            vx = max(vx, 0.0) + reg
+            vy = max(vy, 0.0) + reg
+            limit = (1.0 - 1e-9) * math.sqrt(vx * vy)
+            cxy = min(max(cxy, -limit), limit)
+            mu[k, 0] = mx
+            mu[k, 1] = my
+            cov[k, 0, 0] = vx
+            cov[k, 0, 1] = cxy
+            cov[k, 1, 0] = cxy
+            cov[k, 1, 1] = vy
+        else:
+            mx = stats[a, 1] / nk
+            vx = stats[a, 2] / nk - mx * mx
+            if vx < reg and a != largest:
+                alive[k] = False
+                w[k] = 0.0
+                continue
+            mu[k, 0] = mx
+            cov[k, 0, 0] = max(vx, 0.0) + reg
         w[k] = nk
         weight_sum += nk
-        mu[k, 0] = mx
-        mu[k, 1] = my
-        cov[k, 0, 0] = vx
-        cov[k, 0, 1] = cxy
-        cov[k, 1, 0] = cxy
-        cov[k, 1, 1] = vy
     _renormalise(w, alive, weight_sum)
-    return loglik / total
+
+
+@njit(cache=True)
+def _weighted_points(X, sw):
+    """The points of non-zero weight, transposed to (D, n), their weights and the total."""
+    n_kept = 0
+    for i in range(X.shape[0]):
+        if sw[i] != 0.0:
+            n_kept += 1
+    Xt = np.empty((X.shape[1], n_kept))
+    kept = np.empty(n_kept)
+    total = 0.0
+    j = 0
+    for i in range(X.shape[0]):
+        if sw[i] != 0.0:
+            for d in range(X.shape[1]):
+                Xt[d, j] = X[i, d]
+            kept[j] = sw[i]
+            total += sw[i]
+            j += 1
+    return Xt, kept, total
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -182,13 +327,6 @@ def _unpack(theta, alive, w, mu, cov):
     _renormalise(w, alive, weight_sum)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _em_step(X, sw, total, w, mu, cov, alive, reg, work):
-    if X.shape[1] == 2:
-        return _em_step_2d(X, sw, total, w, mu, cov, alive, reg, work)
-    return _em_step_1d(X, sw, total, w, mu, cov, alive, reg, work)
-
-
 @njit(cache=True)
 def _count(alive):
     n = 0
@@ -212,14 +350,12 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
     plain one, applied to the two plain steps of each cycle, and ``max_iter`` counts
     E steps.
     """
-    total = 0.0
-    for i in range(X.shape[0]):
-        total += sw[i]
+    Xt, sw, total = _weighted_points(X, sw)
     if total <= 0.0:
         return 0, True, np.nan
     K = w.shape[0]
     alive = w > 0.0
-    work = np.empty((11, K))
+    scratch = _scratch_small(K)
     width = 6 if X.shape[1] == 2 else 3
     theta0 = np.zeros((K, width))
     theta1 = np.zeros((K, width))
@@ -230,7 +366,7 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
     n_iter = 0
     while n_iter < max_iter:
         if not accelerate:
-            loglik = _em_step(X, sw, total, w, mu, cov, alive, reg, work)
+            loglik = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
             n_iter += 1
             if abs(loglik - previous) < tol:
                 return n_iter, True, loglik
@@ -238,12 +374,12 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
             continue
         n_alive = _count(alive)
         _pack(w, mu, cov, alive, theta0)
-        first = _em_step(X, sw, total, w, mu, cov, alive, reg, work)
+        first = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
         n_iter += 1
         if abs(first - previous) < tol:
             return n_iter, True, first
         _pack(w, mu, cov, alive, theta1)
-        loglik = _em_step(X, sw, total, w, mu, cov, alive, reg, work)
+        loglik = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
         n_iter += 1
         if abs(loglik - first) < tol:
             return n_iter, True, loglik
@@ -273,7 +409,7 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
                     v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
                     theta0[k, j] += -2.0 * step * r + step * step * v
         _unpack(theta0, alive, w, mu, cov)
-        jumped = _em_step(X, sw, total, w, mu, cov, alive, reg, work)
+        jumped = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
         n_iter += 1
         if jumped >= loglik and _count(alive) == n_alive:
             previous = jumped
@@ -281,69 +417,6 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
             alive[:] = alive2
             _unpack(theta2, alive, w, mu, cov)
     return n_iter, False, loglik
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _em_step_1d(X, sw, total, w, mu, cov, alive, reg, work):
-    """One fused E and M step, in place; returns the mean log-likelihood before it."""
-    n_samples = X.shape[0]
-    K = w.shape[0]
-    lognorm, precision, lp, s0, sx, sxx = work[0], work[1], work[2], work[3], work[4], work[5]
-    min_count = 2.0
-    for k in range(K):
-        s0[k] = 0.0
-        sx[k] = 0.0
-        sxx[k] = 0.0
-        if alive[k]:
-            precision[k] = 1.0 / cov[k, 0, 0]
-            lognorm[k] = math.log(w[k]) - 0.5 * (_LOG_2PI + math.log(cov[k, 0, 0]))
-
-    loglik = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s == 0.0:
-            continue
-        x = X[i, 0]
-        top = -np.inf
-        for k in range(K):
-            if alive[k]:
-                dx = x - mu[k, 0]
-                lp[k] = lognorm[k] - 0.5 * precision[k] * dx * dx
-                if lp[k] > top:
-                    top = lp[k]
-        acc = _exp_shifted(lp, alive, top)
-        loglik += s * (top + math.log(acc))
-        scale = s / acc
-        for k in range(K):
-            if alive[k]:
-                r = lp[k] * scale
-                s0[k] += r
-                sx[k] += r * x
-                sxx[k] += r * x * x
-
-    largest = _largest_alive(alive, s0)
-    weight_sum = 0.0
-    for k in range(K):
-        if not alive[k]:
-            continue
-        nk = s0[k]
-        if nk < min_count and k != largest:
-            alive[k] = False
-            w[k] = 0.0
-            continue
-        nk = max(nk, 1e-300)
-        mx = sx[k] / nk
-        vx = sxx[k] / nk - mx * mx
-        if vx < reg and k != largest:
-            alive[k] = False
-            w[k] = 0.0
-            continue
-        w[k] = nk
-        weight_sum += nk
-        mu[k, 0] = mx
-        cov[k, 0, 0] = max(vx, 0.0) + reg
-    _renormalise(w, alive, weight_sum)
-    return loglik / total
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -518,7 +591,21 @@ def _em_batch_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelera
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
-def _logpdf_batch(points, w, mu, cov, out):
+def _logpdf_batch_small(points_t, w, mu, cov, out):
+    """``out[b, m]`` = log density of mixture ``b`` at ``points_t[b, :, m]`` (D = 1 or 2)."""
+    B, D, M = points_t.shape
+    for b in prange(B):
+        coef, live, _, terms, log_top, norm, bits = _scratch_small(w.shape[1])
+        n_live = _coefficients(w[b], mu[b], cov[b], w[b] > 0.0, live, coef)
+        for start in range(0, M, _BLOCK):
+            m = min(_BLOCK, M - start)
+            _block_terms(points_t[b], start, m, coef, n_live, terms, log_top, norm, bits)
+            for j in range(m):
+                out[b, start + j] = log_top[j] + math.log(norm[j])
+
+
+@njit(cache=True, parallel=True, fastmath=_FASTMATH)
+def _logpdf_batch_general(points, w, mu, cov, out):
     """``out[b, m]`` = log density of mixture ``b`` at ``points[b, m]``."""
     B, M, D = points.shape
     K = w.shape[1]
@@ -526,31 +613,6 @@ def _logpdf_batch(points, w, mu, cov, out):
         alive = w[b] > 0.0
         lognorm = np.empty(K)
         lp = np.empty(K)
-        if D == 2:  # closed-form 2x2 precisions: the MI cubature's hot path
-            p00 = np.empty(K)
-            p01 = np.empty(K)
-            p11 = np.empty(K)
-            for k in range(K):
-                if alive[k]:
-                    det = cov[b, k, 0, 0] * cov[b, k, 1, 1] - cov[b, k, 0, 1] * cov[b, k, 0, 1]
-                    p00[k] = cov[b, k, 1, 1] / det
-                    p01[k] = -cov[b, k, 0, 1] / det
-                    p11[k] = cov[b, k, 0, 0] / det
-                    lognorm[k] = math.log(w[b, k]) - _LOG_2PI - 0.5 * math.log(det)
-            for m in range(M):
-                x = points[b, m, 0]
-                y = points[b, m, 1]
-                top = -np.inf
-                for k in range(K):
-                    if alive[k]:
-                        dx = x - mu[b, k, 0]
-                        dy = y - mu[b, k, 1]
-                        lp[k] = lognorm[k] - 0.5 * (p00[k] * dx * dx + 2.0 * p01[k] * dx * dy
-                                                    + p11[k] * dy * dy)
-                        if lp[k] > top:
-                            top = lp[k]
-                out[b, m] = top + math.log(_exp_shifted(lp, alive, top))
-            continue
         chol = np.zeros((K, D, D))
         z = np.empty(D)
         _prepare_components(w[b], mu[b], cov[b], alive, chol, lognorm, 0.0)
@@ -608,11 +670,13 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
 
 def logpdf_batch(points, weights, means, covariances):
     """Log density of mixture ``b`` at each of ``points[b]`` (shape (B, M, D))."""
-    points = np.ascontiguousarray(points, dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
     out = np.empty(points.shape[:2])
-    _logpdf_batch(points, np.ascontiguousarray(weights, dtype=np.float64),
-                  np.ascontiguousarray(means, dtype=np.float64),
-                  np.ascontiguousarray(covariances, dtype=np.float64), out)
+    params = [np.ascontiguousarray(p, dtype=np.float64) for p in (weights, means, covariances)]
+    if points.shape[2] <= 2:
+        _logpdf_batch_small(np.ascontiguousarray(points.transpose(0, 2, 1)), *params, out)
+    else:
+        _logpdf_batch_general(np.ascontiguousarray(points), *params, out)
     return out
 
 
