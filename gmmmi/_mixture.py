@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._engine import logpdf_batch
+from ._engine import kmeanspp_start, logpdf_batch
 
 # Above this many nodes per dimension, Gauss-Hermite weights underflow and
 # nothing is gained for the smooth integrands met here.
@@ -73,40 +73,9 @@ def kmeanspp_init(X, sample_weight, n_components, rng, reg_covar, n_lloyd=2):
     components start from genuinely different components (random starts can put
     two components on top of each other, and then selection stops too early).
     """
-    n_dims = X.shape[1]
-    active = np.flatnonzero(sample_weight > 0)
-    Xa = X[active]
-    sw = sample_weight[active]
-    centres = np.empty((n_components, n_dims))
-    centres[0] = Xa[rng.choice(len(Xa), p=sw / sw.sum())]
-    closest = ((Xa - centres[0]) ** 2).sum(axis=1)
-    for k in range(1, n_components):
-        p = sw * closest
-        total = p.sum()
-        index = rng.choice(len(Xa), p=p / total) if total > 0 else rng.integers(len(Xa))
-        centres[k] = Xa[index]
-        closest = np.minimum(closest, ((Xa - centres[k]) ** 2).sum(axis=1))
-    for _ in range(n_lloyd + 1):
-        d2 = ((Xa[:, None, :] - centres[None]) ** 2).sum(axis=2)
-        labels = d2.argmin(axis=1)
-        resp = np.zeros((len(Xa), n_components))
-        resp[np.arange(len(Xa)), labels] = sw
-        nk = resp.sum(axis=0)
-        filled = nk > 0
-        centres[filled] = (resp.T @ Xa)[filled] / nk[filled, None]
-
-    overall = np.atleast_2d(np.cov(Xa.T, aweights=sw)) + reg_covar * np.eye(n_dims)
-    weights = np.maximum(nk, 1e-3 * sw.sum())
-    weights = weights / weights.sum()
-    covariances = np.empty((n_components, n_dims, n_dims))
-    for k in range(n_components):
-        if nk[k] > n_dims + 1:
-            diff = Xa - centres[k]
-            cov = (resp[:, k, None] * diff).T @ diff / nk[k]
-            covariances[k] = cov + reg_covar * np.eye(n_dims)
-        else:
-            covariances[k] = overall / n_components ** (2.0 / n_dims)
-    return weights, centres, covariances
+    return kmeanspp_start(np.ascontiguousarray(X, dtype=np.float64),
+                          np.ascontiguousarray(sample_weight, dtype=np.float64),
+                          rng.random(n_components), n_lloyd + 1, float(reg_covar))
 
 
 @lru_cache(maxsize=None)

@@ -187,3 +187,27 @@ def test_vectorised_exp_matches_libm():
     floor = np.array([-709.0, -1e4, -np.inf])
     _engine._exp_nonpositive(floor, 3, np.empty(3, dtype=np.int64))
     np.testing.assert_allclose(floor, np.exp(-708.0), rtol=1e-15)
+
+
+def test_kmeanspp_start_finds_separated_clusters_and_ignores_zero_weights():
+    rng = np.random.default_rng(3)
+    centres = np.array([[-20.0, 0.0], [0.0, 20.0], [20.0, 0.0]])
+    sizes = [100, 200, 300]
+    X = np.concatenate([c + rng.normal(size=(n, 2)) for c, n in zip(centres, sizes)])
+    outliers = np.full((50, 2), 1e3)
+    weights = np.concatenate([np.ones(len(X)), np.zeros(len(outliers))])
+    X = np.concatenate([X, outliers])
+    for seed in range(5):
+        w, mu, cov = kmeanspp_init(X, weights, 3, np.random.default_rng(seed), 1e-6)
+        order = np.argsort(mu[:, 0] + 0.1 * mu[:, 1])
+        np.testing.assert_allclose(w[order], np.array(sizes) / 600)
+        np.testing.assert_allclose(mu[order], centres, atol=0.3)
+        np.testing.assert_allclose(cov[order], np.broadcast_to(np.eye(2), (3, 2, 2)), atol=0.35)
+
+
+def test_kmeanspp_start_on_identical_points():
+    X = np.ones((40, 2))
+    w, mu, cov = kmeanspp_init(X, np.ones(40), 3, np.random.default_rng(0), 1e-6)
+    assert np.all(np.isfinite(w)) and np.isclose(w.sum(), 1.0)
+    np.testing.assert_allclose(mu, 1.0)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
