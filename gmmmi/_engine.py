@@ -64,8 +64,9 @@ _LN2_LO = 1.9082149292705877e-10
 
 
 @njit(cache=True, fastmath={"contract", "nsz"})  # no "reassoc": it would merge the ln 2 parts
-def _exp_nonpositive(values, m, bits):
-    """exp of ``values[:m]`` (all <= 0), in place, in a form the compiler vectorises.
+def _exp_shifted_block(values, shift, m, bits, sums):
+    """values[j] <- exp(values[j] - shift[j]) and sums[j] += the result, for j < m, where
+    values[j] <= shift[j]; written so that the compiler vectorises it.
 
     numba calls the scalar libm ``exp`` (this llvmlite has no SVML) and those calls
     were two thirds of an E step.  Here: x = n ln 2 + r with |r| <= ln 2 / 2, a
@@ -76,7 +77,7 @@ def _exp_nonpositive(values, m, bits):
     """
     scale = bits.view(np.float64)
     for j in range(m):
-        x = max(values[j], -708.0)
+        x = max(values[j] - shift[j], -708.0)
         n = math.floor(x * _LOG2_E + 0.5)
         r = x - n * _LN2_HI - n * _LN2_LO
         values[j] = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (
@@ -85,6 +86,7 @@ def _exp_nonpositive(values, m, bits):
         bits[j] = np.int64(np.int32(n) + 1023) << 52
     for j in range(m):
         values[j] *= scale[j]
+        sums[j] += values[j]
 
 
 @njit(cache=True)
@@ -157,12 +159,7 @@ def _block_terms(Xt, start, m, coef, n_live, terms, log_top, norm, bits):
                 row[j] = c[0] - 0.5 * c[2] * dx * dx
                 log_top[j] = max(log_top[j], row[j])
     for a in range(n_live):
-        row = terms[a]
-        for j in range(m):
-            row[j] -= log_top[j]
-        _exp_nonpositive(row, m, bits)
-        for j in range(m):
-            norm[j] += row[j]
+        _exp_shifted_block(terms[a], log_top, m, bits, norm)
 
 
 @njit(cache=True, fastmath=_FASTMATH)

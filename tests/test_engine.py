@@ -177,15 +177,21 @@ def test_logpdf_matches_scipy(n_dims):
 
 
 def test_vectorised_exp_matches_libm():
-    """The E step's exp: relative error within a few ulp over its whole range, and the
-    floor below -708 instead of a subnormal."""
+    """The E step's exp: relative error within a few ulp over its whole range, the
+    shift applied and the sums accumulated; the floor below -708 instead of a
+    subnormal."""
     values = np.concatenate([-np.geomspace(1e-300, 708, 20000), [0.0, -0.5 * np.log(2)]])
-    expected = np.exp(values)
-    got = values.copy()
-    _engine._exp_nonpositive(got, len(got), np.empty(len(got), dtype=np.int64))
-    np.testing.assert_allclose(got, expected, rtol=5e-16 * 4, atol=0)
+    n = len(values)
+    shift = np.random.default_rng(0).uniform(-5, 5, n)
+    got, sums = values + shift, np.ones(n)
+    _engine._exp_shifted_block(got, shift, n, np.empty(n, dtype=np.int64), sums)
+    np.testing.assert_allclose(got, np.exp(values), rtol=1e-14, atol=0)  # values + shift rounds
+    np.testing.assert_allclose(sums, 1.0 + got, rtol=1e-15)
+    exact, zero = values.copy(), np.zeros(n)
+    _engine._exp_shifted_block(exact, zero, n, np.empty(n, dtype=np.int64), np.zeros(n))
+    np.testing.assert_allclose(exact, np.exp(values), rtol=4 * 2.3e-16, atol=0)
     floor = np.array([-709.0, -1e4, -np.inf])
-    _engine._exp_nonpositive(floor, 3, np.empty(3, dtype=np.int64))
+    _engine._exp_shifted_block(floor, np.zeros(3), 3, np.empty(3, dtype=np.int64), np.zeros(3))
     np.testing.assert_allclose(floor, np.exp(-708.0), rtol=1e-15)
 
 
