@@ -16,7 +16,8 @@ Closed-form steps serve D = 2 (the hot path of pairwise MI) and D = 1 (the
 per-category fits of categorical MI), accelerated by SQUAREM; a general,
 Cholesky-based kernel (plain EM) serves any D.  The D <= 2 kernels work on
 blocks of points with the points in the inner loops, so that the compiler
-vectorises them, exponentials included.
+vectorises them, exponentials included.  ``kmeanspp_start`` makes the starting
+parameters (k-means++ seeds and a few Lloyd steps).
 """
 
 import math
