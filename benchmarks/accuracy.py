@@ -31,7 +31,6 @@ from gmmmi import estimate_mi  # noqa: E402
 from tests import truth  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
-STUDENT_T1_MI = 0.2242  # bivariate Student-t, 1 degree of freedom, rho = 0 (issue 3)
 
 
 def gaussian_pair(rho, warp=None):
@@ -43,11 +42,11 @@ def gaussian_pair(rho, warp=None):
     return sample, truth.gaussian_mi(rho)
 
 
-def mixture_pair(name):
+def mixture_pair(mixture, mi):
     def sample(n, rng):
-        xy = truth.sample_mixture(truth.PAPER_MIXTURES[name], n, rng)
+        xy = truth.sample_mixture(mixture, n, rng)
         return xy[:, 0], xy[:, 1]
-    return sample, truth.PAPER_MI[name]
+    return sample, mi
 
 
 def gamma_exponential(alpha):
@@ -57,41 +56,64 @@ def gamma_exponential(alpha):
     return sample, truth.gamma_exponential_mi(alpha)
 
 
-def student_t1(n, rng):
-    z = rng.standard_normal((n, 2))
-    w = rng.chisquare(1, n)
-    xy = z / np.sqrt(w)[:, None]
-    return xy[:, 0], xy[:, 1]
+def student_t(dof, warp=None):
+    def sample(n, rng):
+        xy = truth.sample_student_t(dof, n, rng)
+        if warp is not None:
+            xy = warp(xy)
+        return xy[:, 0], xy[:, 1]
+    return sample, truth.student_t_mi(dof)
 
 
-def uniform_noise(n, rng):
-    x = rng.uniform(0, 1, n)
-    return x, x + rng.uniform(0, 1.5, n)  # MI = 1 / (2 * 1.5)
+def additive_uniform(width):
+    def sample(n, rng):
+        xy = truth.sample_additive_uniform(width, n, rng)
+        return xy[:, 0], xy[:, 1]
+    return sample, truth.additive_uniform_mi(width)
 
 
-TASKS = {
-    "normal rho=0.3": gaussian_pair(0.3),
-    "normal rho=0.6": gaussian_pair(0.6),
-    "normal rho=0.9": gaussian_pair(0.9),
-    "D1": mixture_pair("D1"),
-    "D3": mixture_pair("D3"),
-    "D5": mixture_pair("D5"),
-    "gamma-exp a=0.5": gamma_exponential(0.5),
-    "gamma-exp a=3": gamma_exponential(3.0),
-    "gamma-exp a=20": gamma_exponential(20.0),
-    "normal 0.6, uniform margins": gaussian_pair(0.6, special.ndtr),
-    "normal 0.6, cubed": gaussian_pair(0.6, lambda v: v ** 3),
-    "normal 0.6, x+0.4sin x": gaussian_pair(0.6, lambda v: v + 0.4 * np.sin(v)),
-    "student-t df=1": (student_t1, STUDENT_T1_MI),
-    "uniform + uniform noise": (uniform_noise, 1 / 3),
+def _cube_x(xy):
+    return np.column_stack([xy[:, 0] ** 3, xy[:, 1]])
+
+
+# task -> (sampler, true MI); FAMILIES groups them for the per-family coverage.
+FAMILIES = {
+    "normal": {f"normal rho={r}": gaussian_pair(r) for r in (0.3, 0.6, 0.9, 0.95)},
+    "paper mixtures": {name: mixture_pair(truth.PAPER_MIXTURES[name], truth.PAPER_MI[name])
+                       for name in ("D1", "D3", "D5")},
+    "gamma-exponential": {f"gamma-exp a={a:g}": gamma_exponential(a) for a in (0.5, 3.0, 20.0)},
+    "monotone warps": {
+        "normal 0.6, uniform margins": gaussian_pair(0.6, special.ndtr),
+        "normal 0.6, x cubed": gaussian_pair(0.6, _cube_x),
+        "normal 0.6, cubed": gaussian_pair(0.6, lambda v: v ** 3),
+        "normal 0.6, x+0.4sin x": gaussian_pair(0.6, lambda v: v + 0.4 * np.sin(v)),
+    },
+    "student-t": {
+        "student-t df=1": student_t(1),
+        "student-t df=2": student_t(2),
+        "student-t df=3": student_t(3),
+        "student-t df=1, asinh": student_t(1, np.arcsinh),
+    },
+    "hard-edged": {
+        "uniform + uniform noise": additive_uniform(1.5),
+        "uniform + U(0,0.6)": additive_uniform(0.6),
+        "uniform + U(0,0.3)": additive_uniform(0.3),
+        "uniform + U(0,0.15)": additive_uniform(0.15),
+    },
+    "bimodal marginals": {name: mixture_pair(mixture, truth.BIMODAL_MI[name])
+                          for name, mixture in truth.BIMODAL_MIXTURES.items()},
 }
+TASKS = {task: spec for tasks in FAMILIES.values() for task, spec in tasks.items()}
+FAMILY_OF = {task: family for family, tasks in FAMILIES.items() for task in tasks}
 
 
-def run_gmmmi(transform):
+def run_gmmmi(transform, **settings):
     def estimate(x, y, seed):
         start = time.perf_counter()
-        r = estimate_mi(x, y, seed=seed, transform=transform)
-        return r.mi, r.std, r.status, time.perf_counter() - start
+        r = estimate_mi(x, y, seed=seed, transform=transform, **settings)
+        seconds = time.perf_counter() - start
+        low, high = getattr(r, "interval", (r.mi - 2 * r.std, r.mi + 2 * r.std))
+        return r.mi, r.std, low, high, r.status, seconds
     return estimate
 
 
@@ -99,51 +121,89 @@ def run_ksg(x, y, seed):
     from sklearn.feature_selection import mutual_info_regression
     start = time.perf_counter()
     mi = mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=seed)[0]
-    return float(mi), float("nan"), "ok", time.perf_counter() - start
+    return float(mi), np.nan, np.nan, np.nan, "ok", time.perf_counter() - start
 
 
 METHODS = {"rank": run_gmmmi("rank"), "standardise": run_gmmmi("standardise"),
            "ksg": run_ksg, "reference": None}
 
 
-def summarise(rows):
+def _stats(runs):
+    """MAE, bias, coverage of the reported interval, runs off by > 4 std, failures, times."""
+    ok = [r for r in runs if r["failed"] == 0]
+    err = np.array([r["estimate"] - r["truth"] for r in ok])
+    std = np.array([r["std"] for r in ok])
+    low = np.array([r["low"] for r in ok])
+    high = np.array([r["high"] for r in ok])
+    truth_ = np.array([r["truth"] for r in ok])
+    has_interval = len(ok) > 0 and np.isfinite(low).all()
+    secs = np.array([r["seconds"] for r in runs])
+    return {
+        "runs": len(runs), "failures": len(runs) - len(ok),
+        "mae": np.abs(err).mean() if len(err) else np.nan,
+        "bias": err.mean() if len(err) else np.nan,
+        "rmse": np.sqrt((err ** 2).mean()) if len(err) else np.nan,
+        "coverage": ((low <= truth_) & (truth_ <= high)).mean() if has_interval else np.nan,
+        "off4": int((np.abs(err) > 4 * std).sum()) if has_interval else -1,
+        "median_s": np.median(secs), "p90_s": np.percentile(secs, 90), "max_s": secs.max()}
+
+
+def _group(rows, *fields):
     groups = {}
     for r in rows:
-        groups.setdefault((r["method"], r["task"], r["n"]), []).append(r)
-    lines = []
-    for (method, task, n), runs in sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
-        ok = [r for r in runs if r["failed"] == 0]
-        err = np.array([r["estimate"] - r["truth"] for r in ok])
-        std = np.array([r["std"] for r in ok])
-        covered = np.abs(err) <= 2 * std
-        secs = np.array([r["seconds"] for r in runs])
-        lines.append({
-            "method": method, "task": task, "n": n, "runs": len(runs),
-            "bias": err.mean() if len(err) else np.nan,
-            "mae": np.abs(err).mean() if len(err) else np.nan,
-            "rmse": np.sqrt((err ** 2).mean()) if len(err) else np.nan,
-            "coverage": covered.mean() if len(err) and np.isfinite(std).all() else np.nan,
-            "failures": len(runs) - len(ok),
-            "median_s": np.median(secs), "p90_s": np.percentile(secs, 90), "max_s": secs.max()})
-    return lines
+        groups.setdefault(tuple(r[f] for f in fields), []).append(r)
+    return groups
 
 
-def overall(rows):
-    """Per method and N over all tasks: MAE, coverage, failures, time percentiles."""
-    out = {}
-    for r in rows:
-        out.setdefault((r["method"], r["n"]), []).append(r)
-    lines = []
-    for (method, n), runs in sorted(out.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        ok = [r for r in runs if r["failed"] == 0]
-        err = np.array([r["estimate"] - r["truth"] for r in ok])
-        std = np.array([r["std"] for r in ok])
-        secs = np.array([r["seconds"] for r in runs])
-        coverage = (np.abs(err) <= 2 * std).mean() if np.isfinite(std).all() else np.nan
-        lines.append(f"| {method} | {n} | {len(runs)} | {np.abs(err).mean():.4f} | "
-                     f"{err.mean():+.4f} | {coverage:.2f} | {len(runs) - len(ok)} | "
-                     f"{np.median(secs):.3f} | {np.percentile(secs, 90):.3f} | {secs.max():.3f} |")
-    return lines
+def _fmt(value, spec):
+    return "–" if not np.isfinite(value) or value < 0 else format(value, spec)
+
+
+def tables(rows):
+    """Markdown: overall per method and N, coverage per family, and per task."""
+    md = ["## Overall (all tasks)", "",
+          "| method | N | runs | MAE | bias | coverage | worst family | |err| > 4σ | failures "
+          "| median s | p90 s | max s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (n, method), runs in sorted(_group(rows, "n", "method").items()):
+        st = _stats(runs)
+        families = {f: _stats(r)["coverage"] for (f,), r in _group(runs, "family").items()}
+        worst = min(families, key=lambda f: families[f]) if np.isfinite(st["coverage"]) else None
+        worst_text = f"{families[worst]:.2f} ({worst})" if worst else "–"
+        md.append(f"| {method} | {n} | {st['runs']} | {st['mae']:.4f} | {st['bias']:+.4f} | "
+                  f"{_fmt(st['coverage'], '.2f')} | {worst_text} | {_fmt(st['off4'], 'd')} | "
+                  f"{st['failures']} | {st['median_s']:.3f} | {st['p90_s']:.3f} | "
+                  f"{st['max_s']:.3f} |")
+    md += ["", "## Per family (coverage of the reported interval; MAE)", "",
+           "| N | family | method | runs | coverage | MAE | bias | |err| > 4σ |",
+           "|---|---|---|---|---|---|---|---|"]
+    for (n, family, method), runs in sorted(_group(rows, "n", "family", "method").items()):
+        st = _stats(runs)
+        md.append(f"| {n} | {family} | {method} | {st['runs']} | {_fmt(st['coverage'], '.2f')} "
+                  f"| {st['mae']:.4f} | {st['bias']:+.4f} | {_fmt(st['off4'], 'd')} |")
+    md += ["", "## Per task", "",
+           "| N | task | truth | method | bias | MAE | RMSE | coverage | |err| > 4σ | failures "
+           "| median s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (n, task, method), runs in sorted(_group(rows, "n", "task", "method").items()):
+        st = _stats(runs)
+        md.append(f"| {n} | {task} | {runs[0]['truth']:.4f} | {method} | {st['bias']:+.4f} | "
+                  f"{st['mae']:.4f} | {st['rmse']:.4f} | {_fmt(st['coverage'], '.2f')} | "
+                  f"{_fmt(st['off4'], 'd')} | {st['failures']} | {st['median_s']:.3f} |")
+    return md
+
+
+def _read_rows(path, methods, sizes, tasks, seeds):
+    """Rows of ``methods`` from an earlier run's CSV (same samples: seeded by seed and N)."""
+    out = []
+    with open(path, newline="") as handle:
+        for r in csv.DictReader(handle):
+            if (r["method"] in methods and int(r["n"]) in sizes and r["task"] in tasks
+                    and int(r["seed"]) < seeds):
+                for key in ("n", "seed", "failed"):
+                    r[key] = int(r[key])
+                for key in ("truth", "estimate", "std", "low", "high", "seconds"):
+                    r[key] = float(r[key]) if r[key] not in ("", "nan") else np.nan
+                out.append(r)
+    return out
 
 
 def main():
@@ -152,11 +212,19 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--families", nargs="+", default=None, choices=list(FAMILIES),
+                        help="run only these families' tasks")
+    parser.add_argument("--reuse", nargs="*", default=[], metavar="METHOD=CSV",
+                        help="take a method's rows from an earlier run's CSV instead of "
+                             "running it (the samples are the same), e.g. "
+                             "reference=benchmarks/measured/accuracy-reference.csv")
     parser.add_argument("--out", default="accuracy",
                         help="file stem in benchmarks/measured/ (default: accuracy)")
     parser.add_argument("--reference-python", default=None,
                         help="python of the venv holding gmm-mi (default ../refvenv)")
     args = parser.parse_args()
+    tasks = args.tasks if args.families is None else [
+        t for f in args.families for t in FAMILIES[f]]
     methods = dict(METHODS)
     if "reference" in args.methods:
         from _reference import Reference
@@ -166,50 +234,50 @@ def main():
         else:
             def run_reference(x, y, seed):
                 mi, std, seconds, error = reference.estimate(x, y, seed)
-                return mi, std, error or "ok", seconds
+                return mi, std, mi - 2 * std, mi + 2 * std, error or "ok", seconds
             methods["reference"] = run_reference
     estimate_mi(*gaussian_pair(0.5)[0](200, np.random.default_rng(0)), n_bootstrap=2)  # JIT
     rows = []
+    for spec in args.reuse:
+        method, path = spec.split("=", 1)
+        rows += _read_rows(path, {method}, set(args.sizes), set(tasks), args.seeds)
     for n in args.sizes:
-        for task in args.tasks:
+        for task in tasks:
             sample, true_mi = TASKS[task]
             for seed in range(args.seeds):
                 x, y = sample(n, np.random.default_rng([seed, n]))
                 for method in args.methods:
                     start = time.perf_counter()
                     try:
-                        value, std, status, seconds = methods[method](x, y, seed)
+                        value, std, low, high, status, seconds = methods[method](x, y, seed)
                         failed = int(not np.isfinite(value))
                     except Exception as exc:  # a crash is a result here, not an abort
-                        value, std, status, failed = np.nan, np.nan, f"error: {exc}", 1
+                        value, std, low, high = np.nan, np.nan, np.nan, np.nan
+                        status, failed = f"error: {exc}", 1
                         seconds = time.perf_counter() - start
-                    rows.append({"method": method, "task": task, "n": n, "seed": seed,
-                                 "truth": true_mi, "estimate": value, "std": std,
-                                 "status": status, "failed": failed, "seconds": seconds})
+                    rows.append({"method": method, "family": FAMILY_OF[task], "task": task,
+                                 "n": n, "seed": seed, "truth": true_mi, "estimate": value,
+                                 "std": std, "low": low, "high": high, "status": status,
+                                 "failed": failed, "seconds": seconds})
                 print(f"n={n} {task}: " + ", ".join(
                     f"{r['method']}={r['estimate']:.3f}" for r in rows[-len(args.methods):])
                     + f" (truth {true_mi:.3f})", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / f"{args.out}.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(handle, fieldnames=list(rows[-1]))
         writer.writeheader()
         writer.writerows(rows)
-    table = summarise(rows)
-    md = ["# Accuracy on distributions with known MI", "",
-          f"Command: `.venv/bin/python benchmarks/accuracy.py --sizes {' '.join(map(str, args.sizes))} "
-          f"--seeds {args.seeds} --methods {' '.join(args.methods)} --out {args.out}`", "",
-          "## Overall (all tasks)", "",
-          "| method | N | runs | MAE | bias | coverage ±2σ | failures | median s | p90 s | max s |",
-          "|---|---|---|---|---|---|---|---|---|---|", *overall(rows), "",
-          "## Per task", "",
-          "| N | task | method | bias | MAE | RMSE | coverage | failures | median s |",
-          "|---|---|---|---|---|---|---|---|---|"]
-    for t in table:
-        md.append(f"| {t['n']} | {t['task']} | {t['method']} | {t['bias']:+.4f} | "
-                  f"{t['mae']:.4f} | {t['rmse']:.4f} | {t['coverage']:.2f} | {t['failures']} | "
-                  f"{t['median_s']:.3f} |")
+    command = (f".venv/bin/python benchmarks/accuracy.py --sizes {' '.join(map(str, args.sizes))}"
+               f" --seeds {args.seeds} --methods {' '.join(args.methods)}"
+               + (f" --families {' '.join(args.families)}" if args.families else "")
+               + (f" --reuse {' '.join(args.reuse)}" if args.reuse else "")
+               + f" --out {args.out}")
+    md = ["# Accuracy on distributions with known MI", "", f"Command: `{command}`", "",
+          "Coverage: share of runs whose reported interval holds the truth (gmmmi: its "
+          "95% interval; the reference: ±2 std). Worst family: the lowest per-family coverage.",
+          "", *tables(rows)]
     (OUT / f"{args.out}.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md[:16]))
+    print("\n".join(md[:20]))
 
 
 if __name__ == "__main__":

@@ -782,9 +782,13 @@ def logpdf_batch(points, weights, means, covariances):
     return out
 
 
+def pointwise_batch(X, weights, means, covariances):
+    """Log density of every row of ``X`` under each mixture of a batch: (B, n_samples)."""
+    points = np.broadcast_to(np.asarray(X, dtype=np.float64), (weights.shape[0],) + X.shape)
+    return logpdf_batch(points, weights, means, covariances)
+
+
 def score_batch(X, sample_weight, weights, means, covariances):
     """Weighted mean log-likelihood of ``X`` under each mixture of a batch."""
-    n_fits = sample_weight.shape[0]
-    points = np.broadcast_to(np.asarray(X, dtype=np.float64), (n_fits,) + X.shape)
-    logp = logpdf_batch(points, weights, means, covariances)
+    logp = pointwise_batch(X, weights, means, covariances)
     return (logp * sample_weight).sum(axis=1) / sample_weight.sum(axis=1)

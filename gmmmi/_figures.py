@@ -38,8 +38,8 @@ def to_data_uri(fig):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def heatmap(mi, std, flagged, rows, cols, unit):
-    """The MI matrix (already ordered), annotated with mean ± std when small enough.
+def heatmap(mi, low, high, flagged, rows, cols, unit):
+    """The MI matrix (already ordered), annotated with MI and its 95% interval when small enough.
 
     ``flagged`` marks cells whose status is not ok (their short status is the value).
     """
@@ -69,8 +69,8 @@ def heatmap(mi, std, flagged, rows, cols, unit):
                     text = flagged[i, j] if not np.isfinite(value) else \
                         f"{value:.2f}\n{flagged[i, j]}"
                 elif np.isfinite(value):
-                    text = f"{value:.2f}\n±{std[i, j]:.2f}" if np.isfinite(std[i, j]) \
-                        else f"{value:.2f}"
+                    text = f"{value:.2f}\n{low[i, j]:.2f}–{high[i, j]:.2f}" \
+                        if np.isfinite(low[i, j]) else f"{value:.2f}"
                 else:
                     continue
                 dark = np.isfinite(value) and value > 0.6 * top
@@ -203,19 +203,20 @@ def cv_curves(curves):
         return to_data_uri(fig)
 
 
-def against_truth(truth, estimate, std, unit):
-    """Estimated vs true MI with ±2 std bars."""
+def against_truth(truth, estimate, low, high, unit):
+    """Estimated vs true MI with the 95% intervals as bars."""
     with matplotlib.rc_context(STYLE):
         fig = _new(4.6, 4.2)
         ax = fig.add_subplot()
-        covered = np.abs(estimate - truth) <= 2 * std
-        for mask, colour, label in ((covered, "#2171b5", "truth within ±2 std"),
-                                    (~covered, "#d62728", "truth outside ±2 std")):
+        covered = (low <= truth) & (truth <= high)
+        bars = np.stack([estimate - low, high - estimate])
+        for mask, colour, label in ((covered, "#2171b5", "truth within the 95% interval"),
+                                    (~covered, "#d62728", "truth outside it")):
             if mask.any():
-                ax.errorbar(truth[mask], estimate[mask], yerr=2 * std[mask], fmt="o",
+                ax.errorbar(truth[mask], estimate[mask], yerr=bars[:, mask], fmt="o",
                             markersize=3, color=colour, ecolor=colour, elinewidth=0.8,
                             label=label)
-        top = max(np.max(truth), np.max(estimate + 2 * std)) * 1.05
+        top = max(np.max(truth), np.max(high)) * 1.05
         ax.plot([0, top], [0, top], color="#999999", linewidth=1)
         ax.set_xlabel(f"true MI ({unit})")
         ax.set_ylabel(f"estimated MI ({unit})")

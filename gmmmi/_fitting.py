@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._engine import fit_batch, score_batch
+from ._engine import fit_batch, pointwise_batch, score_batch
 from ._mixture import kmeanspp_init
 
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL = range(4)
+# K whose held-out log-likelihood is within this many standard errors of the chosen
+# K's cannot be told apart from it by the data: selection walks on over them (a
+# plateau, not a stop) and the interval reaches their values.  1 and 2 were compared
+# (benchmarks/measured/interval-ab.md); 2 covers the truth far more often at N = 1000
+# and 5000 for a small cost in time.
+PLAUSIBLE_SE = 2.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Selection:
     scores: dict = field(default_factory=dict)
     params: tuple = ()
     max_reached: bool = False
+    plausible: dict = field(default_factory=dict)
 
 
 def min_samples(n_dims, settings):
@@ -106,20 +113,33 @@ def _take(params, index):
     return tuple(p[index] for p in params)
 
 
-def _evaluate_k(X, n_components, settings, key, train, held_out):
-    """Fit every init x fold for one K; return (score, parameters of the best fit)."""
+def _evaluate_k(X, n_components, settings, key, train, held_out, previous=None):
+    """Fit every start x fold for one K.
+
+    The starts are ``n_inits`` k-means++ seedings and, given ``previous`` (each fold's
+    best fit with K - 1 components), that fit with its broadest component split in two.
+    Returns the score, the best fit's parameters, the per-sample held-out
+    log-likelihood of the best start (validation only; each sample is held out in one
+    fold) and each fold's best fit.
+    """
     n_samples, n_dims = X.shape
     rng = np.random.default_rng(list(key) + [_STREAM_INITS, n_components])
     if settings.selection == "validation":
         sample_weights = np.tile(train, (settings.n_inits, 1))
-        fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
-                                                settings.reg_covar), settings,
-                      settings.selection_tol)
-        held = score_batch(X, np.tile(held_out, (settings.n_inits, 1)), *fitted[:3])
-        held = held.reshape(settings.n_inits, settings.n_folds)
-        best_init = int(np.argmax(held.mean(axis=1)))
-        best_fit = best_init * settings.n_folds + int(np.argmax(held[best_init]))
-        return float(held[best_init].mean()), _take(fitted[:3], best_fit)
+        starts = _inits(X, sample_weights, n_components, rng, settings.reg_covar)
+        if previous is not None:
+            split = [split_component(*_take(previous, fold)) for fold in range(settings.n_folds)]
+            starts = tuple(np.concatenate([a, np.stack(b)]) for a, b in zip(starts, zip(*split)))
+            sample_weights = np.concatenate([sample_weights, train])
+        n_starts = len(sample_weights) // settings.n_folds
+        fitted = _fit(X, sample_weights, starts, settings, settings.selection_tol)
+        logp = pointwise_batch(X, *fitted[:3]).reshape(n_starts, settings.n_folds, n_samples)
+        held = (logp * held_out).sum(axis=2) / held_out.sum(axis=1)
+        best_start = int(np.argmax(held.mean(axis=1)))
+        best_fit = best_start * settings.n_folds + int(np.argmax(held[best_start]))
+        per_fold = np.argmax(held, axis=0) * settings.n_folds + np.arange(settings.n_folds)
+        return (float(held[best_start].mean()), _take(fitted[:3], best_fit),
+                (logp[best_start] * held_out).sum(axis=0), _take(fitted[:3], per_fold))
     sample_weights = np.ones((settings.n_inits, n_samples))
     fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
                                             settings.reg_covar), settings, settings.selection_tol)
@@ -128,18 +148,47 @@ def _evaluate_k(X, n_components, settings, key, train, held_out):
     alive = (fitted[0] > 0).sum(axis=1)
     scores = loglik - per_sample * np.array([_n_parameters(k, n_dims) for k in alive])
     best = int(np.argmax(scores))
-    return float(scores[best]), _take(fitted[:3], best)
+    return float(scores[best]), _take(fitted[:3], best), None, None
+
+
+def split_component(weights, means, covariances):
+    """A mixture with one more component: the broadest one split along its main axis.
+
+    The component with the largest weight x sqrt(det covariance) becomes two, each of
+    half its weight, with means half a standard deviation either side along its
+    principal axis and the variance along that axis reduced to keep the pair's
+    moments.  Growing K this way keeps what K - 1 components found, so the held-out
+    score rises steadily while more components help instead of stalling on a poor
+    local optimum (which stopped selection early on hard-edged joints).
+    """
+    size = np.where(weights > 0, weights * np.sqrt(np.abs(np.linalg.det(covariances))), -1.0)
+    k = int(np.argmax(size))
+    eigenvalues, eigenvectors = np.linalg.eigh(covariances[k])
+    step = 0.5 * np.sqrt(eigenvalues[-1]) * eigenvectors[:, -1]
+    narrower = covariances[k] - np.outer(step, step)
+    weights = np.append(weights, weights[k] / 2)
+    weights[k] /= 2
+    means = np.vstack([means, means[k] + step])
+    means[k] = means[k] - step
+    covariances = np.concatenate([covariances, narrower[None]])
+    covariances[k] = narrower
+    return weights, means, covariances
 
 
 def select_components(X, settings, key):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
-    For K = 1, 2, ...: fit ``n_inits`` k-means++ starts on each of ``n_folds``
-    training folds; an init's score is its mean held-out log-likelihood over the
-    folds (or -AIC/2N, -BIC/2N on all data) and K's score that of its best init.
-    K grows until the score has improved by less than ``threshold_components``
-    ``patience`` times in a row; the last K that improved by at least that much
-    is kept.  Its best fit starts a final fit on all the data.
+    For K = 1, 2, ...: fit ``n_inits`` k-means++ starts (and the previous K's best fit
+    with a component split) on each of ``n_folds`` training folds; a start's score is
+    its mean held-out log-likelihood over the folds (or -AIC/2N, -BIC/2N on all data)
+    and K's score that of its best start.  The last K that improved the best score by
+    at least ``threshold_components`` is kept; K grows until ``patience`` K have scored
+    clearly worse than it.  With validation, a K whose held-out log-likelihood is
+    within ``PLAUSIBLE_SE`` paired standard errors of the kept K's is not clearly
+    worse: it is *plausible* (the data cannot tell it from the kept one), and the
+    search walks on over such plateaus, which on hard-edged joints precede further
+    gains.  The kept K's best fit starts a final fit on all the data; the plausible
+    K's best fits are in ``Selection.plausible``, for the interval.
     """
     n_samples = X.shape[0]
     all_weights = np.ones((1, n_samples))
@@ -157,15 +206,19 @@ def select_components(X, settings, key):
     held_out = (fold_of[None, :] == np.arange(settings.n_folds)[:, None]).astype(np.float64)
     train = 1.0 - held_out
 
-    scores = {}
-    best_k, best_score, best_params = 0, -np.inf, None
+    scores, fits, pointwise = {}, {}, {}
+    best_k, best_score = 0, -np.inf
     stalled = 0
+    previous = None
     for n_components in range(1, settings.max_components + 1):
-        score, params = _evaluate_k(X, n_components, settings, key, train, held_out)
-        scores[n_components] = score
-        if best_params is None or score - best_score >= settings.threshold_components:
-            best_k, best_score, best_params = n_components, score, params
+        score, params, pointwise[n_components], previous = _evaluate_k(
+            X, n_components, settings, key, train, held_out, previous)
+        scores[n_components], fits[n_components] = score, params
+        if best_k == 0 or score - best_score >= settings.threshold_components:
+            best_k, best_score = n_components, score
             stalled = 0
+        elif _indistinct(pointwise[n_components], pointwise[best_k]):
+            continue  # a plateau: the data do not yet say that more components hurt
         else:
             stalled += 1
             if stalled >= settings.patience:
@@ -174,9 +227,45 @@ def select_components(X, settings, key):
     if max_reached:
         warnings.warn(f"the number of components reached max_components={settings.max_components}"
                       " without the selection score levelling off", RuntimeWarning, stacklevel=3)
-    start = tuple(p[None] for p in best_params)
+    start = tuple(p[None] for p in fits[best_k])
     final = _fit(X, all_weights, start, settings)
-    return Selection(best_k, scores, final[:3], max_reached)
+    plausible = {k: fits[k] for k in scores
+                 if k != best_k and _indistinct(pointwise[k], pointwise[best_k])}
+    return Selection(best_k, scores, final[:3], max_reached, plausible)
+
+
+def _indistinct(pointwise, best):
+    """Whether a held-out score is within PLAUSIBLE_SE standard errors of the best's."""
+    if best is None:
+        return False
+    diff = pointwise - best
+    return diff.mean() >= -PLAUSIBLE_SE * diff.std() / np.sqrt(len(diff))
+
+
+def fit_plausible(X, selection, settings):
+    """Fits on all of ``X`` for the plausible K other than the chosen one (one batch).
+
+    Each starts from its best selection fit; the batch is padded to the largest K with
+    absent components.  Returns (weights, means, covariances) with a leading axis in
+    the order of ``selection.plausible``, or None when there are none.
+    """
+    if not selection.plausible:
+        return None
+    n_max = max(selection.plausible)
+    starts = tuple(np.stack([pad_components(fit[i], n_max) for fit in selection.plausible.values()])
+                   for i in range(3))
+    return _fit(X, np.ones((len(selection.plausible), len(X))), starts, settings)[:3]
+
+
+def pad_components(params, n_components):
+    """Pad a mixture parameter array with absent components up to ``n_components``."""
+    extra = n_components - params.shape[0]
+    if extra == 0:
+        return params
+    if params.ndim == 1:
+        return np.concatenate([params, np.zeros(extra)])
+    filler = np.repeat(params[:1], extra, axis=0)
+    return np.concatenate([params, filler])
 
 
 def bootstrap_weights(n_samples, n_bootstrap, key):

@@ -34,7 +34,9 @@ class InformationResult:
     status : str
         "ok", or the reason the value is NaN/zero or should be doubted:
         "constant", "too-few-samples", "category-too-small", "few-distinct-values",
-        "max-components".
+        "max-components", "under-resolved" (other numbers of components fit the
+        held-out data as well and move the value by more than the bootstrap spread; the
+        interval reaches them).
     unit : str
         "nat" or "bit".
     quantity : str
@@ -49,6 +51,8 @@ class InformationResult:
         Every estimator setting used, with the seed.
     details : dict
         Extra facts, e.g. the number of components per category.
+    low, high : float
+        The reported 95% interval (see ``interval``).
     """
 
     value: float
@@ -63,6 +67,15 @@ class InformationResult:
     message: str = ""
     settings: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    low: float = math.nan
+    high: float = math.nan
+
+    @property
+    def interval(self):
+        """(low, high): the 95% interval, bootstrap percentiles widened to reach the value
+        under every number of components the held-out data cannot tell from the chosen
+        one.  ``std`` is at least its half width / 1.96."""
+        return (self.low, self.high)
 
     def to_dict(self):
         """A JSON-serialisable dictionary (NaN becomes None)."""
@@ -74,6 +87,8 @@ class InformationResult:
             "quantity": self.quantity,
             "value": clean(float(self.value)),
             "std": clean(float(self.std)),
+            "low": clean(float(self.low)),
+            "high": clean(float(self.high)),
             "unit": self.unit,
             "n_components": int(self.n_components),
             "status": self.status,
@@ -94,7 +109,8 @@ class InformationResult:
         if math.isnan(self.value):
             text = f"{label} = nan {self.unit}"
         elif n_boot:
-            text = f"{label} = {self.value:.3f} ± {self.std:.3f} {self.unit}"
+            text = (f"{label} = {self.value:.3f} ± {self.std:.3f} {self.unit}, "
+                    f"95% {self.low:.3f} to {self.high:.3f}")
         else:
             text = f"{label} = {self.value:.3f} {self.unit}"
         text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"

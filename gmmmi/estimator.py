@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from . import _validation as check
-from ._fitting import (Settings, bootstrap_weights, min_samples, refit,
-                       select_components)
+from ._fitting import (Settings, bootstrap_weights, fit_plausible, min_samples,
+                       pad_components, refit, select_components)
+from ._interval import widened
 from ._information import (categorical_mutual_information,
                            conditional_mutual_information, marginal_kl_divergence,
                            mutual_information)
@@ -20,6 +21,10 @@ from ._mixture import Mixture
 from ._result import UNITS, KLResult, MIResult, check_unit
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+# A pair is "under-resolved" when the values under the other plausible K move an end
+# of its interval by more than twice the bootstrap interval's own half width: the
+# number of components, not the sample, dominates the uncertainty.
+UNDER_RESOLVED_STRETCH = 2.0
 
 
 def _make_settings(settings):
@@ -40,21 +45,22 @@ def _check_run_options(n_bootstrap, seed, unit):
 
 
 def _summary(values, n_bootstrap):
-    """(value, std, bootstrap values) from one value per fit."""
+    """(value, std, bootstrap values, low, high) from one value per fit."""
     values = np.asarray(values, dtype=np.float64)
     if n_bootstrap == 0:
-        return float(values[0]), math.nan, np.empty(0)
-    std = float(values.std(ddof=1)) if n_bootstrap > 1 else math.nan
-    return float(values.mean()), std, values
+        return float(values[0]), math.nan, np.empty(0), float(values[0]), float(values[0])
+    low, high, std, _ = widened(values, float(values.mean()), ())
+    return float(values.mean()), std, values, low, high
 
 
 class _Outcome:
     """What a fit produced, before conversion to a result object."""
 
-    def __init__(self, value=math.nan, std=math.nan, bootstrap=(), n_components=0,
-                 status="ok", message="", details=None):
+    def __init__(self, value=math.nan, std=math.nan, bootstrap=(), low=math.nan, high=math.nan,
+                 n_components=0, status="ok", message="", details=None):
         self.value, self.std = value, std
         self.bootstrap = np.asarray(bootstrap, dtype=np.float64)
+        self.low, self.high = low, high
         self.n_components, self.status, self.message = n_components, status, message
         self.details = details or {}
 
@@ -70,24 +76,40 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
     Returns the outcome, the selection and the batch of mixtures evaluated.
     """
     selection = select_components(data, settings, key)
+    integration = settings.integration_kwargs(key)
+    selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap:
         mixtures = refit(data, bootstrap_weights(len(data), n_bootstrap, key),
                          selection.params, settings)
+        values = np.asarray(quantity(mixtures, **settings.integration_kwargs(key)))
     else:
-        mixtures = selection.params
-    values = quantity(mixtures, **settings.integration_kwargs(key))
-    outcome = _Outcome(*_summary(values, n_bootstrap), n_components=int(
-        np.count_nonzero(selection.params[0][0])))
+        mixtures, values = selection.params, np.array([selected])
+    others = fit_plausible(data, selection, settings)
+    plausible = quantity(others, **settings.integration_kwargs(key)) if others is not None else ()
+    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible)
+    outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
+                       n_components=int(np.count_nonzero(selection.params[0][0])),
+                       details={"plausible_components": sorted(selection.plausible)})
+    if stretch > UNDER_RESOLVED_STRETCH:
+        _warn_status(outcome, "under-resolved", (
+            f"K={sorted(selection.plausible)} fit the held-out data as well as the chosen "
+            f"K={outcome.n_components} but give {_span(plausible)}: the interval is widened "
+            f"to reach them"))
     if selection.max_reached:
         _warn_status(outcome, "max-components",
                      f"selection reached max_components={settings.max_components}")
     return outcome, selection, mixtures
 
 
+def _span(values):
+    values = np.asarray(values)
+    return f"{values.min():.3g}" if np.ptp(values) == 0 else f"{values.min():.3g} to {values.max():.3g}"
+
+
 def _constant_outcome(names, value, n_bootstrap):
     bootstrap = np.full(n_bootstrap, value)
-    return _Outcome(value, 0.0 if n_bootstrap > 1 else math.nan, bootstrap, 0, "constant",
-                    f"{names} is constant")
+    return _Outcome(value, 0.0 if n_bootstrap > 1 else math.nan, bootstrap, value, value, 0,
+                    "constant", f"{names} is constant")
 
 
 def _too_few_outcome(n_valid, needed):
@@ -263,7 +285,8 @@ class GMMMI:
             value=self.mi_, std=self.std_, bootstrap=self.bootstrap_,
             n_components=self.n_components_, status=self.status_, unit=self.unit,
             quantity="mi", n_samples=self.n_samples_, n_dropped=self.n_dropped_,
-            message=outcome.message, settings=run_settings, details=outcome.details)
+            message=outcome.message, settings=run_settings, details=outcome.details,
+            low=outcome.low * scale, high=outcome.high * scale)
         return self
 
     def _fit_pair(self, x, y, settings, key):
@@ -305,7 +328,7 @@ class GMMMI:
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
                       for c in present]
         n_max = max(s.params[0].shape[1] for s in selections)
-        starts = tuple(np.stack([_pad(s.params[i][0], n_max) for s in selections])
+        starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
                        for i in range(3))
         onehot = (codes[None, :] == present[:, None]).astype(np.float64)
         n_cat = len(present)
@@ -337,17 +360,6 @@ class GMMMI:
             _warn_status(outcome, "few-distinct-values",
                          "x has few distinct values for a continuous variable")
         return outcome
-
-
-def _pad(params, n_components):
-    """Pad a mixture parameter array with absent components up to ``n_components``."""
-    extra = n_components - params.shape[0]
-    if extra == 0:
-        return params
-    if params.ndim == 1:
-        return np.concatenate([params, np.zeros(extra)])
-    filler = np.repeat(params[:1], extra, axis=0)
-    return np.concatenate([params, filler])
 
 
 def _label(value):
@@ -404,7 +416,7 @@ def _result(cls, outcome, quantity, unit, data, n_dropped, settings, n_bootstrap
                status=outcome.status, unit=unit, quantity=quantity, n_samples=len(data),
                n_dropped=n_dropped, message=outcome.message,
                settings=dict(dataclasses.asdict(settings), n_bootstrap=n_bootstrap, seed=seed),
-               details=outcome.details)
+               details=outcome.details, low=outcome.low * scale, high=outcome.high * scale)
 
 
 def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):

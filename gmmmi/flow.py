@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from .pipeline import STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED
+from .pipeline import STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, intervals
 
 _SKIPPED = (STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, "diagonal")
 
@@ -67,7 +67,7 @@ def flow_graph(matrix):
     """A ``networkx.DiGraph``: one node per neuron, one edge per adjacent-layer pair.
 
     Nodes carry ``group``, ``name`` and ``layer`` (0 = inputs); edges carry ``mi``,
-    ``mi_std``, ``mi_low``/``mi_high`` (95% bootstrap interval), ``n_components`` and
+    ``mi_std``, ``mi_low``/``mi_high`` (the reported 95% interval), ``n_components`` and
     ``status``. Values are in nats.
     """
     import networkx as nx
@@ -80,12 +80,11 @@ def flow_graph(matrix):
             graph.add_node(node_id(group, name), group=group, name=name, layer=index[group])
     status = np.array([[str(v) for v in row] for row in matrix["status"].values.tolist()],
                       dtype=object)
-    boot = matrix["mi_bootstrap"].values
+    lows, highs = intervals(matrix)
     gx, gy = _strings(matrix["group_x"]), _strings(matrix["group_y"])
     nx_, ny_ = _strings(matrix["var_x"]), _strings(matrix["var_y"])
     for i, j in zip(*np.nonzero(~np.isin(status, _SKIPPED))):
-        finite = boot[i, j][np.isfinite(boot[i, j])]
-        low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 else (np.nan,) * 2
+        low, high = lows[i, j], highs[i, j]
         graph.add_edge(node_id(gx[i], nx_[i]), node_id(gy[j], ny_[j]),
                        mi=float(matrix["mi"].values[i, j]),
                        mi_std=float(matrix["mi_std"].values[i, j]),

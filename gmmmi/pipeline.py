@@ -420,7 +420,8 @@ def fitted_model(estimator):
 
 
 def _not_estimated(settings, message, status=STATUS_NOT_ESTIMATED):
-    return {"quantity": "mi", "value": None, "std": None, "unit": "nat", "n_components": 0,
+    return {"quantity": "mi", "value": None, "std": None, "low": None, "high": None,
+            "unit": "nat", "n_components": 0,
             "status": status, "message": message, "n_samples": 0,
             "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
             "settings": settings, "details": {}, "seconds": 0.0, "model": None}
@@ -452,6 +453,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     n_boot = settings["n_bootstrap"]
     shape = (len(xs), len(ys))
     mi, std = np.full(shape, np.nan), np.full(shape, np.nan)
+    low, high = np.full(shape, np.nan), np.full(shape, np.nan)
     boot = np.full(shape + (n_boot,), np.nan)
     n_components = np.zeros(shape, dtype=np.int64)
     n_samples = np.zeros(shape, dtype=np.int64)
@@ -475,6 +477,8 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
         for i, j in cells:
             mi[i, j] = _number(row["value"])
             std[i, j] = _number(row["std"])
+            low[i, j] = _number(row.get("low"))
+            high[i, j] = _number(row.get("high"))
             boot[i, j] = [_number(v) for v in row["bootstrap"]]
             n_components[i, j] = row["n_components"]
             n_samples[i, j] = row["n_samples"]
@@ -496,7 +500,10 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     }
     result = xr.Dataset(
         {"mi": (dims, mi, {"unit": "nat", "long_name": "mutual information"}),
-         "mi_std": (dims, std, {"unit": "nat", "long_name": "bootstrap standard deviation"}),
+         "mi_std": (dims, std, {"unit": "nat", "long_name": "standard deviation (at least "
+                                "the 95% interval's half width / 1.96)"}),
+         "mi_low": (dims, low, {"unit": "nat", "long_name": "lower end of the 95% interval"}),
+         "mi_high": (dims, high, {"unit": "nat", "long_name": "upper end of the 95% interval"}),
          "mi_bootstrap": (dims + ("bootstrap",), boot, {"unit": "nat"}),
          "n_components": (dims, n_components),
          "status": (dims, status),
@@ -527,6 +534,19 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
                     {"unit": "nat", "long_name": "entropy of the categorical variable"})
     write_dataset(result, out, overwrite=overwrite)
     return result
+
+
+def intervals(matrix):
+    """(low, high) arrays of every cell's 95% interval in an mi.zarr Dataset.
+
+    Matrices gathered before the interval was stored get the bootstrap's percentiles.
+    """
+    if "mi_low" in matrix:
+        return matrix["mi_low"].values, matrix["mi_high"].values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # cells without bootstrap
+        low, high = np.nanpercentile(matrix["mi_bootstrap"].values, [2.5, 97.5], axis=-1)
+    return low, high
 
 
 def _truth(ds, xs, ys):

@@ -22,13 +22,13 @@ from . import scores
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
 from .dataset import DatasetError, read_xarray
-from .pipeline import STATUS_NOT_ADJACENT, variable_fingerprint
+from .pipeline import STATUS_NOT_ADJACENT, intervals, variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
 N_CV_CURVES = 6
 SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
-STATUS_SHORT = {"max-components": "max K", "few-distinct-values": "discrete?",
+STATUS_SHORT = {"max-components": "max K", "under-resolved": "K open", "few-distinct-values": "discrete?",
                 "category-too-small": "small cat.", "too-few-samples": "too few",
                 "not-estimated": "n/a", "failed": "failed", "constant": "constant"}
 
@@ -88,7 +88,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     rows = _strings(matrix["var_x"])
     cols = _strings(matrix["var_y"])
     mi = matrix["mi"].values * scale
-    std = matrix["mi_std"].values * scale
+    low, high = (v * scale for v in intervals(matrix))
     status = _strings_2d(matrix["status"])
     truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
     pairs = _pairs(matrix, scale, symmetric)
@@ -102,7 +102,8 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
                            otypes=[object])(status)
     shown = np.where(np.isin(status, ("diagonal", STATUS_NOT_ADJACENT)), np.nan, mi)
     heatmap, annotated = figures.heatmap(
-        shown[np.ix_(row_order, col_order)], std[np.ix_(row_order, col_order)],
+        shown[np.ix_(row_order, col_order)], low[np.ix_(row_order, col_order)],
+        high[np.ix_(row_order, col_order)],
         flagged[np.ix_(row_order, col_order)], [rows[i] for i in row_order],
         [cols[j] for j in col_order], unit_label)
 
@@ -151,7 +152,7 @@ def _pairs(matrix, scale, symmetric):
     status = _strings_2d(matrix["status"])
     message = _strings_2d(matrix["message"]) if "message" in matrix else \
         np.full(status.shape, "", dtype=object)
-    boot = matrix["mi_bootstrap"].values * scale
+    lows, highs = (v * scale for v in intervals(matrix))
     truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
     values = {name: matrix[name].values for name in ("mi", "mi_std", "n_components",
                                                       "n_samples", "n_dropped")}
@@ -160,9 +161,7 @@ def _pairs(matrix, scale, symmetric):
         for j in range(i + 1 if symmetric else 0, len(cols)):
             if status[i, j] == STATUS_NOT_ADJACENT:
                 continue
-            finite = boot[i, j][np.isfinite(boot[i, j])]
-            low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 \
-                else (math.nan, math.nan)
+            low, high = lows[i, j], highs[i, j]
             pairs.append(_Pair(
                 i, j, rows[i], cols[j], group_x[i], group_y[j],
                 float(values["mi"][i, j] * scale), float(values["mi_std"][i, j] * scale),
@@ -303,7 +302,8 @@ def _top_pair(pair, matrix, source, scale, unit_label):
     draw = None
     if source is not None and model is not None:
         draw = _data_drawer(pair, matrix, source, model)
-    title = f"{pair.x} × {pair.y}: {pair.mi:.3f} ± {pair.std:.3f} {unit_label}"
+    title = (f"{pair.x} × {pair.y}: {pair.mi:.3f} {unit_label} "
+             f"(95% {pair.low:.3f} to {pair.high:.3f})")
     return {"pair": pair, "figure": figures.pair_panels(
         title, unit_label, boot, pair.mi, (pair.low, pair.high), pair.truth, draw)}
 
@@ -361,16 +361,17 @@ def _diagnostics(matrix, pairs, by_mi, settings):
 
 def _against_truth(pairs, unit_label):
     known = [p for p in pairs if np.isfinite(p.truth) and np.isfinite(p.mi)
-             and np.isfinite(p.std)]
+             and np.isfinite(p.low)]
     if not known:
         return None
     truth = np.array([p.truth for p in known])
     estimate = np.array([p.mi for p in known])
-    std = np.array([p.std for p in known])
+    low = np.array([p.low for p in known])
+    high = np.array([p.high for p in known])
     return {"n": len(known),
-            "coverage": float(np.mean(np.abs(estimate - truth) <= 2 * std)),
+            "coverage": float(np.mean((low <= truth) & (truth <= high))),
             "mae": float(np.mean(np.abs(estimate - truth))),
-            "figure": figures.against_truth(truth, estimate, std, unit_label)}
+            "figure": figures.against_truth(truth, estimate, low, high, unit_label)}
 
 
 def _provenance(matrix, settings, pairs):

@@ -12,7 +12,8 @@ N = 2000
 
 def assert_close(result, expected):
     tolerance = max(3 * result.std, 0.02)
-    assert result.status == "ok", result.message
+    # under-resolved: other K fit as well and the interval was widened to reach them
+    assert result.status in ("ok", "under-resolved"), result.message
     assert abs(result.mi - expected) <= tolerance, (
         f"estimate {result.mi:.4f} ± {result.std:.4f}, truth {expected:.4f}")
 

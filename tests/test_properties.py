@@ -82,7 +82,7 @@ def test_defaults_match_the_paper_but_for_two_measured_departures():
 ])
 def test_alternative_settings_agree_with_truth(d3_sample, settings):
     result = estimate_mi(*d3_sample.T, n_bootstrap=10, **settings)
-    assert result.status == "ok"
+    assert result.status in ("ok", "under-resolved"), result.message
     assert abs(result.mi - truth.PAPER_MI["D3"]) < max(3 * result.std, 0.03)
     for name, value in settings.items():
         assert result.settings[name] == value
