@@ -16,9 +16,9 @@ from ._mixture import kmeanspp_init
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL = range(4)
 # K whose held-out log-likelihood is within this many standard errors of the chosen
 # K's cannot be told apart from it by the data: selection walks on over them (a
-# plateau, not a stop) and the interval reaches their values.  1 and 2 were compared
-# (benchmarks/measured/interval-ab.md); 2 covers the truth far more often at N = 1000
-# and 5000 for a small cost in time.
+# plateau, not a stop) and the interval reaches their values.  1, 1.5 and 2 were
+# compared (benchmarks/measured/interval-ab.md): 2 covers the truth most often at
+# N = 1000 and 5000.
 PLAUSIBLE_SE = 2.0
 
 
@@ -116,22 +116,24 @@ def _take(params, index):
 def _evaluate_k(X, n_components, settings, key, train, held_out, previous=None):
     """Fit every start x fold for one K.
 
-    The starts are ``n_inits`` k-means++ seedings and, given ``previous`` (each fold's
-    best fit with K - 1 components), that fit with its broadest component split in two.
-    Returns the score, the best fit's parameters, the per-sample held-out
-    log-likelihood of the best start (validation only; each sample is held out in one
-    fold) and each fold's best fit.
+    The ``n_inits`` starts are k-means++ seedings; given ``previous`` (each fold's best
+    fit with K - 1 components, validation only), the last of them is that fit with its
+    broadest component split in two.  Returns the score, the best fit's parameters,
+    the per-sample held-out log-likelihood of the best start (validation; each sample
+    is held out in one fold, None otherwise) and each fold's best fit.
     """
     n_samples, n_dims = X.shape
     rng = np.random.default_rng(list(key) + [_STREAM_INITS, n_components])
     if settings.selection == "validation":
-        sample_weights = np.tile(train, (settings.n_inits, 1))
-        starts = _inits(X, sample_weights, n_components, rng, settings.reg_covar)
+        n_starts = settings.n_inits
+        sample_weights = np.tile(train, (n_starts, 1))
+        n_seeded = len(train) * (n_starts - (previous is not None))
+        starts = [_inits(X, sample_weights[:n_seeded], n_components, rng, settings.reg_covar)
+                  ] if n_seeded else []
         if previous is not None:
             split = [split_component(*_take(previous, fold)) for fold in range(settings.n_folds)]
-            starts = tuple(np.concatenate([a, np.stack(b)]) for a, b in zip(starts, zip(*split)))
-            sample_weights = np.concatenate([sample_weights, train])
-        n_starts = len(sample_weights) // settings.n_folds
+            starts.append(tuple(np.stack(part) for part in zip(*split)))
+        starts = tuple(np.concatenate(parts) for parts in zip(*starts))
         fitted = _fit(X, sample_weights, starts, settings, settings.selection_tol)
         logp = pointwise_batch(X, *fitted[:3]).reshape(n_starts, settings.n_folds, n_samples)
         held = (logp * held_out).sum(axis=2) / held_out.sum(axis=1)
@@ -178,8 +180,9 @@ def split_component(weights, means, covariances):
 def select_components(X, settings, key):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
-    For K = 1, 2, ...: fit ``n_inits`` k-means++ starts (and the previous K's best fit
-    with a component split) on each of ``n_folds`` training folds; a start's score is
+    For K = 1, 2, ...: fit ``n_inits`` starts (k-means++ seedings, the last replaced by
+    the previous K's best fit with a component split) on each of ``n_folds`` training
+    folds; a start's score is
     its mean held-out log-likelihood over the folds (or -AIC/2N, -BIC/2N on all data)
     and K's score that of its best start.  The last K that improved the best score by
     at least ``threshold_components`` is kept; K grows until ``patience`` K have scored
@@ -235,7 +238,8 @@ def select_components(X, settings, key):
 
 
 def _indistinct(pointwise, best):
-    """Whether a held-out score is within PLAUSIBLE_SE standard errors of the best's."""
+    """Whether held-out log-likelihoods (per sample) are within PLAUSIBLE_SE paired
+    standard errors of the best's."""
     if best is None:
         return False
     diff = pointwise - best

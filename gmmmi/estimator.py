@@ -92,9 +92,9 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
                        details={"plausible_components": sorted(selection.plausible)})
     if stretch > UNDER_RESOLVED_STRETCH:
         _warn_status(outcome, "under-resolved", (
-            f"K={sorted(selection.plausible)} fit the held-out data as well as the chosen "
-            f"K={outcome.n_components} but give {_span(plausible)}: the interval is widened "
-            f"to reach them"))
+            f"K = {', '.join(map(str, sorted(selection.plausible)))} fit the held-out data "
+            f"as well as the chosen K = {outcome.n_components} but give {_span(plausible)}: "
+            f"the interval is widened to reach them"))
     if selection.max_reached:
         _warn_status(outcome, "max-components",
                      f"selection reached max_components={settings.max_components}")
@@ -138,7 +138,10 @@ class GMMMI:
     seed : int, default=0
         Seed for folds, initialisations, resamples and Monte Carlo draws.
     n_inits : int, default=3
-        k-means++ initialisations per number of components.
+        Starts per number of components K: k-means++ seedings, the last of which is
+        replaced, for K >= 2, by the best fit with K - 1 components with its broadest
+        component split in two (so that the held-out score rises steadily while more
+        components help).
     n_folds : int, default=2
         Cross-validation folds.
     selection : {"validation", "aic", "bic"}, default="validation"
@@ -146,7 +149,9 @@ class GMMMI:
     threshold_components : float, default=1e-5
         Smallest improvement of the score (per sample) that justifies a component.
     patience : int, default=2
-        Consecutive non-improving K tried before selection stops.
+        Selection stops after this many K scored clearly worse (by more than two
+        paired standard errors of the held-out log-likelihood) than the best; K that
+        score within that margin are a plateau that selection walks over.
     max_components : int, default=50
         Largest K tried (a warning and status "max-components" when reached).
     fixed_components : int or None, default=None
