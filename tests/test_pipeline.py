@@ -81,6 +81,12 @@ def test_chunks_run_cache_and_gather_into_matrices(store, tmp_path):
     assert matrix["mi"].sel(var_x="a", var_y="sign") > 0.2
     assert matrix["status"].sel(var_x="ü", var_y="sign") == "ok"
     assert matrix.sizes["bootstrap"] == 3
+    # the reported interval is stored beside the std and holds the estimate
+    estimated = np.isfinite(matrix["mi"].values)
+    low, high = matrix["mi_low"].values, matrix["mi_high"].values
+    assert np.all(low[estimated] <= matrix["mi"].values[estimated])
+    assert np.all(matrix["mi"].values[estimated] <= high[estimated])
+    assert np.isnan(low[~estimated]).all()
     # the same pair, planned in another analysis and chunking, gives the same numbers
     again = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 1)
     run_chunk(store, again[0], tmp_path / "ll.json", cache_dir=tmp_path / "other", log=log)

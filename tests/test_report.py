@@ -176,14 +176,17 @@ def fake_chunk(path, names, n_bootstrap=20, seed=0):
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             value = float(rng.exponential(0.05))
+            bootstrap = value + 0.01 * rng.standard_normal(n_bootstrap)
             rows.append({
                 "pair": {"group_x": "latent", "name_x": a, "kind_x": "continuous",
                          "fingerprint_x": a, "group_y": "latent", "name_y": b,
                          "kind_y": "continuous", "fingerprint_y": b, "seed": 0},
                 "computed": True, "value": value, "std": 0.01, "n_components": 1,
+                "low": float(np.percentile(bootstrap, 2.5)),
+                "high": float(np.percentile(bootstrap, 97.5)),
                 "status": "ok" if rng.random() > 0.01 else "max-components",
                 "message": "", "n_samples": 1000, "n_dropped": 0,
-                "bootstrap": (value + 0.01 * rng.standard_normal(n_bootstrap)).tolist(),
+                "bootstrap": bootstrap.tolist(),
                 "seconds": 0.1, "model": None})
     path.write_text(json.dumps({
         "analysis": "big", "chunk": 0, "n_chunks": 1,
@@ -203,6 +206,21 @@ def test_a_thousand_pairs_stay_readable_and_small(tmp_path):
     assert table_rows(page) == len(names) * 59 // 2
     assert "hit max_components" in page
     assert matrix.sizes["var_x"] == 60
+
+
+def test_the_reported_interval_and_an_under_resolved_pair_are_shown(tmp_path):
+    chunk = fake_chunk(tmp_path / "chunk.json", ["a", "b", "c"])
+    data = json.loads(chunk.read_text())
+    row = data["results"][0]
+    row.update(status="under-resolved", low=row["value"] - 0.3, high=row["value"] + 0.5,
+               message="K = 4, 5 fit the held-out data as well as the chosen K = 3")
+    chunk.write_text(json.dumps(data))
+    matrix = gather([chunk], tmp_path / "mi.zarr")
+    assert float(matrix["mi_high"].values[0, 1]) == pytest.approx(row["high"])
+    page = render(read_xarray(tmp_path / "mi.zarr"), top_pairs=0)
+    assert f'data-value="{row["high"]}"' in page and f'data-value="{row["low"]}"' in page
+    diagnostics = page[page.index('id="diagnostics"'):]
+    assert "under-resolved" in diagnostics and "K = 4, 5 fit the held-out data" in diagnostics
 
 
 def test_the_table_is_cut_above_its_limit_with_a_note(tmp_path):
