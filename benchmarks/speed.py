@@ -101,7 +101,7 @@ def main():
                 turn += 1
                 order = names[turn % len(names):] + names[:turn % len(names)]
                 for method in order:
-                    value, _, status, seconds = methods[method](x, y, repeat)
+                    value, *_, status, seconds = methods[method](x, y, repeat)
                     rows.append({"n": n, "task": task, "repeat": repeat, "method": method,
                                  "seconds": seconds, "mi": value, "status": status})
                 done = {r["method"]: r["seconds"] for r in rows[-len(names):]}
