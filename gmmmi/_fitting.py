@@ -20,6 +20,10 @@ _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL = range(4)
 # compared (benchmarks/measured/interval-ab.md): 2 covers the truth most often at
 # N = 1000 and 5000.
 PLAUSIBLE_SE = 2.0
+# Selection stops this many K past the kept one even on a plateau: a longer walk gained
+# nothing on the benchmark (3 to 6 and unlimited were compared, interval-ab.md), and
+# 1-D fits of a Gaussian walk on slow declines that never turn.
+PLATEAU_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -182,16 +186,16 @@ def select_components(X, settings, key):
 
     For K = 1, 2, ...: fit ``n_inits`` starts (k-means++ seedings, the last replaced by
     the previous K's best fit with a component split) on each of ``n_folds`` training
-    folds; a start's score is
-    its mean held-out log-likelihood over the folds (or -AIC/2N, -BIC/2N on all data)
-    and K's score that of its best start.  The last K that improved the best score by
-    at least ``threshold_components`` is kept; K grows until ``patience`` K have scored
-    clearly worse than it.  With validation, a K whose held-out log-likelihood is
-    within ``PLAUSIBLE_SE`` paired standard errors of the kept K's is not clearly
-    worse: it is *plausible* (the data cannot tell it from the kept one), and the
-    search walks on over such plateaus, which on hard-edged joints precede further
-    gains.  The kept K's best fit starts a final fit on all the data; the plausible
-    K's best fits are in ``Selection.plausible``, for the interval.
+    folds; a start's score is its mean held-out log-likelihood over the folds (or
+    -AIC/2N, -BIC/2N on all data) and K's score that of its best start.  The last K
+    that improved the best score by at least ``threshold_components`` is kept.  With
+    validation, a K whose held-out log-likelihood is within ``PLAUSIBLE_SE`` paired
+    standard errors of the kept K's is *plausible* (the data cannot tell it from the
+    kept one); selection walks on over such plateaus, which on hard-edged joints
+    precede further gains, and stops when ``patience`` K have scored clearly worse
+    than the kept one, or ``PLATEAU_LIMIT`` K past it.  The kept K's best fit starts a
+    final fit on all the data; the plausible K's best fits are in
+    ``Selection.plausible``, for the interval.
     """
     n_samples = X.shape[0]
     all_weights = np.ones((1, n_samples))
@@ -220,13 +224,14 @@ def select_components(X, settings, key):
         if best_k == 0 or score - best_score >= settings.threshold_components:
             best_k, best_score = n_components, score
             stalled = 0
-        elif _indistinct(pointwise[n_components], pointwise[best_k]):
-            continue  # a plateau: the data do not yet say that more components hurt
-        else:
+        elif not _indistinct(pointwise[n_components], pointwise[best_k]):
             stalled += 1
             if stalled >= settings.patience:
                 break
-    max_reached = stalled < settings.patience
+        if n_components - best_k >= PLATEAU_LIMIT:
+            break  # a plateau this long holds no further gain
+    max_reached = (n_components == settings.max_components and stalled < settings.patience
+                   and n_components - best_k < PLATEAU_LIMIT)
     if max_reached:
         warnings.warn(f"the number of components reached max_components={settings.max_components}"
                       " without the selection score levelling off", RuntimeWarning, stacklevel=3)

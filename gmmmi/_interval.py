@@ -33,9 +33,9 @@ def widened(bootstrap, selected, plausible, level=LEVEL):
     percentile interval (a point without bootstrap), each end moved out by as much as
     the plausible values lie beyond ``selected`` on that side.  ``std`` is the
     bootstrap std, or the interval's half width / z (z = 1.96 at 95%) when that is
-    larger, so that the interval and ±z std say the same (NaN without bootstrap).  ``stretch`` is how far the
-    ends moved, as a multiple of the bootstrap interval's half width (inf without
-    bootstrap, 0 when nothing moved).
+    larger, so that the interval and ±z std say the same (NaN without bootstrap).
+    ``stretch`` is how far the ends moved, as a multiple of the bootstrap interval's
+    half width (NaN without bootstrap, 0 when nothing moved).
     """
     bootstrap = np.asarray(bootstrap, dtype=np.float64)
     plausible = np.asarray(plausible, dtype=np.float64)
@@ -50,7 +50,11 @@ def widened(bootstrap, selected, plausible, level=LEVEL):
     below = max(0.0, selected - float(plausible.min()))
     above = max(0.0, float(plausible.max()) - selected)
     half = (high - low) / 2
-    stretch = max(below, above) / half if half > 0 else (math.inf if below or above else 0.0)
+    if len(bootstrap) <= 1:
+        stretch = math.nan
+    else:
+        stretch = max(below, above) / half if half > 0 else (
+            math.inf if below or above else 0.0)
     low, high = low - below, high + above
     z = math.sqrt(2.0) * float(special.erfinv(level))
     return low, high, max(std, (high - low) / (2.0 * z)), stretch

@@ -44,15 +44,6 @@ def _check_run_options(n_bootstrap, seed, unit):
     check_unit(unit)
 
 
-def _summary(values, n_bootstrap):
-    """(value, std, bootstrap values, low, high) from one value per fit."""
-    values = np.asarray(values, dtype=np.float64)
-    if n_bootstrap == 0:
-        return float(values[0]), math.nan, np.empty(0), float(values[0]), float(values[0])
-    low, high, std, _ = widened(values, float(values.mean()), ())
-    return float(values.mean()), std, values, low, high
-
-
 class _Outcome:
     """What a fit produced, before conversion to a result object."""
 
@@ -86,24 +77,36 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
         mixtures, values = selection.params, np.array([selected])
     others = fit_plausible(data, selection, settings)
     plausible = quantity(others, **settings.integration_kwargs(key)) if others is not None else ()
-    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible)
-    outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
-                       n_components=int(np.count_nonzero(selection.params[0][0])),
-                       details={"plausible_components": sorted(selection.plausible)})
-    if stretch > UNDER_RESOLVED_STRETCH:
-        _warn_status(outcome, "under-resolved", (
-            f"K = {', '.join(map(str, sorted(selection.plausible)))} fit the held-out data "
-            f"as well as the chosen K = {outcome.n_components} but give {_span(plausible)}: "
-            f"the interval is widened to reach them"))
+    n_components = int(np.count_nonzero(selection.params[0][0]))
+    outcome = _interval_outcome(values, n_bootstrap, selected, plausible, n_components,
+                                sorted(selection.plausible), f"K = {n_components}",
+                                {"plausible_components": sorted(selection.plausible)})
     if selection.max_reached:
         _warn_status(outcome, "max-components",
                      f"selection reached max_components={settings.max_components}")
     return outcome, selection, mixtures
 
 
-def _span(values):
-    values = np.asarray(values)
-    return f"{values.min():.3g}" if np.ptp(values) == 0 else f"{values.min():.3g} to {values.max():.3g}"
+def _interval_outcome(values, n_bootstrap, selected, plausible, n_components, alternatives,
+                      chosen, details):
+    """The outcome of one bootstrap batch, with the interval widened over the plausible K.
+
+    ``values``: one value per bootstrap fit (the fit on all data without bootstrap);
+    ``selected``: the value with the chosen K on all data; ``plausible``: the values
+    with each alternative K (described by ``alternatives``, against ``chosen``).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible)
+    outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
+                       n_components=n_components, details=details)
+    if stretch > UNDER_RESOLVED_STRETCH:
+        plausible = np.asarray(plausible)
+        span = f"{plausible.min():.3g}" if np.ptp(plausible) == 0 else \
+            f"{plausible.min():.3g} to {plausible.max():.3g}"
+        _warn_status(outcome, "under-resolved", (
+            f"K = {', '.join(map(str, alternatives))} fit the held-out data as well as the "
+            f"chosen {chosen} but give {span}: the interval is widened to reach them"))
+    return outcome
 
 
 def _constant_outcome(names, value, n_bootstrap):
@@ -349,11 +352,21 @@ class GMMMI:
             proportions = (onehot.sum(axis=1) / len(xs))[None]
         values = categorical_mutual_information(mixtures, proportions,
                                                 **settings.integration_kwargs(key))
+        shares = onehot.sum(axis=1) / len(xs)
+        selected = float(categorical_mutual_information(
+            tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
+        alternatives, plausible = _categorical_alternatives(
+            xs, codes, present, selections, shares, settings, key)
         per_category = {_label(categories[c]): int(np.count_nonzero(s.params[0][0]))
                         for c, s in zip(present, selections)}
-        outcome = _Outcome(*_summary(values, self.n_bootstrap),
-                           n_components=max(per_category.values()),
-                           details={"n_components_per_category": per_category})
+        labels = [_label(categories[c]) for c in present]
+        outcome = _interval_outcome(
+            values, self.n_bootstrap, selected, plausible, max(per_category.values()),
+            sorted({k for _, k in alternatives}),
+            "K per category (" + ", ".join(map(str, per_category.values())) + ")",
+            {"n_components_per_category": per_category,
+             "plausible_components_per_category": {
+                 label: sorted(s.plausible) for label, s in zip(labels, selections)}})
         self.mixtures_ = {categories[c]: Mixture(*(p[0] for p in s.params))
                           for c, s in zip(present, selections)}
         self.cv_scores_ = {categories[c]: s.scores for c, s in zip(present, selections)}
@@ -365,6 +378,31 @@ class GMMMI:
             _warn_status(outcome, "few-distinct-values",
                          "x has few distinct values for a continuous variable")
         return outcome
+
+
+def _categorical_alternatives(xs, codes, present, selections, shares, settings, key):
+    """Categorical MI with one category's mixture swapped for each of its plausible K.
+
+    Returns [(category index, K), ...] and the MI of each swap (the other categories
+    keep their chosen mixtures), all fitted on the full data.
+    """
+    swaps = []
+    for index, (code, selection) in enumerate(zip(present, selections)):
+        fitted = fit_plausible(xs[codes == code], selection, settings)
+        for row, n_components in enumerate(selection.plausible):
+            swaps.append((index, n_components, tuple(p[row] for p in fitted)))
+    if not swaps:
+        return [], ()
+    n_max = max(max(s.params[0].shape[1] for s in selections),
+                max(params[0].shape[0] for *_, params in swaps))
+    batch = [np.repeat(np.stack([pad_components(s.params[i][0], n_max) for s in selections])[None],
+                       len(swaps), axis=0) for i in range(3)]
+    for row, (index, _, params) in enumerate(swaps):
+        for i in range(3):
+            batch[i][row, index] = pad_components(params[i], n_max)
+    values = categorical_mutual_information(tuple(batch), np.tile(shares, (len(swaps), 1)),
+                                            **settings.integration_kwargs(key))
+    return [(index, k) for index, k, _ in swaps], values
 
 
 def _label(value):

@@ -89,3 +89,17 @@ def test_conditional_mi_gets_an_interval_too():
     result = conditional_mi(xyz[:, 0], xyz[:, 1], xyz[:, 2], n_bootstrap=20)
     assert result.low <= result.mi <= result.high
     assert result.low < truth.gaussian_conditional_mi(cov) < result.high
+
+
+def test_categorical_pairs_widen_over_each_category_s_plausible_components():
+    rng = np.random.default_rng(14)
+    means = [0.0, 1.0, 2.5, 4.0]
+    y = rng.integers(0, 4, 2000)
+    x = rng.normal(np.take(means, y), 1.0)
+    result = estimate_mi(x, y, categorical=True)
+    assert result.low < truth.categorical_mi(means) < result.high
+    assert set(result.details["plausible_components_per_category"]) == {0, 1, 2, 3}
+    alone = estimate_mi(x, y, categorical=True, n_bootstrap=0)
+    # without bootstrap: the interval spans the plausible values, no spread to compare with
+    assert math.isnan(alone.std) and alone.status == "ok"
+    assert alone.low <= alone.mi <= alone.high

@@ -79,7 +79,7 @@ def test_chunks_run_cache_and_gather_into_matrices(store, tmp_path):
     matrix = gather(chunks, tmp_path / "mi.zarr", dataset=store)
     assert list(matrix["var_y"].values) == ["sign", "noise", "a", "b c", "ü"]
     assert matrix["mi"].sel(var_x="a", var_y="sign") > 0.2
-    assert matrix["status"].sel(var_x="ü", var_y="sign") == "ok"
+    assert matrix["status"].sel(var_x="ü", var_y="sign") in ("ok", "under-resolved")
     assert matrix.sizes["bootstrap"] == 3
     # the reported interval is stored beside the std and holds the estimate
     estimated = np.isfinite(matrix["mi"].values)
