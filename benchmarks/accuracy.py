@@ -72,12 +72,24 @@ def additive_uniform(width):
     return sample, truth.additive_uniform_mi(width)
 
 
+def independent(sample_x, sample_y):
+    def sample(n, rng):
+        return sample_x(rng, n), sample_y(rng, n)
+    return sample, 0.0
+
+
 def _cube_x(xy):
     return np.column_stack([xy[:, 0] ** 3, xy[:, 1]])
 
 
 # task -> (sampler, true MI); FAMILIES groups them for the per-family coverage.
 FAMILIES = {
+    "independent": {
+        "independent normals": independent(lambda r, n: r.standard_normal(n),
+                                           lambda r, n: r.standard_normal(n)),
+        "independent uniform, exponential": independent(lambda r, n: r.uniform(size=n),
+                                                        lambda r, n: r.exponential(size=n)),
+    },
     "normal": {f"normal rho={r}": gaussian_pair(r) for r in (0.3, 0.6, 0.9, 0.95)},
     "paper mixtures": {name: mixture_pair(truth.PAPER_MIXTURES[name], truth.PAPER_MI[name])
                        for name in ("D1", "D3", "D5")},

@@ -1,12 +1,12 @@
-"""The reported interval: bootstrap percentiles widened by what the data leave open about K.
+"""The reported interval: the bootstrap's, widened by what the data leave open about K.
 
 The bootstrap refits keep the chosen number of components K, so their spread is the
-sampling error of one model.  When other K score as well on held-out data (within one
-standard error, see ``select_components``), the data cannot choose between them, and
-the quantity's value under each of them is as plausible as the chosen one's: the
-interval is stretched to reach them.  This carries the error of choosing K, and the
-smoothing bias of a mixture that is still resolving structure (hard edges), which
-the resampling spread alone does not show.
+sampling error of one model.  When other K score as well on held-out data (within two
+paired standard errors, see ``select_components``), the data cannot choose between
+them, and the quantity's value under each of them is as plausible as the chosen
+one's: the interval is stretched to reach them.  This carries the error of choosing
+K, and the smoothing bias of a mixture that is still resolving structure (hard
+edges), which the resampling spread alone does not show.
 """
 
 import math
@@ -24,37 +24,52 @@ def percentile_interval(values, level=LEVEL):
     return float(low), float(high)
 
 
-def widened(bootstrap, selected, plausible, level=LEVEL):
+def widened(bootstrap, selected, plausible, edge=(), level=LEVEL, floor=0.0):
     """(low, high, std, stretch) of the reported interval.
 
     ``bootstrap``: the values of the bootstrap refits (may be empty); ``selected``: the
     value of the fit on all data with the chosen K; ``plausible``: the values of fits
-    on all data with the other plausible K.  The interval is the bootstrap's
-    percentile interval (a point without bootstrap), each end moved out by as much as
-    the plausible values lie beyond ``selected`` on that side.  ``std`` is the
-    bootstrap std, or the interval's half width / z (z = 1.96 at 95%) when that is
+    on all data with the other plausible K; ``edge``: those of them at the largest
+    plausible K, when that is above the chosen one.
+
+    The bootstrap part is the union of the percentile interval and mean ± z std
+    (z = 1.96 at 95%): resampling duplicates points, which adds spurious information,
+    so near zero the bootstrap values all lie above the truth and the percentile
+    interval alone excluded 0 for independent pairs (benchmarks/measured/accuracy.md).
+    Without bootstrap it is the point ``selected``.  Each end then moves out by as
+    much as the plausible values lie beyond ``selected`` on that side, twice that when
+    the farthest of them is at the edge (still moving with K where the data stop
+    resolving: on hard-edged joints the truth lies further on), and the low end is
+    clipped at ``floor`` (information is never negative).
+
+    ``std`` is the bootstrap std, or the interval's half width / z when that is
     larger, so that the interval and ±z std say the same (NaN without bootstrap).
-    ``stretch`` is how far the ends moved, as a multiple of the bootstrap interval's
-    half width (NaN without bootstrap, 0 when nothing moved).
+    ``stretch`` is how far the plausible values moved the ends, as a multiple of the
+    bootstrap part's half width (NaN without bootstrap, 0 when nothing moved).
     """
     bootstrap = np.asarray(bootstrap, dtype=np.float64)
     plausible = np.asarray(plausible, dtype=np.float64)
+    z = math.sqrt(2.0) * float(special.erfinv(level))
     if len(bootstrap) > 1:
-        low, high = percentile_interval(bootstrap, level)
         std = float(bootstrap.std(ddof=1))
+        low, high = percentile_interval(bootstrap, level)
+        low = min(low, float(bootstrap.mean()) - z * std)
+        high = max(high, float(bootstrap.mean()) + z * std)
     else:
         low = high = float(selected)
         std = math.nan
-    if len(plausible) == 0:
-        return low, high, std, 0.0
-    below = max(0.0, selected - float(plausible.min()))
-    above = max(0.0, float(plausible.max()) - selected)
+    below = max(0.0, selected - float(plausible.min())) if len(plausible) else 0.0
+    above = max(0.0, float(plausible.max()) - selected) if len(plausible) else 0.0
+    edge = np.asarray(edge, dtype=np.float64)
+    if below and np.any(edge == plausible.min()):
+        below *= 2
+    if above and np.any(edge == plausible.max()):
+        above *= 2
     half = (high - low) / 2
     if len(bootstrap) <= 1:
         stretch = math.nan
     else:
         stretch = max(below, above) / half if half > 0 else (
             math.inf if below or above else 0.0)
-    low, high = low - below, high + above
-    z = math.sqrt(2.0) * float(special.erfinv(level))
+    low, high = max(low - below, floor), high + above
     return low, high, max(std, (high - low) / (2.0 * z)), stretch

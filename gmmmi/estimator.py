@@ -78,25 +78,29 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
     others = fit_plausible(data, selection, settings)
     plausible = quantity(others, **settings.integration_kwargs(key)) if others is not None else ()
     n_components = int(np.count_nonzero(selection.params[0][0]))
-    outcome = _interval_outcome(values, n_bootstrap, selected, plausible, n_components,
-                                sorted(selection.plausible), f"K = {n_components}",
-                                {"plausible_components": sorted(selection.plausible)})
+    ks = list(selection.plausible)
+    edge = [plausible[ks.index(max(ks))]] if ks and max(ks) > selection.n_components else []
+    outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
+                                sorted(ks), f"K = {n_components}",
+                                {"plausible_components": sorted(ks)})
     if selection.max_reached:
         _warn_status(outcome, "max-components",
                      f"selection reached max_components={settings.max_components}")
     return outcome, selection, mixtures
 
 
-def _interval_outcome(values, n_bootstrap, selected, plausible, n_components, alternatives,
-                      chosen, details):
+def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
+                      alternatives, chosen, details):
     """The outcome of one bootstrap batch, with the interval widened over the plausible K.
 
     ``values``: one value per bootstrap fit (the fit on all data without bootstrap);
     ``selected``: the value with the chosen K on all data; ``plausible``: the values
-    with each alternative K (described by ``alternatives``, against ``chosen``).
+    with each alternative K (described by ``alternatives``, against ``chosen``), ``edge``
+    those at the largest plausible K above the chosen one (see ``widened``).
     """
     values = np.asarray(values, dtype=np.float64)
-    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible)
+    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible,
+                                      edge)
     outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
                        n_components=n_components, details=details)
     if stretch > UNDER_RESOLVED_STRETCH:
@@ -357,11 +361,14 @@ class GMMMI:
             tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
         alternatives, plausible = _categorical_alternatives(
             xs, codes, present, selections, shares, settings, key)
+        top = {c: max(s.plausible, default=0) for c, s in enumerate(selections)}
+        edge = [v for (c, k), v in zip(alternatives, plausible)
+                if k == top[c] and k > selections[c].n_components]
         per_category = {_label(categories[c]): int(np.count_nonzero(s.params[0][0]))
                         for c, s in zip(present, selections)}
         labels = [_label(categories[c]) for c in present]
         outcome = _interval_outcome(
-            values, self.n_bootstrap, selected, plausible, max(per_category.values()),
+            values, self.n_bootstrap, selected, plausible, edge, max(per_category.values()),
             sorted({k for _, k in alternatives}),
             "K per category (" + ", ".join(map(str, per_category.values())) + ")",
             {"n_components_per_category": per_category,

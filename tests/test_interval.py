@@ -12,16 +12,29 @@ from gmmmi._interval import percentile_interval, widened
 from . import truth
 
 
-def test_without_plausible_values_the_interval_is_the_bootstrap_percentiles():
+def test_without_plausible_values_the_interval_is_the_bootstrap_s():
     values = np.random.default_rng(0).normal(1.0, 0.1, 200)
     low, high, std, stretch = widened(values, 1.0, ())
-    assert (low, high) == percentile_interval(values)
-    assert std == pytest.approx(values.std(ddof=1)) and stretch == 0.0
+    p_low, p_high = percentile_interval(values)
+    z = 1.959964
+    assert low == pytest.approx(min(p_low, values.mean() - z * values.std(ddof=1)))
+    assert high == pytest.approx(max(p_high, values.mean() + z * values.std(ddof=1)))
+    assert std == pytest.approx(max(values.std(ddof=1), (high - low) / (2 * z)), rel=1e-5)
+    assert stretch == 0.0
+
+
+def test_skewed_bootstrap_near_zero_still_reaches_zero():
+    """Resampling adds spurious MI: for an independent pair every bootstrap value lies
+    above the truth (0), so the percentile interval alone excludes it."""
+    values = 0.002 + np.random.default_rng(1).exponential(0.002, 50)
+    assert percentile_interval(values)[0] > 0
+    low, high, _, _ = widened(values, 0.001, ())
+    assert low == 0.0 and high > values.mean()
 
 
 def test_plausible_values_move_each_end_by_their_excess():
     values = np.linspace(0.9, 1.1, 101)
-    base_low, base_high = percentile_interval(values)
+    base_low, base_high, _, _ = widened(values, 1.0, ())
     low, high, std, stretch = widened(values, 1.0, [0.97, 1.3])
     assert low == pytest.approx(base_low - 0.03) and high == pytest.approx(base_high + 0.3)
     assert std == pytest.approx((high - low) / (2 * 1.959964), rel=1e-5)
@@ -30,9 +43,18 @@ def test_plausible_values_move_each_end_by_their_excess():
     assert widened(values, 1.0, [1.0])[:2] == (base_low, base_high)
 
 
+def test_a_value_still_moving_at_the_largest_plausible_k_moves_its_end_twice_as_far():
+    values = np.linspace(0.9, 1.1, 101)
+    base_low, base_high, _, _ = widened(values, 1.0, ())
+    low, high, _, _ = widened(values, 1.0, [0.97, 1.2, 1.3], edge=[1.3])
+    assert high == pytest.approx(base_high + 2 * 0.3) and low == pytest.approx(base_low - 0.03)
+    # the edge value is not the farthest one: nothing doubles
+    assert widened(values, 1.0, [0.97, 1.3, 1.2], edge=[1.2])[1] == pytest.approx(base_high + 0.3)
+
+
 def test_without_bootstrap_the_interval_spans_the_plausible_values_and_std_is_nan():
-    low, high, std, _ = widened((), 0.5, [0.4, 0.7])
-    assert (low, high) == (0.4, 0.7) and math.isnan(std)
+    low, high, std, stretch = widened((), 0.5, [0.4, 0.7])
+    assert (low, high) == (0.4, 0.7) and math.isnan(std) and math.isnan(stretch)
 
 
 def test_a_split_keeps_the_mixture_moments():
@@ -54,7 +76,7 @@ def test_gaussian_pair_keeps_an_ok_status_and_a_near_bootstrap_interval():
     result = estimate_mi(xy[:, 0], xy[:, 1])
     assert result.status == "ok" and result.n_components == 1
     assert result.low < truth.gaussian_mi(0.6) < result.high
-    base = percentile_interval(result.bootstrap)
+    base = widened(result.bootstrap, result.mi, ())
     assert result.high - result.low < 1.5 * (base[1] - base[0])
     assert result.to_dict()["low"] == result.low and result.interval == (result.low, result.high)
 
@@ -74,11 +96,19 @@ def test_hard_edged_joint_at_high_mi_is_not_a_confident_wrong_number():
 
 
 def test_under_resolved_status_names_the_plausible_components():
-    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(0))
+    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(2))
     result = estimate_mi(xy[:, 0], xy[:, 1])
     assert result.status == "under-resolved", result.message
     assert f"chosen K = {result.n_components}" in result.message
     assert result.details["plausible_components"]
+
+
+@pytest.mark.parametrize("n", [200, 2000])
+def test_independent_pairs_have_intervals_that_reach_zero(n):
+    rng = np.random.default_rng(n)
+    for seed in range(3):
+        result = estimate_mi(rng.uniform(size=n), rng.exponential(size=n), seed=seed)
+        assert result.low == 0.0 < result.mi < result.high
 
 
 def test_conditional_mi_gets_an_interval_too():
