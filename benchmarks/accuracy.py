@@ -5,14 +5,25 @@ Run from the repository root (N and seeds are options; the defaults are the full
     .venv/bin/python benchmarks/accuracy.py --sizes 200 1000 5000 --seeds 5 \
         --methods rank standardise ksg reference
 
+Tasks, in families (``FAMILIES``; the truth of each is in tests/truth.py and checked
+there against an independent computation): independent pairs (MI 0); normal pairs
+(rho 0.3 to 0.95); the paper's D1/D3/D5; gamma-exponential (alpha 0.5, 3, 20); monotone
+warps of a normal pair; bivariate Student-t with 1, 2, 3 dof (and through asinh);
+hard-edged x ~ U(0,1), y = x + U(0, w) with MI 0.33 to 1.97; joints with bimodal
+marginals. A sample is seeded by (seed, N) only, so the tasks that differ by a monotone
+map of one sample (the warps, and the asinh) give rank-mode gmmmi the same ranks.
+
 Methods: ``rank`` (gmmmi, default transform: normal scores of ranks), ``standardise``
 (gmmmi with ``transform="standardise"``, the reference's preparation), ``ksg``
 (scikit-learn's ``mutual_info_regression``, k=3, no uncertainty), ``reference`` (the
 gmm-mi package, run in its own venv by benchmarks/reference_worker.py; see there how to
-make it, and ``--reference-python``). Every method sees the same samples. Writes
-``benchmarks/measured/accuracy.csv`` (one row per run) and
-``benchmarks/measured/accuracy.md`` (bias, MAE, RMSE, coverage of ±2 std, failures and
-median / p90 / max seconds per pair, per method, task and N).
+make it, and ``--reference-python``). Every method sees the same samples; ``--reuse
+reference=FILE.csv`` takes a method's rows from an earlier run instead of running it
+(the reference needs about 10 s a pair). Writes ``benchmarks/measured/<out>.csv`` (one
+row per run) and ``<out>.md``: per method and N the MAE, bias, coverage of the reported
+interval (gmmmi: its 95% interval; the reference: ±2 std), the lowest coverage of a
+family, runs off by more than 4 std, failures and seconds per pair; then per family and
+per task.
 """
 
 import argparse

@@ -22,9 +22,11 @@ from ._result import UNITS, KLResult, MIResult, check_unit
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 # A pair is "under-resolved" when the values under the other plausible K move an end
-# of its interval by more than twice the bootstrap interval's own half width: the
-# number of components, not the sample, dominates the uncertainty.
+# of its interval by more than twice the bootstrap interval's own half width (the
+# number of components, not the sample, dominates the uncertainty) and by at least
+# 0.01 nat (below that, as in the report's disentanglement scores, it is noise).
 UNDER_RESOLVED_STRETCH = 2.0
+UNDER_RESOLVED_NATS = 0.01
 
 
 def _make_settings(settings):
@@ -103,8 +105,9 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
                                       edge)
     outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
                        n_components=n_components, details=details)
-    if stretch > UNDER_RESOLVED_STRETCH:
-        plausible = np.asarray(plausible)
+    plausible = np.asarray(plausible, dtype=np.float64)
+    moved = max(selected - plausible.min(), plausible.max() - selected) if len(plausible) else 0
+    if stretch > UNDER_RESOLVED_STRETCH and moved >= UNDER_RESOLVED_NATS:
         span = f"{plausible.min():.3g}" if np.ptp(plausible) == 0 else \
             f"{plausible.min():.3g} to {plausible.max():.3g}"
         _warn_status(outcome, "under-resolved", (
