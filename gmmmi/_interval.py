@@ -32,10 +32,12 @@ def widened(bootstrap, selected, plausible, edge=(), level=LEVEL, floor=0.0):
     on all data with the other plausible K; ``edge``: those of them at the largest
     plausible K, when that is above the chosen one.
 
-    The bootstrap part is the union of the percentile interval and mean ± z std
-    (z = 1.96 at 95%): resampling duplicates points, which adds spurious information,
-    so near zero the bootstrap values all lie above the truth and the percentile
-    interval alone excluded 0 for independent pairs (benchmarks/measured/accuracy.md).
+    The bootstrap part is the union of the percentile interval, mean ± z std (z = 1.96
+    at 95%) and, for the low end, the basic bootstrap's 2 selected - (high percentile).
+    Resampling duplicates points, which adds spurious information, so near zero the
+    bootstrap values all lie above the truth: the percentile interval alone excluded 0
+    for every independent pair, and mean - z std still did for categorical ones (whose
+    per-category fits add more of it); the basic end subtracts that upward shift.
     Without bootstrap it is the point ``selected``.  Each end then moves out by as
     much as the plausible values lie beyond ``selected`` on that side, twice that when
     the farthest of them is at the edge (still moving with K where the data stop
@@ -53,7 +55,7 @@ def widened(bootstrap, selected, plausible, edge=(), level=LEVEL, floor=0.0):
     if len(bootstrap) > 1:
         std = float(bootstrap.std(ddof=1))
         low, high = percentile_interval(bootstrap, level)
-        low = min(low, float(bootstrap.mean()) - z * std)
+        low = min(low, float(bootstrap.mean()) - z * std, 2.0 * selected - high)
         high = max(high, float(bootstrap.mean()) + z * std)
     else:
         low = high = float(selected)

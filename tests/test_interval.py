@@ -17,7 +17,8 @@ def test_without_plausible_values_the_interval_is_the_bootstrap_s():
     low, high, std, stretch = widened(values, 1.0, ())
     p_low, p_high = percentile_interval(values)
     z = 1.959964
-    assert low == pytest.approx(min(p_low, values.mean() - z * values.std(ddof=1)))
+    assert low == pytest.approx(min(p_low, values.mean() - z * values.std(ddof=1),
+                                    2 * 1.0 - p_high))
     assert high == pytest.approx(max(p_high, values.mean() + z * values.std(ddof=1)))
     assert std == pytest.approx(max(values.std(ddof=1), (high - low) / (2 * z)), rel=1e-5)
     assert stretch == 0.0
@@ -119,6 +120,14 @@ def test_conditional_mi_gets_an_interval_too():
     result = conditional_mi(xyz[:, 0], xyz[:, 1], xyz[:, 2], n_bootstrap=20)
     assert result.low <= result.mi <= result.high
     assert result.low < truth.gaussian_conditional_mi(cov) < result.high
+
+
+def test_independent_categorical_pairs_have_intervals_that_reach_zero():
+    rng = np.random.default_rng(3)
+    for seed in range(3):
+        labels = rng.integers(0, 4, 2000)
+        result = estimate_mi(rng.gamma(2.0, size=2000), labels, categorical=True, seed=seed)
+        assert result.low == 0.0 < result.mi, result
 
 
 def test_categorical_pairs_widen_over_each_category_s_plausible_components():
