@@ -214,8 +214,16 @@ def tables(rows):
     return md
 
 
+FIELDS = ["method", "family", "task", "n", "seed", "truth", "estimate", "std", "low", "high",
+          "status", "failed", "seconds"]
+
+
 def _read_rows(path, methods, sizes, tasks, seeds):
-    """Rows of ``methods`` from an earlier run's CSV (same samples: seeded by seed and N)."""
+    """Rows of ``methods`` from an earlier run's CSV (same samples: seeded by seed and N).
+
+    The truth is taken from today's task table; CSVs written before the interval was
+    recorded get the estimate ± 2 std.
+    """
     out = []
     with open(path, newline="") as handle:
         for r in csv.DictReader(handle):
@@ -223,9 +231,13 @@ def _read_rows(path, methods, sizes, tasks, seeds):
                     and int(r["seed"]) < seeds):
                 for key in ("n", "seed", "failed"):
                     r[key] = int(r[key])
-                for key in ("truth", "estimate", "std", "low", "high", "seconds"):
-                    r[key] = float(r[key]) if r[key] not in ("", "nan") else np.nan
-                out.append(r)
+                for key in ("estimate", "std", "low", "high", "seconds"):
+                    value = r.get(key, "")
+                    r[key] = float(value) if value not in ("", "nan", None) else np.nan
+                if "low" not in r or not np.isfinite(r["low"]):
+                    r["low"], r["high"] = r["estimate"] - 2 * r["std"], r["estimate"] + 2 * r["std"]
+                r["family"], r["truth"] = FAMILY_OF[r["task"]], TASKS[r["task"]][1]
+                out.append({key: r[key] for key in FIELDS})
     return out
 
 
@@ -264,6 +276,12 @@ def main():
     for spec in args.reuse:
         method, path = spec.split("=", 1)
         rows += _read_rows(path, {method}, set(args.sizes), set(tasks), args.seeds)
+    OUT.mkdir(parents=True, exist_ok=True)
+    # every run is also written as it comes, so that an interrupted run keeps its rows
+    # (a reference run takes hours): reuse the .partial.csv with --reuse
+    partial = open(OUT / f"{args.out}.partial.csv", "w", newline="")
+    progress = csv.DictWriter(partial, fieldnames=FIELDS)
+    progress.writeheader()
     for n in args.sizes:
         for task in tasks:
             sample, true_mi = TASKS[task]
@@ -282,14 +300,17 @@ def main():
                                  "n": n, "seed": seed, "truth": true_mi, "estimate": value,
                                  "std": std, "low": low, "high": high, "status": status,
                                  "failed": failed, "seconds": seconds})
+                    progress.writerow(rows[-1])
+                    partial.flush()
                 print(f"n={n} {task}: " + ", ".join(
                     f"{r['method']}={r['estimate']:.3f}" for r in rows[-len(args.methods):])
                     + f" (truth {true_mi:.3f})", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
+    partial.close()
     with open(OUT / f"{args.out}.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[-1]))
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
+    (OUT / f"{args.out}.partial.csv").unlink()
     command = (f".venv/bin/python benchmarks/accuracy.py --sizes {' '.join(map(str, args.sizes))}"
                f" --seeds {args.seeds} --methods {' '.join(args.methods)}"
                + (f" --families {' '.join(args.families)}" if args.families else "")
