@@ -196,6 +196,19 @@ def tables(rows):
                   f"{_fmt(st['coverage'], '.2f')} | {worst_text} | {_fmt(st['off4'], 'd')} | "
                   f"{st['failures']} | {st['median_s']:.3f} | {st['p90_s']:.3f} | "
                   f"{st['max_s']:.3f} |")
+    md += ["", "## On the samples every method ran (a method reused from a shorter run "
+           "limits them)", "", "| N | samples | " + " | ".join(
+               f"{m} MAE | {m} coverage" for m in sorted({r['method'] for r in rows})) + " |",
+           "|---|---|" + "---|---|" * len({r['method'] for r in rows})]
+    methods = sorted({r["method"] for r in rows})
+    for (n,), runs in sorted(_group(rows, "n").items()):
+        by_sample = _group(runs, "task", "seed")
+        shared = [k for k, v in by_sample.items() if {r["method"] for r in v} >= set(methods)]
+        cells = []
+        for method in methods:
+            st = _stats([r for k in shared for r in by_sample[k] if r["method"] == method])
+            cells.append(f"{st['mae']:.4f} | {_fmt(st['coverage'], '.2f')}")
+        md.append(f"| {n} | {len(shared)} | " + " | ".join(cells) + " |")
     md += ["", "## Per family (coverage of the reported interval; MAE)", "",
            "| N | family | method | runs | coverage | MAE | bias | |err| > 4σ |",
            "|---|---|---|---|---|---|---|---|"]
@@ -245,6 +258,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 5000])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="run seeds first-seed .. seeds-1 (to extend an earlier run)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--families", nargs="+", default=None, choices=list(FAMILIES),
@@ -285,7 +300,7 @@ def main():
     for n in args.sizes:
         for task in tasks:
             sample, true_mi = TASKS[task]
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.seeds):
                 x, y = sample(n, np.random.default_rng([seed, n]))
                 for method in args.methods:
                     start = time.perf_counter()

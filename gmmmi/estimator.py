@@ -198,7 +198,10 @@ class GMMMI:
     mi_ : float
         Mean MI over the bootstrap fits, in ``unit``.
     std_ : float
-        Its standard deviation over the bootstrap fits.
+        Its standard deviation over the bootstrap fits, or the interval's half width /
+        1.96 when that is larger.
+    interval_ : tuple of float
+        (low, high): the reported 95% interval (``MIResult.interval``).
     bootstrap_ : ndarray of shape (n_bootstrap,)
         MI of each bootstrap fit.
     n_components_ : int
@@ -291,6 +294,7 @@ class GMMMI:
         scale = UNITS[self.unit]
         self.mi_ = outcome.value * scale
         self.std_ = outcome.std * scale
+        self.interval_ = (outcome.low * scale, outcome.high * scale)
         self.bootstrap_ = outcome.bootstrap * scale
         self.n_components_ = outcome.n_components
         self.status_ = outcome.status
@@ -301,7 +305,7 @@ class GMMMI:
             n_components=self.n_components_, status=self.status_, unit=self.unit,
             quantity="mi", n_samples=self.n_samples_, n_dropped=self.n_dropped_,
             message=outcome.message, settings=run_settings, details=outcome.details,
-            low=outcome.low * scale, high=outcome.high * scale)
+            low=self.interval_[0], high=self.interval_[1])
         return self
 
     def _fit_pair(self, x, y, settings, key):

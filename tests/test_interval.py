@@ -80,6 +80,8 @@ def test_gaussian_pair_keeps_an_ok_status_and_a_near_bootstrap_interval():
     base = widened(result.bootstrap, result.mi, ())
     assert result.high - result.low < 1.5 * (base[1] - base[0])
     assert result.to_dict()["low"] == result.low and result.interval == (result.low, result.high)
+    in_bits = estimate_mi(xy[:, 0], xy[:, 1], unit="bit")
+    assert in_bits.interval == pytest.approx(tuple(v / math.log(2) for v in result.interval))
 
 
 def test_hard_edged_joint_at_high_mi_is_not_a_confident_wrong_number():
