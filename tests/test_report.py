@@ -223,6 +223,13 @@ def test_the_reported_interval_and_an_under_resolved_pair_are_shown(tmp_path):
     assert "under-resolved" in diagnostics and "K = 4, 5 fit the held-out data" in diagnostics
 
 
+def test_a_matrix_gathered_before_the_interval_was_stored_still_renders(tmp_path):
+    matrix = gather([fake_chunk(tmp_path / "chunk.json", ["a", "b", "c"])], tmp_path / "mi.zarr")
+    old = matrix.drop_vars(["mi_low", "mi_high"])
+    low = float(np.percentile(old["mi_bootstrap"].values[0, 1], 2.5))
+    assert f'data-value="{low}"' in render(old, top_pairs=0)
+
+
 def test_the_table_is_cut_above_its_limit_with_a_note(tmp_path):
     names = [f"v{i}" for i in range(80)]  # 3160 pairs
     gather([fake_chunk(tmp_path / "chunk.json", names, n_bootstrap=4)], tmp_path / "mi.zarr")
