@@ -38,7 +38,15 @@ def _load_array(path):
         if path.suffix == ".npy":
             return np.load(path, allow_pickle=False)
         if path.suffix in (".csv", ".txt"):
-            return np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=1)
+            delimiter = "," if path.suffix == ".csv" else None
+            with open(path, encoding="utf-8") as handle:
+                first = handle.readline().split(delimiter)
+            try:  # a header row (the form ingest asks for) is skipped; data starts at once
+                [float(v) for v in first]
+                header = 0
+            except ValueError:
+                header = 1
+            return np.loadtxt(path, delimiter=delimiter, ndmin=1, skiprows=header)
     except Exception as exc:
         raise UsageError(f"{path}: cannot be read ({first_line(exc)})") from None
     raise UsageError(f"{path}: unsupported format {path.suffix!r} (use .npy, .csv or .txt)")
@@ -103,6 +111,9 @@ def _build_parser():
                      help="default auto: floats continuous, integers categorical")
     ing.add_argument("--variables-first", action="store_true",
                      help="rows are variables and columns samples")
+    ing.add_argument("--no-header", action="store_true",
+                     help="the CSV's first row is data (a first row of numbers is refused "
+                          "unless --names or --no-header is given)")
 
     val = commands.add_parser("validate", help="check a dataset and summarise it",
                               description="Summarise a dataset (groups, kinds, variables, "
@@ -155,7 +166,9 @@ def _build_parser():
 
 
 _PER_INPUT = {"--group": "group", "--names": "names", "--kind": "kind",
-              "--variables-first": "variables_first", "--layers": "layers"}
+              "--variables-first": "variables_first", "--layers": "layers",
+              "--no-header": "no_header"}
+_FLAGS = {"--variables-first", "--layers", "--no-header"}
 _TAKES_VALUE = {"--group", "--names", "--kind", "--out"}
 
 
@@ -185,7 +198,7 @@ def _scan_ingest(tokens):
             if key in target:
                 raise UsageError(f"ingest: {option} given twice for "
                                  f"{target.get('path', 'the first input')}")
-            target[key] = True if option in ("--variables-first", "--layers") else value
+            target[key] = True if option in _FLAGS else value
         else:
             raise UsageError(f"ingest: unknown option {option}")
     if not specs:
@@ -195,7 +208,8 @@ def _scan_ingest(tokens):
     return [_input_spec(**spec) for spec in specs], out, overwrite
 
 
-def _input_spec(path, group=None, names=None, kind=None, variables_first=False, layers=False):
+def _input_spec(path, group=None, names=None, kind=None, variables_first=False, layers=False,
+                no_header=False):
     if kind not in (None, "auto", "continuous", "categorical"):
         raise UsageError(f"{path}: --kind must be continuous, categorical or auto, got {kind!r}")
     if names is not None:
@@ -203,7 +217,7 @@ def _input_spec(path, group=None, names=None, kind=None, variables_first=False, 
         if not all(names):
             raise UsageError(f"{path}: --names holds an empty name")
     return InputSpec(path, group=group, names=names, kind=None if kind == "auto" else kind,
-                     variables_first=variables_first, layers=layers)
+                     variables_first=variables_first, layers=layers, no_header=no_header)
 
 
 def _ingest(tokens):

@@ -18,7 +18,9 @@ class InputSpec:
     ``group`` names the group (default: the file's stem; the array keys of an .npz; the
     data variables of netCDF/Zarr), ``names`` the variables, ``kind`` their kind
     (``None``: floats are continuous, integers categorical), and ``variables_first``
-    says the variables are rows rather than columns. ``layers`` reads an .npz of a
+    says the variables are rows rather than columns; ``no_header`` reads a CSV whose
+    first row is data (without it, such a CSV is refused unless ``names`` are given:
+    its first row would otherwise have become the names). ``layers`` reads an .npz of a
     network's activations, one array per layer in the archive's order (``np.savez``
     keeps keyword order): the groups become ``layer_0``, ``layer_1``, ... and each
     neuron is named ``<key>_<i>``.
@@ -30,6 +32,7 @@ class InputSpec:
     kind: str = None
     variables_first: bool = False
     layers: bool = False
+    no_header: bool = False
 
 
 def ingest(specs, out, *, overwrite=False):
@@ -147,11 +150,16 @@ def _from_csv(spec, path):
             header = next(csv.reader(handle, delimiter=separator), None)
         if header is None:
             raise DatasetError(f"{path}: is empty")
+        headless = spec.no_header or (spec.names is not None and all(map(_is_number, header)))
+        if not headless and all(map(_is_number, header)):
+            raise DatasetError(f"{path}: the first row holds only numbers, so it is data, not "
+                               f"a header naming the variables; add a header row, or give "
+                               f"--names (or --no-header)")
         repeated = sorted({h for h in header if header.count(h) > 1})
-        if repeated:
+        if repeated and not headless:
             raise DatasetError(f"{path}: group {group!r}: variable name {repeated[0]!r} appears "
                                f"more than once in the header")
-        frame = pd.read_csv(path, sep=separator)
+        frame = pd.read_csv(path, sep=separator, header=None if headless else "infer")
     except DatasetError:
         raise
     except Exception as exc:
@@ -160,7 +168,16 @@ def _from_csv(spec, path):
         if frame[column].dtype.kind not in "biuf":
             raise DatasetError(f"{path}: group {group!r}: column {str(column)!r} holds text "
                                f"where numbers are expected")
-    return _from_array(spec, frame.to_numpy(), group, default_names=list(map(str, frame.columns)))
+    return _from_array(spec, frame.to_numpy(), group,
+                       default_names=None if headless else list(map(str, frame.columns)))
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _from_xarray(spec, ds):

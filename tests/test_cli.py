@@ -62,3 +62,15 @@ def test_console_script_runs(files):
     run = subprocess.run([sys.executable, "-m", "gmmmi.cli", "estimate", str(files / "xy.npy"),
                           "--n-bootstrap", "2"], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.startswith("MI = ")
+
+
+def test_estimate_reads_a_csv_with_or_without_a_header(files, capsys):
+    xy = np.load(files / "xy.npy")
+    np.savetxt(files / "plain.csv", xy, delimiter=",")
+    np.savetxt(files / "named.csv", xy, delimiter=",", header="x,y", comments="")
+    results = []
+    for name in ("plain.csv", "named.csv"):
+        assert main(["estimate", str(files / name), "--n-bootstrap", "5", "--json"]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    assert results[0]["value"] == results[1]["value"] and results[0]["n_samples"] == 500
+

@@ -89,6 +89,25 @@ def test_names_from_csv_header(tmp_path, capsys):
     assert groups(open_dataset(tmp_path / "l.zarr"))["labels"].kind == "categorical"
 
 
+def test_csv_without_a_header_is_refused_unless_names_are_given(tmp_path, capsys):
+    """Its first data row would otherwise become the variable names (and integer columns
+    would turn categorical), silently."""
+    rows = [f"{i * 0.5},{i % 3},{i * 1.5}" for i in range(40)]
+    (tmp_path / "bare.csv").write_text("\n".join(rows))
+    line = refused(capsys, "ingest", tmp_path / "bare.csv", "--out", tmp_path / "o.zarr")
+    assert "bare.csv" in line and "first row holds only numbers" in line
+    assert not (tmp_path / "o.zarr").exists()
+    assert run(capsys, "ingest", tmp_path / "bare.csv", "--names", "a,b,c",
+               "--out", tmp_path / "named.zarr")[0] == 0
+    named = open_dataset(tmp_path / "named.zarr")
+    assert names(named, "bare") == ["a", "b", "c"] and named.sizes["sample"] == 40
+    assert float(named["bare"].values[1, 0]) == 0.5  # the first row is data, kept
+    assert run(capsys, "ingest", tmp_path / "bare.csv", "--no-header",
+               "--out", tmp_path / "plain.zarr")[0] == 0
+    assert names(open_dataset(tmp_path / "plain.zarr"), "bare") == ["bare_0", "bare_1",
+                                                                    "bare_2"]
+
+
 def test_npz_gives_one_group_per_array(tmp_path, capsys):
     rng = np.random.default_rng(1)
     np.savez(tmp_path / "model.npz", latent=rng.standard_normal((100, 2)),
