@@ -46,7 +46,9 @@ def _load_array(path):
                 header = 0
             except ValueError:
                 header = 1
-            return np.loadtxt(path, delimiter=delimiter, ndmin=1, skiprows=header)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # numpy only warns about a file without data
+                return np.loadtxt(path, delimiter=delimiter, ndmin=1, skiprows=header)
     except Exception as exc:
         raise UsageError(f"{path}: cannot be read ({first_line(exc)})") from None
     raise UsageError(f"{path}: unsupported format {path.suffix!r} (use .npy, .csv or .txt)")

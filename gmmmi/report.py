@@ -60,6 +60,11 @@ def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
     are shown without their data.
     """
     matrix = read_xarray(matrix_path)
+    missing = [name for name in ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
+               if name not in matrix.variables]
+    if missing:
+        raise DatasetError(f"{matrix_path}: not an MI matrix (no {missing[0]!r}; a matrix is "
+                           f"results/<analysis>/mi.zarr, the dataset goes to --data)")
     source = read_xarray(data) if data is not None else None
     try:
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)

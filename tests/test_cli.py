@@ -74,3 +74,11 @@ def test_estimate_reads_a_csv_with_or_without_a_header(files, capsys):
         results.append(json.loads(capsys.readouterr().out))
     assert results[0]["value"] == results[1]["value"] and results[0]["n_samples"] == 500
 
+
+@pytest.mark.parametrize("text", ["", "x,y\n"])
+def test_estimate_refuses_a_csv_without_data_in_one_line(files, text):
+    (files / "empty.csv").write_text(text)
+    run = subprocess.run([sys.executable, "-m", "gmmmi.cli", "estimate",
+                          str(files / "empty.csv")], capture_output=True, text=True)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1 and "no data" in lines[0], run.stderr

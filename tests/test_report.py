@@ -301,6 +301,13 @@ def test_table_sorts_in_the_browser_and_the_dom_has_only_our_script(analyses, tm
     assert dom.count("<script") == 2 and "alert(1)" not in dom.replace("&lt;script&gt;alert(1)", "")
 
 
+def test_a_dataset_given_as_the_matrix_is_refused_in_one_line(analyses, tmp_path, capsys):
+    code = main(["report", str(analyses["dataset"]), "--out", str(tmp_path / "r.html")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "not an MI matrix" in err[0], err
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_data_that_does_not_match_the_matrix_is_refused_in_one_line(analyses, tmp_path, capsys):
     source = read_xarray(analyses["dataset"]).load()
     changed = source.copy(deep=True)
