@@ -205,6 +205,11 @@ def select_components(X, settings, key):
         fitted = _fit(X, sample_weights, _inits(X, sample_weights, settings.fixed_components,
                                                 rng, settings.reg_covar), settings)
         best = int(np.nanargmax(fitted[3]))
+        alive = int(np.count_nonzero(fitted[0][best]))
+        if alive < settings.fixed_components:
+            warnings.warn(f"fixed_components={settings.fixed_components}: only {alive} "
+                          f"component{'s' if alive != 1 else ''} kept enough samples to be "
+                          f"fitted ({n_samples} samples)", RuntimeWarning, stacklevel=3)
         return Selection(settings.fixed_components, {}, _take(fitted[:3], slice(best, best + 1)))
 
     fold_rng = np.random.default_rng(list(key) + [_STREAM_FOLDS])

@@ -109,14 +109,22 @@ class InformationResult:
         if math.isnan(self.value):
             text = f"{label} = nan {self.unit}"
         elif n_boot:
-            text = (f"{label} = {self.value:.3f} ± {self.std:.3f} {self.unit}, "
-                    f"95% {self.low:.3f} to {self.high:.3f}")
+            d = _decimals(self.std)
+            text = (f"{label} = {self.value:.{d}f} ± {self.std:.{d}f} {self.unit}, "
+                    f"95% {self.low:.{d}f} to {self.high:.{d}f}")
         else:
             text = f"{label} = {self.value:.3f} {self.unit}"
         text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"
         if self.status != "ok":
             text += f" [{self.status}: {self.message}]"
         return text
+
+
+def _decimals(std):
+    """Decimals that show ``std`` with two significant digits (at least 3)."""
+    if not math.isfinite(std) or std >= 0.001:
+        return 3
+    return min(12, 1 - math.floor(math.log10(std))) if std > 0 else 3
 
 
 class MIResult(InformationResult):

@@ -252,13 +252,15 @@ def _estimate(args):
     if args.categorical and y.dtype.kind == "f":
         if not np.all(np.isnan(y) | (y == np.round(y))):
             raise UsageError("--categorical: y holds values that are not whole numbers")
-    with warnings.catch_warnings(record=True):
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = estimate_mi(
             x, y, categorical=args.categorical, n_bootstrap=args.n_bootstrap, seed=args.seed,
             unit=args.unit, n_inits=args.n_inits, n_folds=args.n_folds,
             selection=args.selection, max_components=args.max_components,
             fixed_components=args.fixed_components, integration=args.integration)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"gmmmi: warning: {message}", file=sys.stderr)
     print(result.to_json(indent=2) if args.json else str(result))
 
 

@@ -82,3 +82,17 @@ def test_estimate_refuses_a_csv_without_data_in_one_line(files, text):
                           str(files / "empty.csv")], capture_output=True, text=True)
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 2 and len(lines) == 1 and "no data" in lines[0], run.stderr
+
+
+def test_estimate_passes_the_estimator_s_warnings_on(files, capsys):
+    assert main(["estimate", str(files / "xy.npy"), "--fixed-components", "5000",
+                 "--n-bootstrap", "2"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and err[0].startswith("gmmmi: warning: fixed_components=5000: only")
+
+
+def test_a_tiny_std_is_printed_with_its_digits():
+    from gmmmi._result import MIResult
+    result = MIResult(value=0.2312341, std=0.000042, bootstrap=np.zeros(50), n_components=1,
+                      status="ok", unit="nat", low=0.23115, high=0.23132)
+    assert str(result).startswith("MI = 0.231234 ± 0.000042 nat, 95% 0.231150 to 0.231320")
