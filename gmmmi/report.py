@@ -127,7 +127,9 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "disentanglement": None if symmetric or is_flow else _disentanglement(
             matrix, scale, rows, cols),
         "flow": _flow(matrix, scale, unit_label) if is_flow else None,
-        "top": [_top_pair(p, matrix, source, scale, unit_label) for p in by_mi[:top_pairs]],
+        "top": [_top_pair(p, matrix, source, scale, unit_label)
+                for p in [p for p in by_mi if p.low > 0][:top_pairs]],
+        "estimated": bool(estimated),
         "has_data": source is not None,
         "diagnostics": _diagnostics(matrix, pairs, by_mi, settings),
         "truth": _against_truth(pairs, unit_label) if truth is not None else None,

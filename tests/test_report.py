@@ -121,8 +121,11 @@ def test_latent_factor_page_has_every_section(analyses):
     for section in ("matrix", "pairs", "disentanglement", "top", "diagnostics", "provenance"):
         assert f'id="{section}"' in page
     assert all(src.startswith("data:image/png;base64,") for src in elements.images)
-    # heatmap, disentanglement bars, 4 top pairs, K counts, CV curves
-    assert len(elements.images) == 1 + 1 + 4 + 2
+    # heatmap, disentanglement bars, the top pairs (up to 4, those whose interval excludes
+    # 0: here the two latents that carry a factor), K counts, CV curves
+    detectable = int((analyses["lf"]["mi_low"].values > 0).sum())
+    assert detectable >= 2
+    assert len(elements.images) == 1 + 1 + min(4, detectable) + 2
     assert table_rows(page) == 6
     mi = analyses["lf"]["mi"].values
     mig = scores.mig(mi, analyses["lf"]["entropy_y"].values)
@@ -221,6 +224,18 @@ def test_the_reported_interval_and_an_under_resolved_pair_are_shown(tmp_path):
     assert f'data-value="{row["high"]}"' in page and f'data-value="{row["low"]}"' in page
     diagnostics = page[page.index('id="diagnostics"'):]
     assert "under-resolved" in diagnostics and "K = 4, 5 fit the held-out data" in diagnostics
+
+
+def test_top_pairs_show_only_detectable_information(tmp_path):
+    chunk = fake_chunk(tmp_path / "chunk.json", ["a", "b", "c"])
+    data = json.loads(chunk.read_text())
+    for row in data["results"]:
+        row["low"] = 0.0
+    chunk.write_text(json.dumps(data))
+    gather([chunk], tmp_path / "mi.zarr")
+    page = render(read_xarray(tmp_path / "mi.zarr"), top_pairs=3)
+    assert "No pair's 95% interval excludes 0" in page
+    assert len(parse(page).images) == 2  # heatmap and K counts: no top pair drawn
 
 
 def test_a_matrix_gathered_before_the_interval_was_stored_still_renders(tmp_path):
