@@ -130,7 +130,7 @@ def validate(ds, source="dataset"):
         if SAMPLE_DIM not in ds[name].dims:
             continue
         group = _group(ds, str(name), source)
-        values = ds[name].values
+        values = load_values(ds[name], source)
         _checked_values(values, group.variables, group.kind, f"{source}: group {group.name!r}")
         notes.extend(_doubts(values, group))
         found.append(group)
@@ -167,14 +167,41 @@ def read_xarray(path):
         warnings.simplefilter("ignore")  # e.g. Snakemake's timestamp file inside a store
         try:
             if _is_zarr(path):
-                return xr.open_zarr(path, consolidated=False, chunks=None)
+                ds = xr.open_zarr(path, consolidated=False, chunks=None)
+                _check_chunks(path)
+                return ds
             return xr.open_dataset(path, chunks=None)
+        except DatasetError:
+            raise
         except Exception as exc:  # each backend fails in its own way on a broken file
             what = "a Zarr store" if _is_zarr(path) else "a netCDF file"
             reason = first_line(exc)
             if "IO backends" in reason:
                 reason = "not a netCDF or HDF5 file"
             raise DatasetError(f"{path}: cannot be read as {what} ({reason})") from None
+
+
+def load_values(var, source=None):
+    """The values of a data variable, with a one-line error when its data are damaged."""
+    try:
+        return var.values
+    except Exception as exc:  # a truncated or corrupt chunk fails inside the codec
+        where = f"{source}: " if source else ""
+        raise DatasetError(f"{where}variable {var.name!r} cannot be read, its data are "
+                           f"damaged ({first_line(exc)})") from None
+
+
+def _check_chunks(path):
+    """Refuse a Zarr store that lacks chunks: Zarr reads a missing one as the fill value."""
+    import zarr
+
+    for name, array in zarr.open_group(path, mode="r").arrays():
+        present, expected = array.nchunks_initialized, array.nchunks
+        if present < expected:
+            raise DatasetError(
+                f"{path}: variable {name!r} has {present} of its {expected} chunks on disk; "
+                f"a missing chunk would be read as fill values (an interrupted copy? copy the "
+                f"store again, or rewrite it with zarr's write_empty_chunks=True)")
 
 
 def write_dataset(ds, path, *, overwrite=False):
@@ -189,7 +216,9 @@ def write_dataset(ds, path, *, overwrite=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        ds.to_zarr(staging / "store.zarr", mode="w", consolidated=False, zarr_format=3)
+        # every chunk written, even one of fill values only: a chunk not on disk is damage
+        ds.to_zarr(staging / "store.zarr", mode="w", consolidated=False, zarr_format=3,
+                   write_empty_chunks=True)
         if path.exists():
             retired = staging / "retired"
             os.rename(path, retired)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import first_line
-from .dataset import (NETCDF_SUFFIXES, SAMPLE_DIM, DatasetError, build_dataset, make_group,
-                      read_xarray, validate, write_dataset)
+from .dataset import (NETCDF_SUFFIXES, SAMPLE_DIM, DatasetError, build_dataset, load_values,
+                      make_group, read_xarray, validate, write_dataset)
 
 
 @dataclass
@@ -216,7 +216,7 @@ def _from_xarray(spec, ds):
         if names is None and dim in var.coords:
             names = [str(v) for v in var[dim].values.tolist()]
         kind = spec.kind or var.attrs.get("kind")
-        values = var.values
+        values = load_values(var, path)
         names = names or [f"{group}_{i}" for i in range(values.shape[1])]
         out.append((group, make_group(values, names, kind, group=group, source=path)))
     return out

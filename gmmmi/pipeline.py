@@ -32,7 +32,7 @@ import numpy as np
 
 from . import __version__
 from ._fitting import Settings
-from .dataset import DatasetError, groups, read_xarray, true_mi, validate
+from .dataset import DatasetError, groups, load_values, read_xarray, true_mi, validate
 from .estimator import GMMMI, SETTING_NAMES, _check_run_options
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
@@ -142,7 +142,7 @@ def describe_dataset(path, cache_dir=None):
     validate(ds, str(path))
     description = {"signature": signature, "groups": {}}
     for name, group in groups(ds).items():
-        values = ds[name].values
+        values = load_values(ds[name], str(path))
         description["groups"][name] = {
             "kind": group.kind, "variables": list(group.variables),
             "fingerprints": [variable_fingerprint(values[:, j], group.kind)
@@ -354,7 +354,7 @@ def _column(dataset, group, name, fingerprint, kind):
     if key not in _COLUMNS:
         ds = read_xarray(dataset)
         dim = ds[group].dims[1]
-        values = ds[group].isel({dim: _index(ds, group, name)}).values
+        values = load_values(ds[group].isel({dim: _index(ds, group, name)}), str(dataset))
         if variable_fingerprint(values, kind) != fingerprint:
             raise DatasetError(f"{dataset}: {group}/{name} changed since the plan was made; "
                                f"run the workflow again")

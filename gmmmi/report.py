@@ -21,7 +21,7 @@ from . import _figures as figures
 from . import scores
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
-from .dataset import DatasetError, read_xarray
+from .dataset import DatasetError, load_values, read_xarray
 from .pipeline import STATUS_NOT_ADJACENT, intervals, variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
@@ -293,7 +293,7 @@ def _column(source, matrix, axis, index):
     if name not in names:
         raise DatasetError(f"group {group!r} has no variable {name!r}; pass the dataset the "
                            f"matrix was estimated from")
-    values = source[group].isel({dim: names.index(name)}).values
+    values = load_values(source[group].isel({dim: names.index(name)}))
     expected = str(matrix[f"fingerprint_{axis}"].values[index]) \
         if f"fingerprint_{axis}" in matrix.coords else ""
     kind = str(matrix[f"kind_{axis}"].values[index])

@@ -370,3 +370,46 @@ def test_group_and_dataset_attributes_survive_the_store(tmp_path):
     assert list(back["latent"].attrs["maps"]) == list(ds["latent"].attrs["maps"])
     assert back.attrs["seed"] == 0
     json.dumps(dict(back.attrs))
+
+
+def _chunked_store(path):
+    """A good store whose group is split into two chunks on disk."""
+    rng = np.random.default_rng(7)
+    ds = gmmmi.dataset.build_dataset({"latent": gmmmi.dataset.make_group(
+        rng.standard_normal((400, 3)), ["a", "b", "c"], None, group="latent", source="t")})
+    ds["latent"].encoding["chunks"] = (200, 3)
+    write_dataset(ds, path)
+    chunks = sorted((path / "latent" / "c").rglob("*"))
+    return [c for c in chunks if c.is_file()]
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damage):
+    from gmmmi.pipeline import describe_dataset
+
+    store = tmp_path / "data.zarr"
+    chunks = _chunked_store(store)
+    assert len(chunks) == 2 and run(capsys, "validate", store)[0] == 0
+    if damage == "missing":
+        chunks[1].unlink()  # a copy interrupted on a cluster file system
+        expected = "has 1 of its 2 chunks on disk"
+    else:
+        chunks[1].write_bytes(chunks[1].read_bytes()[:40])
+        expected = "its data are damaged"
+    assert expected in refused(capsys, "validate", store)
+    assert expected in refused(capsys, "ingest", store, "--out", tmp_path / "copy.zarr")
+    assert not (tmp_path / "copy.zarr").exists()
+    with pytest.raises(gmmmi.dataset.DatasetError, match=expected):
+        describe_dataset(store)  # the workflow's planning
+
+
+def test_a_store_with_nan_the_user_wrote_is_still_read(tmp_path, capsys):
+    """A chunk of fill values only is written too, so it is not taken for a missing one."""
+    values = np.random.default_rng(8).standard_normal((400, 2))
+    values[200:, 1] = np.nan
+    ds = gmmmi.dataset.build_dataset({"latent": gmmmi.dataset.make_group(
+        values, ["a", "b"], None, group="latent", source="t")})
+    ds["latent"].encoding["chunks"] = (200, 1)
+    write_dataset(ds, tmp_path / "nan.zarr")
+    code, out, _ = run(capsys, "validate", tmp_path / "nan.zarr")
+    assert code == 0 and "200 non-finite values" in out
