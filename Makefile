@@ -20,10 +20,10 @@ demo: $(STAMP)
 	$(BIN)/snakemake --cores 2
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -rs
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 -q -rs -m "not slow"
 
 clean:
 	rm -rf $(VENV) results resources .snakemake .pytest_cache
