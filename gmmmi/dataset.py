@@ -216,9 +216,13 @@ def write_dataset(ds, path, *, overwrite=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        # every chunk written, even one of fill values only: a chunk not on disk is damage
-        ds.to_zarr(staging / "store.zarr", mode="w", consolidated=False, zarr_format=3,
-                   write_empty_chunks=True)
+        # every chunk written, even one of fill values only: a chunk not on disk is damage.
+        # Consolidated metadata lets a plain xr.open_zarr(path) open it without a warning
+        # (zarr warns that v3 does not specify it yet; gmmmi itself reads without it).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            ds.to_zarr(staging / "store.zarr", mode="w", consolidated=True, zarr_format=3,
+                       write_empty_chunks=True)
         if path.exists():
             retired = staging / "retired"
             os.rename(path, retired)

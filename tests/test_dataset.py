@@ -413,3 +413,14 @@ def test_a_store_with_nan_the_user_wrote_is_still_read(tmp_path, capsys):
     write_dataset(ds, tmp_path / "nan.zarr")
     code, out, _ = run(capsys, "validate", tmp_path / "nan.zarr")
     assert code == 0 and "200 non-finite values" in out
+
+
+def test_a_written_store_opens_with_a_plain_open_zarr_without_warnings(tmp_path):
+    import warnings
+
+    import xarray as xr
+    _chunked_store(tmp_path / "d.zarr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert xr.open_zarr(tmp_path / "d.zarr")["latent"].shape == (400, 3)
+
