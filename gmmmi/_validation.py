@@ -113,6 +113,15 @@ def has_few_distinct_values(array):
     return False
 
 
+def is_number(text):
+    """Whether a cell of a text table reads as a number (a header cell does not)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def first_line(exc):
     """The first line of an exception's message, for one-line error reports."""
     text = str(exc).strip().splitlines()

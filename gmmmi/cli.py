@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._validation import first_line
+from ._validation import first_line, is_number
 from .dataset import read_xarray, validate, write_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
@@ -41,11 +41,8 @@ def _load_array(path):
             delimiter = "," if path.suffix == ".csv" else None
             with open(path, encoding="utf-8") as handle:
                 first = handle.readline().split(delimiter)
-            try:  # a header row (the form ingest asks for) is skipped; data starts at once
-                [float(v) for v in first]
-                header = 0
-            except ValueError:
-                header = 1
+            # a header row (the form ingest asks for) is skipped; data may start at once
+            header = 0 if all(map(is_number, first)) else 1
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # numpy only warns about a file without data
                 return np.loadtxt(path, delimiter=delimiter, ndmin=1, skiprows=header)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import first_line
+from ._validation import first_line, is_number
 from .dataset import (NETCDF_SUFFIXES, SAMPLE_DIM, DatasetError, build_dataset, load_values,
                       make_group, read_xarray, validate, write_dataset)
 
@@ -150,8 +150,8 @@ def _from_csv(spec, path):
             header = next(csv.reader(handle, delimiter=separator), None)
         if header is None:
             raise DatasetError(f"{path}: is empty")
-        headless = spec.no_header or (spec.names is not None and all(map(_is_number, header)))
-        if not headless and all(map(_is_number, header)):
+        headless = spec.no_header or (spec.names is not None and all(map(is_number, header)))
+        if not headless and all(map(is_number, header)):
             raise DatasetError(f"{path}: the first row holds only numbers, so it is data, not "
                                f"a header naming the variables; add a header row, or give "
                                f"--names (or --no-header)")
@@ -170,14 +170,6 @@ def _from_csv(spec, path):
                                f"where numbers are expected")
     return _from_array(spec, frame.to_numpy(), group,
                        default_names=None if headless else list(map(str, frame.columns)))
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _from_xarray(spec, ds):

@@ -28,8 +28,8 @@ from .pipeline import STATUS_NOT_ADJACENT, intervals, variable_fingerprint
 MAX_TABLE_ROWS = 3000
 N_CV_CURVES = 6
 SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
-STATUS_SHORT = {"max-components": "max K", "under-resolved": "K open", "few-distinct-values": "discrete?",
-                "category-too-small": "small cat.", "too-few-samples": "too few",
+STATUS_SHORT = {"max-components": "max K", "under-resolved": "K open",
+                "few-distinct-values": "discrete?", "category-too-small": "small cat.", "too-few-samples": "too few",
                 "not-estimated": "n/a", "failed": "failed", "constant": "constant"}
 
 
