@@ -121,3 +121,22 @@ def test_bad_settings_and_chunks_are_one_line_errors(store, tmp_path, capsys):
     manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", {}, 1)[0]
     assert main(base + ["--expect-digest", manifest_digest(manifest)]) == 0
     assert json.loads((tmp_path / "o.json").read_text())["digest"] == manifest_digest(manifest)
+
+
+def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
+    from gmmmi.dataset import DatasetError
+    from gmmmi.pipeline import _column
+
+    def store(values):
+        ds = build_dataset({"latent": make_group(values, ["a", "b"], None, group="latent",
+                                                 source="t")})
+        write_dataset(ds, tmp_path / "d.zarr", overwrite=True)
+        return variable_fingerprint(values[:, 0], "continuous")
+
+    rng = np.random.default_rng(5)
+    first = store(rng.standard_normal((50, 2)))
+    assert _column(tmp_path / "d.zarr", "latent", "a", first, "continuous").shape == (50,)
+    second = store(rng.standard_normal((80, 2)))  # rewritten after the handle was opened
+    assert _column(tmp_path / "d.zarr", "latent", "a", second, "continuous").shape == (80,)
+    with pytest.raises(DatasetError, match="changed since the plan was made"):
+        _column(tmp_path / "d.zarr", "latent", "b", first, "continuous")
