@@ -352,13 +352,17 @@ _OPENED = {}
 def _column(dataset, group, name, fingerprint, kind):
     """One variable's values, checked against the fingerprint the plan recorded.
 
-    The store is opened (and its chunks checked) once per process; on a mismatch the
-    handle may be stale (the store rewritten since), so it is reopened once first.
+    The store is opened (and its chunks checked) once per process; when a read fails
+    or does not match, the handle may be stale (the store rewritten since), so it is
+    reopened once first.
     """
     key = (str(dataset), group, name, fingerprint)
     if key not in _COLUMNS:
-        values = _read_column(dataset, group, name)
-        if variable_fingerprint(values, kind) != fingerprint:
+        try:
+            values = _read_column(dataset, group, name)
+        except DatasetError:
+            values = None
+        if values is None or variable_fingerprint(values, kind) != fingerprint:
             _OPENED.pop(str(dataset), None)
             values = _read_column(dataset, group, name)
             if variable_fingerprint(values, kind) != fingerprint:
