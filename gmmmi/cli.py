@@ -16,7 +16,7 @@ from ._validation import first_line, is_number
 from .dataset import read_xarray, validate, write_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
-from .pipeline import (describe_dataset, flow_groups, gather, manifest_digest, parse_chunk,
+from .pipeline import (analysis_groups, describe_dataset, gather, manifest_digest, parse_chunk,
                        plan_chunks, run_chunk)
 from .report import write_report
 
@@ -273,13 +273,13 @@ def _run_chunk(args):
     if args.flow is not None:
         if args.x or args.y:
             raise UsageError("run-chunk: give either --flow or --x and --y")
-        x_groups, y_groups = flow_groups(
-            description, None if args.flow == "auto" else args.flow.split(","))
-        kind = "flow"
+        analysis = {"kind": "flow", "layers": None if args.flow == "auto" else args.flow.split(",")}
     elif args.x and args.y:
-        x_groups, y_groups, kind = args.x.split(","), args.y.split(","), "pairs"
+        analysis = {"kind": "pairs", "x": args.x.split(","), "y": args.y.split(",")}
     else:
         raise UsageError("run-chunk: --x and --y (or --flow) are required")
+    x_groups, y_groups = analysis_groups(description, analysis)
+    kind = analysis["kind"]
     manifest = plan_chunks(description, args.analysis, x_groups, y_groups, settings, count,
                            kind)[index]
     if args.expect_digest and manifest_digest(manifest) != args.expect_digest:

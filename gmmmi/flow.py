@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from ._files import replacing
 from .pipeline import STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, intervals
 
 _SKIPPED = (STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, "diagonal")
@@ -157,15 +158,16 @@ def write_graph(graph, graphml, json_path, seed=0):
     for node, values in measures.items():
         annotated.nodes[node].update(values)
     inputs, outputs, shares = attribution(graph)
-    nx.write_graphml(annotated, graphml)
+    with replacing(graphml) as staging:
+        nx.write_graphml(annotated, staging)
     document = {
         "graph": nx.node_link_data(annotated, edges="edges"),
         "attribution": {o: {i: float(shares[a, b]) for a, i in enumerate(inputs)}
                         for b, o in enumerate(outputs)},
         "unit": "nat",
     }
-    with open(json_path, "w", encoding="utf-8") as handle:
-        json.dump(_finite(document), handle, indent=1)
+    with replacing(json_path) as staging:
+        staging.write_text(json.dumps(_finite(document), indent=1), encoding="utf-8")
     return measures
 
 

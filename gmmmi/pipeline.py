@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._files import replacing
 from ._fitting import Settings
+from ._validation import first_line
 from .dataset import DatasetError, groups, load_values, read_xarray, true_mi, validate
 from .estimator import GMMMI, SETTING_NAMES, _check_run_options
 
@@ -173,6 +175,20 @@ def flow_groups(description, layers=None):
     return layers[:-1], layers[1:]
 
 
+def analysis_groups(description, analysis):
+    """The (x groups, y groups) of one analysis of the workflow config, checked against
+    the dataset: one-line :class:`DatasetError` for a group it does not have."""
+    if analysis.get("kind") == "flow":
+        x_groups, y_groups = flow_groups(description, analysis.get("layers"))
+    else:
+        x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
+    found = description["groups"]
+    for g in x_groups + y_groups:
+        if g not in found:
+            raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
+    return x_groups, y_groups
+
+
 def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
     """Every pair of an analysis in a fixed order.
 
@@ -265,7 +281,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
           f"estimate", file=log, flush=True)
     progress = _Progress(label, len(todo), log)
     for pair, result in _estimate_all(dataset, todo, settings, workers, memory_limit,
-                                      scheduler_address):
+                                      scheduler_address, log):
         if result["status"] != STATUS_FAILED:
             cache.put(pair.cache_key(settings), result)
         results[pair] = (result, True)
@@ -314,25 +330,21 @@ class _Progress:
             self.last = now
 
 
-def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address):
+def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address, log):
     """Yield (pair, result) as pairs finish, in any order."""
     if not pairs:
         return
-    if scheduler_address is None and workers <= 1:
-        for pair in pairs:
-            yield pair, estimate_pair(dataset, pair, settings)
-        return
-    from dask.distributed import Client, LocalCluster, as_completed
-
+    cluster = None
     if scheduler_address is None:
-        for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
-            os.environ[name] = "1"
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               memory_limit=memory_limit or "auto",
-                               dashboard_address="127.0.0.1:0", host="127.0.0.1")
-        client = Client(cluster)
-    else:
-        cluster, client = None, Client(scheduler_address, timeout="60s")
+        cluster = _local_cluster(workers, memory_limit, log) if workers > 1 else None
+        if cluster is None:
+            for pair in pairs:
+                yield pair, estimate_pair(dataset, pair, settings)
+            return
+    from dask.distributed import Client, as_completed
+
+    client = Client(cluster) if cluster is not None else Client(scheduler_address,
+                                                                  timeout="60s")
     try:
         futures = {client.submit(estimate_pair, dataset, pair, settings, retries=2,
                                  key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair
@@ -343,6 +355,33 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(workers, memory_limit, log):
+    """A local Dask cluster of ``workers`` single-threaded processes, started with retries.
+
+    A worker killed while the cluster starts (an OOM kill, a flaky node) fails the whole
+    start; it is tried again, then with half the workers, and when not even two workers
+    start, None: the pairs then run in this process. Each fallback is logged.
+    """
+    from dask.distributed import LocalCluster
+
+    for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
+        os.environ[name] = "1"
+    attempts = [workers, workers] + [n for n in (workers // 2, workers // 4) if n >= 2]
+    for attempt, n in enumerate(attempts):
+        try:
+            return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                memory_limit=memory_limit or "auto",
+                                dashboard_address="127.0.0.1:0", host="127.0.0.1")
+        except Exception as exc:  # noqa: BLE001 - any start failure has the same remedy
+            following = attempts[attempt + 1] if attempt + 1 < len(attempts) else None
+            then = (f"trying again with {following} workers" if following
+                    else "running the pairs in this process instead")
+            print(f"warning: a local Dask cluster of {n} workers failed to start "
+                  f"({type(exc).__name__}: {first_line(exc)}); {then}",
+                  file=log, flush=True)
+    return None
 
 
 _COLUMNS = {}
@@ -607,10 +646,8 @@ def _as_list(groups_):
 
 
 def _write_json(path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    staging.write_text(json.dumps(obj, default=_json_default))
-    os.replace(staging, path)
+    with replacing(path) as staging:
+        staging.write_text(json.dumps(obj, default=_json_default))
 
 
 def _json_default(value):

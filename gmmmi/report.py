@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _figures as figures
 from . import scores
+from ._files import replacing
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
 from .dataset import DatasetError, load_values, read_xarray
@@ -70,12 +71,9 @@ def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)
     except DatasetError as exc:  # the data given does not match the matrix
         raise DatasetError(f"{data}: {exc}") from None
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp")
-    staging.write_text(page, encoding="utf-8")
-    staging.replace(out)
-    return out
+    with replacing(out) as staging:
+        staging.write_text(page, encoding="utf-8")
+    return Path(out)
 
 
 def render(matrix, source=None, *, unit="nat", top_pairs=6):

@@ -3,6 +3,8 @@
 import io
 import json
 
+import dask
+import distributed  # noqa: F401 - its config defaults, before dask.config.set
 import numpy as np
 import pytest
 
@@ -140,3 +142,38 @@ def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
     assert _column(tmp_path / "d.zarr", "latent", "a", second, "continuous").shape == (80,)
     with pytest.raises(DatasetError, match="changed since the plan was made"):
         _column(tmp_path / "d.zarr", "latent", "b", first, "continuous")
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("first", ["failed to start", "trying again with 2 workers"]),
+    ("always", ["trying again with 2 workers", "running the pairs in this process instead"]),
+])
+def test_a_worker_killed_as_the_chunk_cluster_starts_is_survived(store, tmp_path, fault,
+                                                                 expected):
+    """A Dask preload kills the worker process as it starts (the first one only, or all):
+    the chunk retries, falls back to fewer workers or to its own process, says so in the
+    log, and its results are those of a run without the fault."""
+    killer = tmp_path / "killer.py"
+    killer.write_text(
+        "import os, pathlib\n"
+        f"marker = pathlib.Path({str(tmp_path / 'killed')!r})\n"
+        f"if {fault == 'always'} or not marker.exists():\n"
+        "    marker.touch()\n"
+        "    os._exit(1)\n")
+    manifest = plan_chunks(describe_dataset(store), "a", ["latent"], ["latent", "label"],
+                           SETTINGS, 1)[0]
+    log = io.StringIO()
+    with dask.config.set({"distributed.worker.preload": [str(killer)]}):
+        run_chunk(store, manifest, tmp_path / "faulty.json", cache_dir=tmp_path / "p1",
+                  workers=2, log=log)
+    assert (tmp_path / "killed").exists(), "the fault was not injected"
+    for words in expected:
+        assert words in log.getvalue(), log.getvalue()
+    run_chunk(store, manifest, tmp_path / "clean.json", cache_dir=tmp_path / "p2",
+              log=io.StringIO())
+
+    def values(path):
+        return [(r["pair"]["name_x"], r["pair"]["name_y"], r["value"], r["bootstrap"])
+                for r in json.loads(path.read_text())["results"]]
+
+    assert values(tmp_path / "faulty.json") == values(tmp_path / "clean.json")

@@ -1,5 +1,6 @@
 """The Snakemake workflow, run through the real `snakemake` command in temporary folders."""
 
+import base64
 import json
 import os
 import signal
@@ -187,7 +188,7 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
     first.wait(timeout=120)
     done = len(list(cache.glob("*/*.json")))
     assert 2 <= done < 14, "the run was not interrupted mid-way"
-    snakemake(folder, "--cores", 1, "--rerun-incomplete")
+    snakemake(folder, "--cores", 1)  # a plain rerun: profiles/default reruns incomplete jobs
     total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
                 for p in (folder / "results").glob("*/chunks/*.json"))
     assert total == 14 - done
@@ -257,7 +258,30 @@ def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):
     make_config(tmp_path, analyses={"bad": {"x": "latent", "y": "nonsense"}})
     run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
     assert run.returncode != 0
-    assert "analysis bad: the dataset has no group 'nonsense'" in run.stdout + run.stderr
+    text = run.stdout + run.stderr
+    assert "analysis bad: the dataset has no group 'nonsense'" in text
+    assert "Traceback" not in text and "InputFunctionException" not in text
+
+
+def test_output_marked_incomplete_by_an_interrupt_is_redone_by_a_plain_rerun(tmp_path,
+                                                                             reference):
+    """Ctrl-C just after a chunk wrote its (atomic) output leaves Snakemake's incomplete
+    mark on it; the next plain run redoes that job from the cache instead of stopping."""
+    folder = tmp_path / "marked"
+    subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)
+    chunk = folder / "results" / "ll" / "chunks" / "1-of-2.json"
+    marker = folder / ".snakemake" / "incomplete"
+    marker.mkdir(parents=True, exist_ok=True)
+    # Snakemake's mark: a file named by the output path's base64 (snakemake.persistence)
+    (marker / base64.urlsafe_b64encode(str(chunk.relative_to(folder)).encode()).decode()
+     ).write_text("")
+    stamps = chunk_stamps(folder)
+    without = snakemake(folder, "--cores", 1, "--workflow-profile", "none", check=False)
+    assert without.returncode != 0 and "--rerun-incomplete" in without.stderr, \
+        "the mark was not taken for Snakemake's"
+    snakemake(folder, "--cores", 1)
+    assert chunk.stat().st_mtime_ns != stamps[chunk], "the marked chunk was not redone"
+    assert computed_since(folder, stamps) == 0
 
 
 def test_flow_analysis_writes_the_graph_and_its_report(tmp_path):

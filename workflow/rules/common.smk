@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from gmmmi.dataset import DatasetError
-from gmmmi.pipeline import (describe_dataset, flow_groups, manifest_digest, parse_chunk,
+from gmmmi.pipeline import (analysis_groups, describe_dataset, manifest_digest, parse_chunk,
                             plan_chunks)
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -57,6 +57,29 @@ def group_list(value):
 _plans = {}
 
 
+def describe():
+    """The dataset's groups and fingerprints (cached per store signature)."""
+    return describe_dataset(DATASET, f"{CACHE}/datasets")
+
+
+def check_analyses():
+    """Refuse, before any job runs, a dataset that is damaged or lacks an analysis's groups."""
+    if not os.path.exists(DATASET):
+        return  # the demo: written by the workflow, planned on the next run
+    try:
+        description = describe()
+        for name, analysis in ANALYSES.items():
+            try:
+                analysis_groups(description, analysis)
+            except DatasetError as exc:
+                raise DatasetError(f"analysis {name}: {exc}") from None
+    except DatasetError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+check_analyses()
+
+
 def chunk_digest(wildcards):
     """The digest of one chunk's plan; 'pending' while the dataset does not exist yet.
 
@@ -70,11 +93,8 @@ def chunk_digest(wildcards):
     if key not in _plans:
         analysis = ANALYSES[wildcards.analysis]
         try:
-            description = describe_dataset(DATASET, f"{CACHE}/datasets")
-            if analysis.get("kind") == "flow":
-                x, y = flow_groups(description, analysis.get("layers"))
-            else:
-                x, y = analysis["x"], analysis["y"]
+            description = describe()
+            x, y = analysis_groups(description, analysis)
             _plans[key] = [manifest_digest(m) for m in plan_chunks(
                 description, wildcards.analysis, x, y, config["estimator"], count,
                 analysis.get("kind", "pairs"))]
@@ -83,7 +103,7 @@ def chunk_digest(wildcards):
     return _plans[key][index]
 
 
-def analysis_groups(wildcards):
+def group_options(wildcards):
     """The run-chunk options naming the analysis's groups: --x/--y, or --flow."""
     analysis = ANALYSES[wildcards.analysis]
     if analysis.get("kind") == "flow":

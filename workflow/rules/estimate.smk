@@ -13,7 +13,7 @@ rule estimate_chunk:
     params:
         python=PYTHON,
         plan=chunk_digest,
-        groups=analysis_groups,
+        groups=group_options,
         settings=estimator_settings,
         cache=CACHE,
         scheduler=scheduler_option,
