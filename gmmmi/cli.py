@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from ._validation import first_line, is_number
-from .dataset import read_xarray, validate, write_dataset
+from .dataset import groups, read_xarray, validate, write_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
 from .pipeline import (analysis_groups, describe_dataset, gather, manifest_digest, parse_chunk,
@@ -118,6 +118,15 @@ def _build_parser():
                               description="Summarise a dataset (groups, kinds, variables, "
                                           "samples) and warn about doubtful values.")
     val.add_argument("path", metavar="DATASET")
+
+    chk = commands.add_parser(
+        "check-config", help="check a workflow config file",
+        description="Read a workflow config file safely and check it against the workflow's "
+                    "schema, naming each problem and its line (Snakemake reports any YAML "
+                    "problem as tab indentation).")
+    chk.add_argument("config")
+    chk.add_argument("--schema", help="the workflow's schema (default: "
+                                      "workflow/schemas/config.schema.yaml)")
 
     demo = commands.add_parser("demo-data", help="write the demo dataset with known MI")
     demo.add_argument("--out", required=True, help="the Zarr store to write")
@@ -308,6 +317,28 @@ def _flow(args):
           f"{graph.number_of_edges()} edges", file=sys.stderr)
 
 
+def _check_config(args):
+    from .config import config_problems, find_schema, read_config
+
+    config = read_config(args.config)
+    problems = config_problems(config, args.schema or find_schema())
+    dataset = Path(config.get("dataset", ""))
+    if not problems and dataset.exists():  # relative paths: from where snakemake runs
+        found = {"groups": dict.fromkeys(groups(read_xarray(dataset)))}
+        for name, analysis in config["analyses"].items():
+            try:
+                analysis_groups(found, analysis)
+            except ValueError as exc:
+                problems.append(f"analyses.{name}: {exc}")
+    for problem in problems:
+        print(f"gmmmi: error: {args.config}: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    unchecked = "" if dataset.exists() else f" (no {dataset} yet: its groups are not checked)"
+    print(f"{args.config}: valid{unchecked}")
+    return 0
+
+
 def _report(args):
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
@@ -327,6 +358,8 @@ def main(argv=None):
             _estimate(args)
         elif args.command == "validate":
             _validate(args)
+        elif args.command == "check-config":
+            return _check_config(args)
         else:
             {"demo-data": _demo_data, "run-chunk": _run_chunk,
              "gather": _gather, "flow": _flow, "report": _report}[args.command](args)

@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,3 +97,36 @@ def test_a_tiny_std_is_printed_with_its_digits():
     result = MIResult(value=0.2312341, std=0.000042, bootstrap=np.zeros(50), n_components=1,
                       status="ok", unit="nat", low=0.23115, high=0.23132)
     assert str(result).startswith("MI = 0.231234 ± 0.000042 nat, 95% 0.231150 to 0.231320")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("dataset: !!python/object/apply:os.system ['true']\n",
+     "line 1, column 10: could not determine a constructor for the tag"),
+    ("analyses:\n\tll: {x: latent, y: latent}\n", "line 2, column 1: found character '\\t'"),
+    ("- dataset\n", "must be a mapping of keys"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nchunks: 0\n",
+     "chunks: 0 is less than the minimum of 1"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: nothing}}\n",
+     "analyses.ll: the dataset has no group 'nothing'"),
+])
+def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypatch, text,
+                                                       message):
+    """Snakemake calls any YAML problem tab indentation; check-config names the real one
+    (and, once the dataset exists, an analysis's missing group)."""
+    from gmmmi.demo_data import make_demo_dataset
+    from gmmmi.dataset import write_dataset
+
+    write_dataset(make_demo_dataset(n_samples=50), tmp_path / "d.zarr")
+    monkeypatch.chdir(tmp_path)  # the schema is found beside the package
+    (tmp_path / "c.yaml").write_text(text)
+    assert main(["check-config", "c.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert all(line.startswith("gmmmi: error: c.yaml: ") for line in err.strip().splitlines())
+
+
+def test_check_config_accepts_the_default_config(capsys, monkeypatch):
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(repo)
+    assert main(["check-config", "config/config.yaml"]) == 0
+    assert "config/config.yaml: valid" in capsys.readouterr().out

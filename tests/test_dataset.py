@@ -401,6 +401,39 @@ def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damag
     assert not (tmp_path / "copy.zarr").exists()
     with pytest.raises(gmmmi.dataset.DatasetError, match=expected):
         describe_dataset(store)  # the workflow's planning
+    # the workflow's jobs: a chunk, gather's truth and entropies, the report's data
+    assert expected in refused(capsys, "run-chunk", store, "--analysis", "a", "--x", "latent",
+                               "--y", "latent", "--settings", '{"n_bootstrap": 0}', "--chunk",
+                               "1-of-1", "--out", tmp_path / "c.json", "--cache", tmp_path)
+    assert not (tmp_path / "c.json").exists()
+    good = tmp_path / "good.zarr"
+    _chunked_store(good)
+    run(capsys, "run-chunk", good, "--analysis", "a", "--x", "latent", "--y", "latent",
+        "--settings", '{"n_bootstrap": 0}', "--chunk", "1-of-1", "--out", tmp_path / "c.json",
+        "--cache", tmp_path)
+    if damage == "missing":  # gather reads only the dataset's truth, not its values
+        assert expected in refused(capsys, "gather", tmp_path / "c.json", "--dataset", store,
+                                   "--out", tmp_path / "mi.zarr")
+        assert not (tmp_path / "mi.zarr").exists()
+    assert run(capsys, "gather", tmp_path / "c.json", "--out", tmp_path / "mi.zarr")[0] == 0
+    assert expected in refused(capsys, "report", tmp_path / "mi.zarr", "--data", store,
+                               "--out", tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_damaged_matrix_is_refused_by_its_readers(tmp_path, capsys):
+    store = tmp_path / "data.zarr"
+    _chunked_store(store)
+    run(capsys, "run-chunk", store, "--analysis", "a", "--x", "latent", "--y", "latent",
+        "--settings", '{"n_bootstrap": 0}', "--chunk", "1-of-1", "--out", tmp_path / "c.json",
+        "--cache", tmp_path)
+    matrix = tmp_path / "mi.zarr"
+    assert run(capsys, "gather", tmp_path / "c.json", "--out", matrix)[0] == 0
+    next(p for p in (matrix / "mi" / "c").rglob("*") if p.is_file()).unlink()
+    expected = "variable 'mi' has 0 of its 1 chunks on disk"
+    assert expected in refused(capsys, "report", matrix, "--out", tmp_path / "r.html")
+    assert expected in refused(capsys, "flow", matrix, "--json", tmp_path / "f.json",
+                               "--graphml", tmp_path / "f.graphml")
 
 
 def test_a_store_with_nan_the_user_wrote_is_still_read(tmp_path, capsys):

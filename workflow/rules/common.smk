@@ -5,11 +5,10 @@ import re
 import shlex
 import sys
 
-import yaml
-from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from gmmmi.config import config_problems
 from gmmmi.dataset import DatasetError
 from gmmmi.pipeline import (analysis_groups, describe_dataset, manifest_digest, parse_chunk,
                             plan_chunks)
@@ -17,22 +16,10 @@ from gmmmi.pipeline import (analysis_groups, describe_dataset, manifest_digest, 
 SCHEMA = "../schemas/config.schema.yaml"
 
 
-def config_problems(config):
-    """One readable line per mistake in the config, or an empty list."""
-    with open(workflow.source_path(SCHEMA)) as handle:
-        schema = yaml.safe_load(handle)
-    problems = []
-    for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
-        where = ".".join(map(str, error.absolute_path)) or "config"
-        message = error.schema.get("message", error.message) if error.validator == "not" \
-            else error.message
-        problems.append(f"  {where}: {message}")
-    return problems
-
-
-_problems = config_problems(config)
+_problems = config_problems(config, workflow.source_path(SCHEMA))
 if _problems:
-    raise WorkflowError("invalid config (see config/README.md):\n" + "\n".join(_problems))
+    raise WorkflowError("invalid config (see config/README.md):\n"
+                        + "\n".join(f"  {p}" for p in _problems))
 validate(config, SCHEMA)  # fills in the schema's defaults
 
 DATASET = config["dataset"]

@@ -1,0 +1,62 @@
+"""The workflow's config file: read safely, checked against the workflow's schema.
+
+Snakemake reads a ``--configfile`` itself and reports any YAML problem (a ``!!python``
+tag, a bad indent) as "not valid JSON or YAML ... tab indentation";
+``gmmmi check-config`` names the real problem and its line, then checks the keys the way
+the workflow does (:func:`config_problems`, also called by ``workflow/rules/common.smk``).
+"""
+
+from pathlib import Path
+
+import yaml
+
+SCHEMA = Path("workflow") / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be read; the message is one line."""
+
+
+def read_config(path):
+    """The config mapping in a YAML (or JSON) file, read with YAML's safe loader."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        if "constructor for the tag" in problem:
+            problem += " (tags are not allowed: the file is read as plain YAML)"
+        raise ConfigError(f"{path}: {where}{problem}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: must be a mapping of keys (see config/config.yaml), "
+                          f"not {type(config).__name__}")
+    return config
+
+
+def config_problems(config, schema_path):
+    """One readable line per mistake in ``config`` against the schema, or an empty list."""
+    from jsonschema import Draft202012Validator
+
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    problems = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
+        where = ".".join(map(str, error.absolute_path)) or "config"
+        message = error.schema.get("message", error.message) if error.validator == "not" \
+            else error.message
+        problems.append(f"{where}: {message}")
+    return problems
+
+
+def find_schema():
+    """The workflow's schema: under the current folder, else beside this package."""
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (base / SCHEMA).is_file():
+            return base / SCHEMA
+    raise ConfigError(f"no {SCHEMA} here or beside gmmmi; run in the workflow's folder or "
+                      f"give --schema")
