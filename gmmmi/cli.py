@@ -17,7 +17,7 @@ from .dataset import groups, read_xarray, validate, write_dataset
 from .estimator import estimate_mi
 from .ingest import InputSpec, ingest
 from .pipeline import (analysis_groups, describe_dataset, gather, manifest_digest, parse_chunk,
-                       plan_chunks, run_chunk)
+                       plan_chunks, read_matrix, run_chunk)
 from .report import write_report
 
 
@@ -309,7 +309,7 @@ def _gather(args):
 def _flow(args):
     from .flow import flow_graph, write_graph
 
-    graph = flow_graph(read_xarray(args.matrix))
+    graph = flow_graph(read_matrix(args.matrix))
     for path in (args.graphml, args.json):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_graph(graph, args.graphml, args.json)

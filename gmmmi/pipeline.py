@@ -492,7 +492,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
 
     from .dataset import write_dataset
 
-    chunks = [json.loads(Path(p).read_text()) for p in chunk_paths]
+    chunks = [_read_chunk(p) for p in chunk_paths]
     if not chunks:
         raise ValueError("no chunk results to gather")
     first = chunks[0]
@@ -591,6 +591,35 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
                     {"unit": "nat", "long_name": "entropy of the categorical variable"})
     write_dataset(result, out, overwrite=overwrite)
     return result
+
+
+CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
+              "results")
+MATRIX_VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
+
+
+def _read_chunk(path):
+    """One chunk result (``run_chunk``'s JSON), with a one-line error naming the file."""
+    try:
+        chunk = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror})") from None
+    except ValueError:
+        chunk = None
+    if not isinstance(chunk, dict) or not all(key in chunk for key in CHUNK_KEYS):
+        raise ValueError(f"{path}: not a chunk result of gmmmi run-chunk (cut short? run the "
+                         f"workflow again)")
+    return chunk
+
+
+def read_matrix(path):
+    """An ``mi.zarr`` written by :func:`gather`; one-line error for anything else."""
+    matrix = read_xarray(path)
+    missing = [name for name in MATRIX_VARIABLES if name not in matrix.variables]
+    if missing:
+        raise DatasetError(f"{path}: not an MI matrix (no {missing[0]!r}; a matrix is "
+                           f"results/<analysis>/mi.zarr, not a dataset)")
+    return matrix
 
 
 def intervals(matrix):

@@ -23,7 +23,7 @@ from ._files import replacing
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
 from .dataset import DatasetError, load_values, read_xarray
-from .pipeline import STATUS_NOT_ADJACENT, intervals, variable_fingerprint
+from .pipeline import STATUS_NOT_ADJACENT, intervals, read_matrix, variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -60,12 +60,7 @@ def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
     ``data`` is the dataset the matrix was estimated from; without it the top pairs
     are shown without their data.
     """
-    matrix = read_xarray(matrix_path)
-    missing = [name for name in ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
-               if name not in matrix.variables]
-    if missing:
-        raise DatasetError(f"{matrix_path}: not an MI matrix (no {missing[0]!r}; a matrix is "
-                           f"results/<analysis>/mi.zarr, the dataset goes to --data)")
+    matrix = read_matrix(matrix_path)
     source = read_xarray(data) if data is not None else None
     try:
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)

@@ -125,6 +125,32 @@ def test_bad_settings_and_chunks_are_one_line_errors(store, tmp_path, capsys):
     assert json.loads((tmp_path / "o.json").read_text())["digest"] == manifest_digest(manifest)
 
 
+@pytest.mark.parametrize("command, message", [
+    (["gather", "{cut}", "--out", "{tmp}/m.zarr"], "cut.json: not a chunk result"),
+    (["gather", "{other}", "--out", "{tmp}/m.zarr"], "other.json: not a chunk result"),
+    (["gather", "{tmp}/none.json", "--out", "{tmp}/m.zarr"], "none.json: cannot be read"),
+    (["report", "{store}", "--out", "{tmp}/r.html"], "data.zarr: not an MI matrix"),
+    (["flow", "{store}", "--json", "{tmp}/f.json", "--graphml", "{tmp}/f.graphml"],
+     "data.zarr: not an MI matrix"),
+    (["report", "{tmp}/m.zarr", "--data", "{chunk}", "--out", "{tmp}/r.html"],
+     "c.json: not a Zarr store"),
+])
+def test_workflow_steps_refuse_bad_inputs_in_one_line(store, tmp_path, capsys, command,
+                                                      message):
+    chunk = tmp_path / "c.json"
+    manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", SETTINGS, 1)[0]
+    run_chunk(store, manifest, chunk, cache_dir=tmp_path / "p", log=io.StringIO())
+    gather([chunk], tmp_path / "m.zarr")
+    (tmp_path / "cut.json").write_text(chunk.read_text()[:100])  # an interrupted copy
+    (tmp_path / "other.json").write_text('{"analysis": "a"}')
+    names = {"tmp": tmp_path, "store": store, "chunk": chunk, "cut": tmp_path / "cut.json",
+             "other": tmp_path / "other.json"}
+    assert main([part.format(**names) for part in command]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "f.json").exists()
+
+
 def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
     from gmmmi.dataset import DatasetError
     from gmmmi.pipeline import _column
