@@ -262,6 +262,13 @@ def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):
     assert "analysis bad: the dataset has no group 'nonsense'" in text
     assert "Traceback" not in text and "InputFunctionException" not in text
 
+    make_config(tmp_path)
+    next(p for p in (tmp_path / "data.zarr" / "latent" / "c").rglob("*") if p.is_file()).unlink()
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    text = run.stdout + run.stderr
+    assert run.returncode != 0 and "Traceback" not in text
+    assert "variable 'latent' has 0 of its 1 chunks on disk" in text
+
 
 def test_output_marked_incomplete_by_an_interrupt_is_redone_by_a_plain_rerun(tmp_path,
                                                                              reference):
