@@ -590,24 +590,31 @@ def _em_batch_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelera
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
 def _logpdf_batch_small(points_t, w, mu, cov, out):
-    """``out[b, m]`` = log density of mixture ``b`` at ``points_t[b, :, m]`` (D = 1 or 2)."""
-    B, D, M = points_t.shape
+    """``out[b, m]`` = log density of mixture ``b`` at ``points_t[b, :, m]`` (D = 1 or 2);
+    a ``points_t`` with one leading row holds the points of every mixture."""
+    D, M = points_t.shape[1:]
+    B = w.shape[0]
+    step = 0 if points_t.shape[0] == 1 else 1
     for b in prange(B):
         coef, live, _, terms, log_top, norm, bits = _scratch_small(w.shape[1])
         n_live = _coefficients(w[b], mu[b], cov[b], w[b] > 0.0, live, coef)
+        points = points_t[b * step]
         for start in range(0, M, _BLOCK):
             m = min(_BLOCK, M - start)
-            _block_terms(points_t[b], start, m, coef, n_live, terms, log_top, norm, bits)
+            _block_terms(points, start, m, coef, n_live, terms, log_top, norm, bits)
             for j in range(m):
                 out[b, start + j] = log_top[j] + math.log(norm[j])
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
 def _logpdf_batch_general(points, w, mu, cov, out):
-    """``out[b, m]`` = log density of mixture ``b`` at ``points[b, m]``."""
-    B, M, D = points.shape
-    K = w.shape[1]
+    """``out[b, m]`` = log density of mixture ``b`` at ``points[b, m]`` (or ``points[0, m]``
+    when ``points`` has one leading row)."""
+    M, D = points.shape[1:]
+    B, K = w.shape
+    step = 0 if points.shape[0] == 1 else 1
     for b in prange(B):
+        at = b * step
         alive = w[b] > 0.0
         lognorm = np.empty(K)
         lp = np.empty(K)
@@ -618,7 +625,7 @@ def _logpdf_batch_general(points, w, mu, cov, out):
             top = -np.inf
             for k in range(K):
                 if alive[k]:
-                    lp[k] = _component_logprob(points[b, m], mu[b, k], chol[k], lognorm[k], z)
+                    lp[k] = _component_logprob(points[at, m], mu[b, k], chol[k], lognorm[k], z)
                     if lp[k] > top:
                         top = lp[k]
             out[b, m] = top + math.log(_exp_shifted(lp, alive, top))
@@ -756,7 +763,9 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
     converged : ndarray of shape (n_fits,)
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    # bootstrap counts and fold masks stay small integers: memory follows the data, not 8x it
+    small = sample_weight.dtype == np.uint8
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=None if small else np.float64)
     w = np.array(weights, dtype=np.float64, order="C")
     mu = np.array(means, dtype=np.float64, order="C")
     cov = np.array(covariances, dtype=np.float64, order="C")
@@ -771,9 +780,10 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
 
 
 def logpdf_batch(points, weights, means, covariances):
-    """Log density of mixture ``b`` at each of ``points[b]`` (shape (B, M, D))."""
+    """Log density of mixture ``b`` at each of ``points[b]`` (shape (B, M, D); a leading
+    dimension of 1 gives the same points to every mixture)."""
     points = np.asarray(points, dtype=np.float64)
-    out = np.empty(points.shape[:2])
+    out = np.empty((len(weights), points.shape[1]))
     params = [np.ascontiguousarray(p, dtype=np.float64) for p in (weights, means, covariances)]
     if points.shape[2] <= 2:
         _logpdf_batch_small(np.ascontiguousarray(points.transpose(0, 2, 1)), *params, out)
@@ -784,11 +794,10 @@ def logpdf_batch(points, weights, means, covariances):
 
 def pointwise_batch(X, weights, means, covariances):
     """Log density of every row of ``X`` under each mixture of a batch: (B, n_samples)."""
-    points = np.broadcast_to(np.asarray(X, dtype=np.float64), (weights.shape[0],) + X.shape)
-    return logpdf_batch(points, weights, means, covariances)
+    return logpdf_batch(np.asarray(X)[None], weights, means, covariances)
 
 
 def score_batch(X, sample_weight, weights, means, covariances):
     """Weighted mean log-likelihood of ``X`` under each mixture of a batch."""
     logp = pointwise_batch(X, weights, means, covariances)
-    return (logp * sample_weight).sum(axis=1) / sample_weight.sum(axis=1)
+    return np.array([np.dot(lp, sw) / sw.sum() for lp, sw in zip(logp, sample_weight)])

@@ -24,6 +24,10 @@ PLAUSIBLE_SE = 2.0
 # nothing on the benchmark (3 to 6 and unlimited were compared, interval-ab.md), and
 # 1-D fits of a Gaussian walk on slow declines that never turn.
 PLATEAU_LIMIT = 5
+# Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
+# take at most this much memory, so a pair's memory is bounded whatever N; each fit's
+# counts come from its own stream, so batching never changes a result.
+WEIGHT_BUDGET_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -117,36 +121,44 @@ def _take(params, index):
     return tuple(p[index] for p in params)
 
 
-def _evaluate_k(X, n_components, settings, key, train, held_out, previous=None):
+def _evaluate_k(X, n_components, settings, key, fold_of, previous=None):
     """Fit every start x fold for one K.
 
     The ``n_inits`` starts are k-means++ seedings; given ``previous`` (each fold's best
     fit with K - 1 components, validation only), the last of them is that fit with its
     broadest component split in two.  Returns the score, the best fit's parameters,
     the per-sample held-out log-likelihood of the best start (validation; each sample
-    is held out in one fold, None otherwise) and each fold's best fit.
+    is held out in one fold, None otherwise; float32, one is kept per K) and each fold's
+    best fit.
     """
     n_samples, n_dims = X.shape
     rng = np.random.default_rng(list(key) + [_STREAM_INITS, n_components])
     if settings.selection == "validation":
-        n_starts = settings.n_inits
+        n_starts, n_folds = settings.n_inits, settings.n_folds
+        train = (fold_of[None, :] != np.arange(n_folds)[:, None]).astype(np.uint8)
         sample_weights = np.tile(train, (n_starts, 1))
-        n_seeded = len(train) * (n_starts - (previous is not None))
+        n_seeded = n_folds * (n_starts - (previous is not None))
         starts = [_inits(X, sample_weights[:n_seeded], n_components, rng, settings.reg_covar)
                   ] if n_seeded else []
         if previous is not None:
-            split = [split_component(*_take(previous, fold)) for fold in range(settings.n_folds)]
+            split = [split_component(*_take(previous, fold)) for fold in range(n_folds)]
             starts.append(tuple(np.stack(part) for part in zip(*split)))
         starts = tuple(np.concatenate(parts) for parts in zip(*starts))
         fitted = _fit(X, sample_weights, starts, settings, settings.selection_tol)
-        logp = pointwise_batch(X, *fitted[:3]).reshape(n_starts, settings.n_folds, n_samples)
-        held = (logp * held_out).sum(axis=2) / held_out.sum(axis=1)
+        fold_sizes = np.bincount(fold_of, minlength=n_folds)
+        held, pointwise = np.empty((n_starts, n_folds)), []
+        for start in range(n_starts):  # one start's folds at a time: memory ~ n_folds x N
+            fits = slice(start * n_folds, (start + 1) * n_folds)
+            logp = pointwise_batch(X, *(p[fits] for p in fitted[:3]))
+            on_held_out = logp[fold_of, np.arange(n_samples)]
+            held[start] = np.bincount(fold_of, on_held_out, n_folds) / fold_sizes
+            pointwise.append(on_held_out.astype(np.float32))
         best_start = int(np.argmax(held.mean(axis=1)))
-        best_fit = best_start * settings.n_folds + int(np.argmax(held[best_start]))
-        per_fold = np.argmax(held, axis=0) * settings.n_folds + np.arange(settings.n_folds)
+        best_fit = best_start * n_folds + int(np.argmax(held[best_start]))
+        per_fold = np.argmax(held, axis=0) * n_folds + np.arange(n_folds)
         return (float(held[best_start].mean()), _take(fitted[:3], best_fit),
-                (logp[best_start] * held_out).sum(axis=0), _take(fitted[:3], per_fold))
-    sample_weights = np.ones((settings.n_inits, n_samples))
+                pointwise[best_start], _take(fitted[:3], per_fold))
+    sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
     fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
                                             settings.reg_covar), settings, settings.selection_tol)
     loglik = score_batch(X, sample_weights, *fitted[:3])
@@ -198,10 +210,10 @@ def select_components(X, settings, key):
     ``Selection.plausible``, for the interval.
     """
     n_samples = X.shape[0]
-    all_weights = np.ones((1, n_samples))
+    all_weights = np.ones((1, n_samples), dtype=np.uint8)
     if settings.fixed_components is not None:
         rng = np.random.default_rng(list(key) + [_STREAM_INITS, settings.fixed_components])
-        sample_weights = np.ones((settings.n_inits, n_samples))
+        sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
         fitted = _fit(X, sample_weights, _inits(X, sample_weights, settings.fixed_components,
                                                 rng, settings.reg_covar), settings)
         best = int(np.nanargmax(fitted[3]))
@@ -215,8 +227,6 @@ def select_components(X, settings, key):
     fold_rng = np.random.default_rng(list(key) + [_STREAM_FOLDS])
     fold_of = np.empty(n_samples, dtype=np.int64)
     fold_of[fold_rng.permutation(n_samples)] = np.arange(n_samples) % settings.n_folds
-    held_out = (fold_of[None, :] == np.arange(settings.n_folds)[:, None]).astype(np.float64)
-    train = 1.0 - held_out
 
     scores, fits, pointwise = {}, {}, {}
     best_k, best_score = 0, -np.inf
@@ -224,7 +234,7 @@ def select_components(X, settings, key):
     previous = None
     for n_components in range(1, settings.max_components + 1):
         score, params, pointwise[n_components], previous = _evaluate_k(
-            X, n_components, settings, key, train, held_out, previous)
+            X, n_components, settings, key, fold_of, previous)
         scores[n_components], fits[n_components] = score, params
         if best_k == 0 or score - best_score >= settings.threshold_components:
             best_k, best_score = n_components, score
@@ -252,7 +262,7 @@ def _indistinct(pointwise, best):
     standard errors of the best's."""
     if best is None:
         return False
-    diff = pointwise - best
+    diff = pointwise.astype(np.float64) - best
     return diff.mean() >= -PLAUSIBLE_SE * diff.std() / np.sqrt(len(diff))
 
 
@@ -268,7 +278,8 @@ def fit_plausible(X, selection, settings):
     n_max = max(selection.plausible)
     starts = tuple(np.stack([pad_components(fit[i], n_max) for fit in selection.plausible.values()])
                    for i in range(3))
-    return _fit(X, np.ones((len(selection.plausible), len(X))), starts, settings)[:3]
+    return _fit(X, np.ones((len(selection.plausible), len(X)), dtype=np.uint8), starts,
+                settings)[:3]
 
 
 def pad_components(params, n_components):
@@ -282,13 +293,28 @@ def pad_components(params, n_components):
     return np.concatenate([params, filler])
 
 
-def bootstrap_weights(n_samples, n_bootstrap, key):
-    """Multinomial resample counts, one row per bootstrap: (n_bootstrap, n_samples)."""
-    rng = np.random.default_rng(list(key) + [_STREAM_BOOTSTRAP])
-    picks = rng.integers(n_samples, size=(n_bootstrap, n_samples))
-    offsets = (np.arange(n_bootstrap) * n_samples)[:, None]
-    counts = np.bincount((picks + offsets).ravel(), minlength=n_bootstrap * n_samples)
-    return counts.reshape(n_bootstrap, n_samples).astype(np.float64)
+def bootstrap_counts(n_samples, fits, key):
+    """Multinomial resample counts (uint8), one row per bootstrap fit in ``fits``.
+
+    Fit ``b`` draws from its own stream, so a row is the same in any batch.  A count
+    above 255 (a sample drawn that often) would need N in the thousands of millions
+    and is refused rather than wrapped.
+    """
+    counts = np.empty((len(fits), n_samples), dtype=np.uint8)
+    for row, b in enumerate(fits):
+        rng = np.random.default_rng(list(key) + [_STREAM_BOOTSTRAP, int(b)])
+        drawn = np.bincount(rng.integers(n_samples, size=n_samples, dtype=np.int32),
+                            minlength=n_samples)
+        if drawn.max() > 255:
+            raise ValueError("a bootstrap resample drew one sample more than 255 times")
+        counts[row] = drawn
+    return counts
+
+
+def bootstrap_batches(n_samples, n_bootstrap, rows_per_fit=1):
+    """The bootstrap fits in batches of at most ``WEIGHT_BUDGET_BYTES`` of weights."""
+    size = max(1, WEIGHT_BUDGET_BYTES // max(1, n_samples * rows_per_fit))
+    return [range(b, min(b + size, n_bootstrap)) for b in range(0, n_bootstrap, size)]
 
 
 def refit(X, sample_weights, start, settings):
@@ -300,3 +326,11 @@ def refit(X, sample_weights, start, settings):
     n_fits = sample_weights.shape[0]
     starts = tuple(np.broadcast_to(p, (n_fits,) + p.shape[1:]) for p in start)
     return _fit(X, sample_weights, starts, settings)[:3]
+
+
+def refit_bootstrap(X, n_bootstrap, key, start, settings):
+    """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X``, in
+    memory-bounded batches; (weights, means, covariances) with a leading n_bootstrap."""
+    parts = [refit(X, bootstrap_counts(len(X), fits, key), start, settings)
+             for fits in bootstrap_batches(len(X), n_bootstrap)]
+    return tuple(np.concatenate(p) for p in zip(*parts))

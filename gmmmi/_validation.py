@@ -56,6 +56,12 @@ def labels(name, values):
         raise ValueError(f"{name} must be 1-D, got an array of shape {shape}")
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty")
+    if array.dtype.kind in "biuf":  # numbers: without a Python object per sample
+        present = ~np.isnan(array) if array.dtype.kind == "f" else np.ones(len(array), bool)
+        categories, inverse = np.unique(array[present], return_inverse=True)
+        codes = np.full(len(array), -1, dtype=np.int64)
+        codes[present] = inverse
+        return codes, categories.tolist()
     items = array.tolist()
     missing = [v is None or (isinstance(v, float) and math.isnan(v)) for v in items]
     try:
@@ -79,9 +85,18 @@ def same_length(named):
         raise ValueError(f"inputs have different numbers of samples: {listed}")
 
 
-def standardise(array):
+def _columns(array):
+    """The columns of a 2-D array, or the arrays of a list of 1-D ones."""
+    return list(array.T) if isinstance(array, np.ndarray) else list(array)
+
+
+def standardise(array, in_place=False):
     """Columns shifted to mean 0 and scaled to standard deviation 1."""
-    return (array - array.mean(axis=0)) / array.std(axis=0)
+    out = array if in_place else np.column_stack(_columns(array)).astype(np.float64)
+    mean, std = out.mean(axis=0), out.std(axis=0)
+    out -= mean
+    out /= std
+    return out
 
 
 def gaussianise(array):
@@ -89,14 +104,22 @@ def gaussianise(array):
 
     MI is unchanged by any monotone map of each variable; in normal-score space heavy
     tails, hard boundaries and skew are gone, so fewer components fit the joint.
+    Column by column and in place: a few copies of one column at most, whatever N.
     """
-    # pandas is loaded anyway (through xarray); scipy.stats would add 0.4 s to every start
-    ranks = pd.DataFrame(array).rank(method="average").to_numpy()
-    return standardise(special.ndtri((ranks - 0.5) / len(array)))
+    columns = _columns(array)
+    out = np.empty((len(columns[0]), len(columns)))
+    for j, column in enumerate(columns):
+        # pandas is loaded anyway (through xarray); scipy.stats would add 0.4 s to a start
+        scores = pd.Series(column).rank(method="average").to_numpy().copy()
+        scores -= 0.5
+        scores /= len(column)
+        out[:, j] = special.ndtri(scores, out=scores)
+    return standardise(out, in_place=True)
 
 
 def transform(array, how):
-    """Columns prepared for a fit: ``"rank"`` (normal scores) or ``"standardise"``."""
+    """Columns prepared for a fit: ``"rank"`` (normal scores) or ``"standardise"``;
+    ``array`` is 2-D (samples x columns) or a list of 1-D columns."""
     return gaussianise(array) if how == "rank" else standardise(array)
 
 

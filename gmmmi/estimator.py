@@ -11,8 +11,8 @@ import math
 import numpy as np
 
 from . import _validation as check
-from ._fitting import (Settings, bootstrap_weights, fit_plausible, min_samples,
-                       pad_components, refit, select_components)
+from ._fitting import (Settings, bootstrap_batches, bootstrap_counts, fit_plausible,
+                       min_samples, pad_components, refit, refit_bootstrap, select_components)
 from ._interval import widened
 from ._information import (categorical_mutual_information,
                            conditional_mutual_information, marginal_kl_divergence,
@@ -72,8 +72,7 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap:
-        mixtures = refit(data, bootstrap_weights(len(data), n_bootstrap, key),
-                         selection.params, settings)
+        mixtures = refit_bootstrap(data, n_bootstrap, key, selection.params, settings)
         values = np.asarray(quantity(mixtures, **settings.integration_kwargs(key)))
     else:
         mixtures, values = selection.params, np.array([selected])
@@ -286,10 +285,13 @@ class GMMMI:
         self.bootstrap_mixtures_ = ()
         key = (int(self.seed),)
 
+        def kept(a):  # no copy of clean data: big samples keep their memory
+            return a if self.n_dropped_ == 0 else a[keep]
+
         if self.categorical:
-            outcome = self._fit_categorical(x[keep], codes[keep], categories, settings, key)
+            outcome = self._fit_categorical(kept(x), kept(codes), categories, settings, key)
         else:
-            outcome = self._fit_pair(x[keep], y[keep], settings, key)
+            outcome = self._fit_pair(kept(x), kept(y), settings, key)
 
         scale = UNITS[self.unit]
         self.mi_ = outcome.value * scale
@@ -309,15 +311,14 @@ class GMMMI:
         return self
 
     def _fit_pair(self, x, y, settings, key):
-        data = np.column_stack([x, y])
         needed = min_samples(2, settings)
-        if len(data) < needed:
-            return _too_few_outcome(len(data), needed)
-        if check.is_constant(data):
+        if len(x) < needed:
+            return _too_few_outcome(len(x), needed)
+        if np.ptp(x) == 0 or np.ptp(y) == 0:
             name = "x" if np.ptp(x) == 0 else "y"
             return _constant_outcome(name, 0.0, self.n_bootstrap)
         outcome, selection, mixtures = _fit_continuous(
-            check.transform(data, settings.transform), mutual_information, settings,
+            check.transform([x, y], settings.transform), mutual_information, settings,
             self.n_bootstrap, key)
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
@@ -349,21 +350,25 @@ class GMMMI:
         n_max = max(s.params[0].shape[1] for s in selections)
         starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
                        for i in range(3))
-        onehot = (codes[None, :] == present[:, None]).astype(np.float64)
+        masks = codes[None, :] == present[:, None]
         n_cat = len(present)
         if self.n_bootstrap:
-            resample = bootstrap_weights(len(xs), self.n_bootstrap, key)
-            weights = (resample[:, None, :] * onehot[None]).reshape(-1, len(xs))
-            tiled = tuple(np.tile(p, (self.n_bootstrap,) + (1,) * (p.ndim - 1)) for p in starts)
-            fitted = refit(xs, weights, tiled, settings)
-            mixtures = tuple(p.reshape((self.n_bootstrap, n_cat) + p.shape[1:]) for p in fitted)
-            proportions = resample @ onehot.T / len(xs)
+            fitted, proportions = [], []
+            for fits in bootstrap_batches(len(xs), self.n_bootstrap, n_cat):
+                counts = bootstrap_counts(len(xs), fits, key)
+                weights = (counts[:, None, :] * masks[None]).reshape(-1, len(xs))
+                tiled = tuple(np.tile(p, (len(fits),) + (1,) * (p.ndim - 1)) for p in starts)
+                fitted.append(refit(xs, weights, tiled, settings))
+                proportions.append(np.stack([counts[:, m].sum(axis=1) for m in masks], axis=1))
+            mixtures = tuple(np.concatenate(p).reshape((self.n_bootstrap, n_cat) + p[0].shape[1:])
+                             for p in zip(*fitted))
+            proportions = np.concatenate(proportions) / len(xs)
         else:
             mixtures = tuple(p[None] for p in starts)
-            proportions = (onehot.sum(axis=1) / len(xs))[None]
+            proportions = (masks.sum(axis=1) / len(xs))[None]
         values = categorical_mutual_information(mixtures, proportions,
                                                 **settings.integration_kwargs(key))
-        shares = onehot.sum(axis=1) / len(xs)
+        shares = masks.sum(axis=1) / len(xs)
         selected = float(categorical_mutual_information(
             tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
         alternatives, plausible = _categorical_alternatives(
