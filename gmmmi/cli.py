@@ -294,10 +294,9 @@ def _run_chunk(args):
     if args.expect_digest and manifest_digest(manifest) != args.expect_digest:
         raise UsageError(f"{args.dataset}: changed since the workflow planned chunk "
                          f"{args.chunk}; run the workflow again")
-    memory = None if args.memory_mb is None else f"{args.memory_mb // args.workers}MB"
     computed, reused = run_chunk(args.dataset, manifest, args.out,
                                  cache_dir=Path(args.cache) / "pairs", workers=args.workers,
-                                 memory_limit=memory, scheduler_address=args.scheduler)
+                                 memory_mb=args.memory_mb, scheduler_address=args.scheduler)
     print(f"{args.out}: {computed} pairs estimated, {reused} reused", file=sys.stderr)
 
 

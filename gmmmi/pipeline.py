@@ -44,6 +44,14 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 STATUS_NOT_ESTIMATED = "not-estimated"
 STATUS_FAILED = "failed"
 STATUS_NOT_ADJACENT = "not-adjacent"  # flow analyses: layers that are not neighbours
+STATUS_OUT_OF_MEMORY = "out-of-memory"
+# What one pair needs, for sizing a chunk's workers (benchmarks/measured/memory.md):
+# a Dask worker with gmmmi loaded holds about 260 MB; a pair about 130 bytes per sample
+# at N = 2,000,000 (its data, the transformed points, selection's fold arrays) plus the
+# bootstrap weights' budget; the chunk's column cache at most COLUMN_CACHE_BYTES.
+WORKER_BASE_MB = 300
+PAIR_BYTES_PER_SAMPLE = 160
+COLUMN_CACHE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -256,13 +264,37 @@ def parse_chunk(text):
 
 # --- one chunk -----------------------------------------------------------------------
 
-def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None,
+def pair_memory_mb(n_samples):
+    """About how much memory (MB) a worker needs to estimate one pair of ``n_samples``."""
+    from ._fitting import WEIGHT_BUDGET_BYTES
+
+    return math.ceil(WORKER_BASE_MB + (COLUMN_CACHE_BYTES + WEIGHT_BUDGET_BYTES
+                                       + PAIR_BYTES_PER_SAMPLE * n_samples) / 2**20)
+
+
+def plan_workers(n_samples, workers, memory_mb, log):
+    """How many workers fit in ``memory_mb`` (None: no limit) with a pair each: the
+    requested number, fewer (with more memory each; logged), or 0 when not even one."""
+    if memory_mb is None:
+        return workers
+    need = pair_memory_mb(n_samples)
+    fit = min(workers, memory_mb // need)
+    if 0 < fit < workers:
+        print(f"each pair of {n_samples:,} samples needs about {need:,} MB: running {fit} "
+              f"worker{'s' if fit > 1 else ''} of {memory_mb // fit:,} MB instead of {workers} "
+              f"of {memory_mb // workers:,} MB", file=log, flush=True)
+    return fit
+
+
+def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
               scheduler_address=None, log=sys.stderr):
     """Estimate every pair of one chunk ``manifest`` and write the chunk's results (JSON).
 
     Cached pairs are reused; the rest run as one Dask task each: on ``scheduler_address``
     if given, else on a local cluster of ``workers`` single-threaded processes (or in this
-    process when ``workers`` is 1). Returns (computed, reused) counts.
+    process when ``workers`` is 1) sharing ``memory_mb`` MB. Workers are fewer when a pair
+    needs more than its share (:func:`pair_memory_mb`); when not even one worker fits, the
+    pairs get status ``out-of-memory`` (not cached). Returns (computed, reused) counts.
     """
     started = time.monotonic()
     settings = manifest["settings"]
@@ -280,9 +312,24 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_limit=None
     print(f"{label}: {len(pairs)} pairs, {len(pairs) - len(todo)} cached, {len(todo)} to "
           f"estimate", file=log, flush=True)
     progress = _Progress(label, len(todo), log)
-    for pair, result in _estimate_all(dataset, todo, settings, workers, memory_limit,
-                                      scheduler_address, log):
-        if result["status"] != STATUS_FAILED:
+    n_samples = read_xarray(dataset).sizes.get("sample", 0) if todo else 0
+    need = pair_memory_mb(n_samples)
+    if scheduler_address is None:
+        workers = plan_workers(n_samples, workers, memory_mb, log)
+    lost = (f"its Dask worker was lost while estimating it, twice (out of memory? a pair of "
+            f"{n_samples:,} samples needs about {need:,} MB per worker)")
+    if workers == 0:
+        lost = (f"a pair of {n_samples:,} samples needs about {need:,} MB, the chunk has "
+                f"{memory_mb:,} MB: set chunk_resources.mem_mb to at least {need:,}")
+        print(f"{label}: {lost}; its {len(todo)} pairs are marked {STATUS_OUT_OF_MEMORY}",
+              file=log, flush=True)
+    estimated = (((pair, _not_estimated(settings, lost, STATUS_OUT_OF_MEMORY)) for pair in todo)
+                 if workers == 0 else
+                 _estimate_all(dataset, todo, settings, workers,
+                               memory_mb and f"{memory_mb // workers}MB", scheduler_address,
+                               log, lost))
+    for pair, result in estimated:
+        if result["status"] not in (STATUS_FAILED, STATUS_OUT_OF_MEMORY):
             cache.put(pair.cache_key(settings), result)
         results[pair] = (result, True)
         progress.step()
@@ -330,8 +377,10 @@ class _Progress:
             self.last = now
 
 
-def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address, log):
-    """Yield (pair, result) as pairs finish, in any order."""
+def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address, log,
+                  lost_message):
+    """Yield (pair, result) as pairs finish, in any order; a pair whose worker died (Dask's
+    KilledWorker) gets status out-of-memory with ``lost_message``."""
     if not pairs:
         return
     cluster = None
@@ -342,6 +391,7 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
                 yield pair, estimate_pair(dataset, pair, settings)
             return
     from dask.distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
 
     client = Client(cluster) if cluster is not None else Client(scheduler_address,
                                                                   timeout="60s")
@@ -350,7 +400,13 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
                                  key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair
                    for pair in pairs}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            try:
+                result = future.result()
+            except KilledWorker:
+                print(f"{futures[future].name_x} x {futures[future].name_y}: {lost_message}",
+                      file=log, flush=True)
+                result = _not_estimated(settings, lost_message, STATUS_OUT_OF_MEMORY)
+            yield futures[future], result
     finally:
         client.close()
         if cluster is not None:
@@ -364,16 +420,24 @@ def _local_cluster(workers, memory_limit, log):
     start; it is tried again, then with half the workers, and when not even two workers
     start, None: the pairs then run in this process. Each fallback is logged.
     """
+    import dask
     from dask.distributed import LocalCluster
 
     for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
         os.environ[name] = "1"
     attempts = [workers, workers] + [n for n in (workers // 2, workers // 4) if n >= 2]
+    # Pairs hold no Dask-managed data: spilling and pausing do not apply (a paused worker
+    # would sit idle), and a pair whose worker died once more is not tried again.
+    settings = {"distributed.scheduler.allowed-failures": 1,
+                "distributed.worker.memory.target": False,
+                "distributed.worker.memory.spill": False,
+                "distributed.worker.memory.pause": False}
     for attempt, n in enumerate(attempts):
         try:
-            return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                memory_limit=memory_limit or "auto",
-                                dashboard_address="127.0.0.1:0", host="127.0.0.1")
+            with dask.config.set(settings):
+                return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                    memory_limit=memory_limit or "auto",
+                                    dashboard_address="127.0.0.1:0", host="127.0.0.1")
         except Exception as exc:  # noqa: BLE001 - any start failure has the same remedy
             following = attempts[attempt + 1] if attempt + 1 < len(attempts) else None
             then = (f"trying again with {following} workers" if following
@@ -407,7 +471,7 @@ def _column(dataset, group, name, fingerprint, kind):
             if variable_fingerprint(values, kind) != fingerprint:
                 raise DatasetError(f"{dataset}: {group}/{name} changed since the plan was "
                                    f"made; run the workflow again")
-        if len(_COLUMNS) > 64:
+        if sum(v.nbytes for v in _COLUMNS.values()) + values.nbytes > COLUMN_CACHE_BYTES:
             _COLUMNS.clear()
         _COLUMNS[key] = values
     return _COLUMNS[key]

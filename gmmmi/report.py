@@ -31,7 +31,8 @@ N_CV_CURVES = 6
 SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
 STATUS_SHORT = {"max-components": "max K", "under-resolved": "K open",
                 "few-distinct-values": "discrete?", "category-too-small": "small cat.", "too-few-samples": "too few",
-                "not-estimated": "n/a", "failed": "failed", "constant": "constant"}
+                "not-estimated": "n/a", "failed": "failed", "constant": "constant",
+                "out-of-memory": "no memory"}
 
 
 @dataclass

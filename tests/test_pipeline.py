@@ -203,3 +203,60 @@ def test_a_worker_killed_as_the_chunk_cluster_starts_is_survived(store, tmp_path
                 for r in json.loads(path.read_text())["results"]]
 
     assert values(tmp_path / "faulty.json") == values(tmp_path / "clean.json")
+
+
+def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_path):
+    """mem_mb just below what a pair needs: no worker fits, every pair gets status
+    out-of-memory naming the memory to ask for, nothing is cached, and with that
+    memory the same chunk estimates them; with room for one worker of two, one runs."""
+    from gmmmi.pipeline import STATUS_OUT_OF_MEMORY, pair_memory_mb
+
+    need = pair_memory_mb(400)
+    manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", SETTINGS, 1)[0]
+    log = io.StringIO()
+    run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p", workers=1,
+              memory_mb=need - 1, log=log)
+    rows = json.loads((tmp_path / "c.json").read_text())["results"]
+    assert {r["status"] for r in rows} == {STATUS_OUT_OF_MEMORY}
+    assert f"set chunk_resources.mem_mb to at least {need:,}" in rows[0]["message"]
+    assert "marked out-of-memory" in log.getvalue()
+    assert not list((tmp_path / "p").rglob("*.json"))
+    matrix = gather([tmp_path / "c.json"], tmp_path / "m.zarr")
+    assert (matrix["status"].values == STATUS_OUT_OF_MEMORY).sum() == 2 * len(rows)
+
+    log = io.StringIO()
+    computed, _ = run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p",
+                            workers=2, memory_mb=need + 1, log=log)
+    assert computed == len(rows) and "running 1 worker of" in log.getvalue()
+    assert {r["status"] for r in json.loads((tmp_path / "c.json").read_text())["results"]} \
+        == {"ok"}
+
+
+def test_a_pair_whose_worker_dies_is_tried_once_more_then_marked(store, tmp_path):
+    """A worker plugin kills the worker process as soon as it starts a task (as the
+    kernel's OOM killer would): the pair is retried once, not four times, then marked
+    out-of-memory, and the chunk finishes."""
+    from gmmmi.pipeline import STATUS_OUT_OF_MEMORY
+
+    deaths = tmp_path / "deaths"
+    deaths.mkdir()
+    killer = tmp_path / "die_on_task.py"
+    killer.write_text(
+        "import os, pathlib, uuid\n"
+        "from distributed.diagnostics.plugin import WorkerPlugin\n"
+        "class Die(WorkerPlugin):\n"
+        "    def transition(self, key, start, finish, **kwargs):\n"
+        "        if finish == 'executing':\n"
+        f"            (pathlib.Path({str(deaths)!r}) / uuid.uuid4().hex).touch()\n"
+        "            os._exit(1)\n"
+        "async def dask_setup(worker):\n"
+        "    await worker.plugin_add(Die(), name='die')\n")
+    manifest = plan_chunks(describe_dataset(store), "a", ["latent"], ["label"], SETTINGS, 1)[0]
+    manifest["pairs"] = manifest["pairs"][:1]
+    log = io.StringIO()
+    with dask.config.set({"distributed.worker.preload": [str(killer)]}):
+        run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p", workers=2,
+                  log=log)
+    (row,) = json.loads((tmp_path / "c.json").read_text())["results"]
+    assert row["status"] == STATUS_OUT_OF_MEMORY and "lost while estimating" in row["message"]
+    assert len(list(deaths.iterdir())) == 2

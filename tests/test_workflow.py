@@ -318,3 +318,27 @@ def test_flow_config_mistakes_are_named(tmp_path):
     assert run.returncode != 0
     assert "analyses.nif: a flow analysis takes `layers`" in text
     assert "analyses.plain: `layers` belongs to a flow analysis" in text
+
+
+def test_two_million_samples_finish_with_the_default_resources(tmp_path):
+    """3 latents x 2,000,000 samples through the default chunk resources (2 workers,
+    4000 MB): every pair estimated, none lost to memory (issue: KilledWorker before)."""
+    rng = np.random.default_rng(3)
+    n = 2_000_000
+    z = rng.standard_normal(n)
+    latents = np.column_stack([z + rng.standard_normal(n), z + 2 * rng.standard_normal(n),
+                               rng.standard_normal(n)])
+    from gmmmi.dataset import build_dataset, make_group
+    write_dataset(build_dataset({"latent": make_group(latents, ["a", "b", "c"], None,
+                                                      group="latent", source="t")}),
+                  tmp_path / "data.zarr")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(
+        {"dataset": "data.zarr", "analyses": {"ll": {"x": "latent", "y": "latent"}}}))
+    snakemake(tmp_path, "--cores", 2)
+    matrix = open_matrix(tmp_path, "ll")
+    estimated = matrix["status"].values != "diagonal"
+    assert set(matrix["status"].values[estimated]) <= {"ok", "under-resolved"}, \
+        matrix["message"].values
+    assert matrix["n_samples"].values[estimated].min() == n
+    exact = -0.5 * np.log(1 - 1 / (2 * 5))  # a, b: correlation 1/sqrt(2 * 5)
+    assert abs(float(matrix["mi"].sel(var_x="a", var_y="b")) - exact) < 0.005

@@ -17,6 +17,9 @@ rule estimate_chunk:
         settings=estimator_settings,
         cache=CACHE,
         scheduler=scheduler_option,
+        # a param, so that more memory reruns the chunks (their cached pairs are reused)
+        # and pairs marked out-of-memory are tried again
+        memory=lambda wildcards, resources: resources.mem_mb,
     threads: config["chunk_resources"]["threads"]
     resources:
         mem_mb=config["chunk_resources"]["mem_mb"],
@@ -29,4 +32,4 @@ rule estimate_chunk:
         " {params.groups} --settings {params.settings:q}"
         " --chunk {wildcards.scatteritem} --expect-digest {params.plan}"
         " --out {output:q} --cache {params.cache:q} --workers {threads}"
-        " --memory-mb {resources.mem_mb} {params.scheduler} > {log:q} 2>&1"
+        " --memory-mb {params.memory} {params.scheduler} > {log:q} 2>&1"
