@@ -223,6 +223,9 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     assert not list((tmp_path / "p").rglob("*.json"))
     matrix = gather([tmp_path / "c.json"], tmp_path / "m.zarr")
     assert (matrix["status"].values == STATUS_OUT_OF_MEMORY).sum() == 2 * len(rows)
+    from gmmmi.report import write_report
+    page = write_report(tmp_path / "m.zarr", tmp_path / "r.html").read_text()
+    assert page.count(f"at least {need:,}") >= len(rows)  # listed with its message
 
     log = io.StringIO()
     computed, _ = run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p",
