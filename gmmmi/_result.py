@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import status
+
 UNITS = {"nat": 1.0, "bit": 1.0 / math.log(2.0)}
 _LABELS = {"mi": "MI", "conditional_mi": "CMI", "kl": "KL"}
 
@@ -32,11 +34,9 @@ class InformationResult:
         Components of the selected mixture (for categorical data: the largest
         over the categories; see ``details``).
     status : str
-        "ok", or the reason the value is NaN/zero or should be doubted:
-        "constant", "too-few-samples", "category-too-small", "few-distinct-values",
-        "max-components", "under-resolved" (other numbers of components fit the
-        held-out data as well and move the value by more than the bootstrap spread; the
-        interval reaches them).
+        "ok", or the reason the value is NaN/zero or should be doubted: "constant",
+        "too-few-samples", "category-too-small", "few-distinct-values",
+        "max-components", "under-resolved"; each is explained in :mod:`gmmmi.status`.
     unit : str
         "nat" or "bit".
     quantity : str
@@ -115,7 +115,7 @@ class InformationResult:
         else:
             text = f"{label} = {self.value:.3f} {self.unit}"
         text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"
-        if self.status != "ok":
+        if self.status != status.OK:
             text += f" [{self.status}: {self.message}]"
         return text
 

@@ -347,7 +347,7 @@ def _doubts(values, group):
             column = column[~bad]
         distinct, counts = np.unique(column, return_counts=True)
         if len(distinct) <= 1:
-            notes.append(f"{label}: constant (its pairs get NaN with status 'constant')")
+            notes.append(f"{label}: constant (its pairs get MI 0 with status 'constant')")
         elif group.kind == "continuous" and len(distinct) < FEW_DISTINCT_VALUES:
             notes.append(f"{label}: continuous but only {len(distinct)} distinct values")
         elif group.kind == "categorical":

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import _validation as check
+from . import status
 from ._fitting import (Settings, bootstrap_batches, bootstrap_counts, fit_plausible,
                        min_samples, pad_components, refit, refit_bootstrap, select_components)
 from ._interval import widened
@@ -50,7 +51,7 @@ class _Outcome:
     """What a fit produced, before conversion to a result object."""
 
     def __init__(self, value=math.nan, std=math.nan, bootstrap=(), low=math.nan, high=math.nan,
-                 n_components=0, status="ok", message="", details=None):
+                 n_components=0, status=status.OK, message="", details=None):
         self.value, self.std = value, std
         self.bootstrap = np.asarray(bootstrap, dtype=np.float64)
         self.low, self.high = low, high
@@ -58,9 +59,9 @@ class _Outcome:
         self.details = details or {}
 
 
-def _warn_status(outcome, status, message):
-    if outcome.status == "ok":
-        outcome.status, outcome.message = status, message
+def _warn_status(outcome, word, message):
+    if outcome.status == status.OK:
+        outcome.status, outcome.message = word, message
 
 
 def _fit_continuous(data, quantity, settings, n_bootstrap, key):
@@ -85,7 +86,7 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
                                 sorted(ks), f"K = {n_components}",
                                 {"plausible_components": sorted(ks)})
     if selection.max_reached:
-        _warn_status(outcome, "max-components",
+        _warn_status(outcome, status.MAX_COMPONENTS,
                      f"selection reached max_components={settings.max_components}")
     return outcome, selection, mixtures
 
@@ -109,7 +110,7 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
     if stretch > UNDER_RESOLVED_STRETCH and moved >= UNDER_RESOLVED_NATS:
         span = f"{plausible.min():.3g}" if np.ptp(plausible) == 0 else \
             f"{plausible.min():.3g} to {plausible.max():.3g}"
-        _warn_status(outcome, "under-resolved", (
+        _warn_status(outcome, status.UNDER_RESOLVED, (
             f"K = {', '.join(map(str, alternatives))} fit the held-out data as well as the "
             f"chosen {chosen} but give {span}: the interval is widened to reach them"))
     return outcome
@@ -118,11 +119,11 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
 def _constant_outcome(names, value, n_bootstrap):
     bootstrap = np.full(n_bootstrap, value)
     return _Outcome(value, 0.0 if n_bootstrap > 1 else math.nan, bootstrap, value, value, 0,
-                    "constant", f"{names} is constant")
+                    status.CONSTANT, f"{names} is constant")
 
 
 def _too_few_outcome(n_valid, needed):
-    return _Outcome(status="too-few-samples",
+    return _Outcome(status=status.TOO_FEW_SAMPLES,
                     message=f"{n_valid} usable samples, at least {needed} needed for the CV folds")
 
 
@@ -325,7 +326,7 @@ class GMMMI:
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
         for name, column in (("x", x), ("y", y)):
             if check.has_few_distinct_values(column):
-                _warn_status(outcome, "few-distinct-values",
+                _warn_status(outcome, status.FEW_DISTINCT_VALUES,
                              f"{name} has few distinct values for a continuous variable")
         return outcome
 
@@ -341,7 +342,7 @@ class GMMMI:
         counts = np.bincount(codes, minlength=len(categories))
         small = [categories[c] for c in present if counts[c] < needed]
         if small:
-            return _Outcome(status="category-too-small",
+            return _Outcome(status=status.CATEGORY_TOO_SMALL,
                             message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
                                     f" samples, at least {needed} needed")
         xs = check.transform(x[:, None], settings.transform)
@@ -391,10 +392,10 @@ class GMMMI:
         self.cv_scores_ = {categories[c]: s.scores for c, s in zip(present, selections)}
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
         if any(s.max_reached for s in selections):
-            _warn_status(outcome, "max-components",
+            _warn_status(outcome, status.MAX_COMPONENTS,
                          f"selection reached max_components={settings.max_components}")
         if check.has_few_distinct_values(x):
-            _warn_status(outcome, "few-distinct-values",
+            _warn_status(outcome, status.FEW_DISTINCT_VALUES,
                          "x has few distinct values for a continuous variable")
         return outcome
 
@@ -507,7 +508,7 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     elif check.is_constant(data[:, :2]):
         outcome = _constant_outcome("x" if np.ptp(data[:, 0]) == 0 else "y", 0.0, n_bootstrap)
     elif check.is_constant(data[:, 2:]):
-        outcome = _Outcome(status="constant", message="a column of z is constant")
+        outcome = _Outcome(status=status.CONSTANT, message="a column of z is constant")
     else:
         outcome = _fit_continuous(check.transform(data, settings.transform),
                                   conditional_mutual_information,
@@ -540,7 +541,7 @@ def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     if len(data) < needed:
         outcome = _too_few_outcome(len(data), needed)
     elif check.is_constant(data):
-        outcome = _Outcome(status="constant", message=(
+        outcome = _Outcome(status=status.CONSTANT, message=(
             f"{'x' if np.ptp(data[:, 0]) == 0 else 'y'} is constant: the divergence is undefined"))
     else:
         pooled = (data - data.mean()) / data.std()

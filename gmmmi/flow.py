@@ -30,9 +30,10 @@ import math
 import numpy as np
 
 from ._files import replacing
-from .pipeline import STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, intervals
+from . import status
+from .pipeline import intervals
 
-_SKIPPED = (STATUS_NOT_ADJACENT, STATUS_NOT_ESTIMATED, "diagonal")
+_SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
 
 
 def _strings(array):

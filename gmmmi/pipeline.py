@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, status
 from ._files import replacing
 from ._fitting import Settings
 from ._validation import first_line
@@ -41,10 +41,6 @@ from .estimator import GMMMI, SETTING_NAMES, _check_run_options
 ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
-STATUS_NOT_ESTIMATED = "not-estimated"
-STATUS_FAILED = "failed"
-STATUS_NOT_ADJACENT = "not-adjacent"  # flow analyses: layers that are not neighbours
-STATUS_OUT_OF_MEMORY = "out-of-memory"
 # What one pair needs, for sizing a chunk's workers (benchmarks/measured/memory.md):
 # a Dask worker with gmmmi loaded holds about 260 MB; a pair about 130 bytes per sample
 # at N = 2,000,000 (its data, the transformed points, selection's fold arrays) plus the
@@ -321,15 +317,15 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
     if workers == 0:
         lost = (f"a pair of {n_samples:,} samples needs about {need:,} MB, the chunk has "
                 f"{memory_mb:,} MB: set chunk_resources.mem_mb to at least {need:,}")
-        print(f"{label}: {lost}; its {len(todo)} pairs are marked {STATUS_OUT_OF_MEMORY}",
+        print(f"{label}: {lost}; its {len(todo)} pairs are marked {status.OUT_OF_MEMORY}",
               file=log, flush=True)
-    estimated = (((pair, _not_estimated(settings, lost, STATUS_OUT_OF_MEMORY)) for pair in todo)
+    estimated = (((pair, _not_estimated(settings, lost, status.OUT_OF_MEMORY)) for pair in todo)
                  if workers == 0 else
                  _estimate_all(dataset, todo, settings, workers,
                                memory_mb and f"{memory_mb // workers}MB", scheduler_address,
                                log, lost))
     for pair, result in estimated:
-        if result["status"] not in (STATUS_FAILED, STATUS_OUT_OF_MEMORY):
+        if result["status"] not in status.RETRIED:
             cache.put(pair.cache_key(settings), result)
         results[pair] = (result, True)
         progress.step()
@@ -405,7 +401,7 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
             except KilledWorker:
                 print(f"{futures[future].name_x} x {futures[future].name_y}: {lost_message}",
                       file=log, flush=True)
-                result = _not_estimated(settings, lost_message, STATUS_OUT_OF_MEMORY)
+                result = _not_estimated(settings, lost_message, status.OUT_OF_MEMORY)
             yield futures[future], result
     finally:
         client.close()
@@ -515,7 +511,7 @@ def estimate_pair(dataset, pair, settings):
             estimator.fit(x, y)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         # one pair's failure must not stop the others; it is not cached
-        return _not_estimated(settings, f"{type(exc).__name__}: {exc}", STATUS_FAILED)
+        return _not_estimated(settings, f"{type(exc).__name__}: {exc}", status.FAILED)
     return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
                                           "model": fitted_model(estimator)}
 
@@ -540,10 +536,10 @@ def fitted_model(estimator):
     return None
 
 
-def _not_estimated(settings, message, status=STATUS_NOT_ESTIMATED):
+def _not_estimated(settings, message, word=status.NOT_ESTIMATED):
     return {"quantity": "mi", "value": None, "std": None, "low": None, "high": None,
             "unit": "nat", "n_components": 0,
-            "status": status, "message": message, "n_samples": 0,
+            "status": word, "message": message, "n_samples": 0,
             "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
             "settings": settings, "details": {}, "seconds": 0.0, "model": None}
 
@@ -581,9 +577,9 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     n_dropped = np.zeros(shape, dtype=np.int64)
     seconds = np.zeros(shape)
     kind = first.get("kind", "pairs")
-    status = np.full(shape, "diagonal" if symmetric else
-                     STATUS_NOT_ADJACENT if kind == "flow" else STATUS_NOT_ESTIMATED,
-                     dtype=object)
+    statuses = np.full(shape, status.DIAGONAL if symmetric else
+                       status.NOT_ADJACENT if kind == "flow" else status.NOT_ESTIMATED,
+                       dtype=object)
     message = np.full(shape, "", dtype=object)
     model = np.full(shape, "", dtype=object)
     fingerprints, kinds = {}, {}
@@ -604,7 +600,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
             n_components[i, j] = row["n_components"]
             n_samples[i, j] = row["n_samples"]
             n_dropped[i, j] = row["n_dropped"]
-            status[i, j] = row["status"]
+            statuses[i, j] = row["status"]
             message[i, j] = row["message"]
             seconds[i, j] = row["seconds"]
             model[i, j] = json.dumps(row["model"]) if row["model"] else ""
@@ -627,7 +623,7 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
          "mi_high": (dims, high, {"unit": "nat", "long_name": "upper end of the 95% interval"}),
          "mi_bootstrap": (dims + ("bootstrap",), boot, {"unit": "nat"}),
          "n_components": (dims, n_components),
-         "status": (dims, status),
+         "status": (dims, statuses),
          "n_samples": (dims, n_samples),
          "n_dropped": (dims, n_dropped),
          "message": (dims, message, {"long_name": "why the status is not ok"}),

@@ -23,16 +23,17 @@ from ._files import replacing
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
 from .dataset import DatasetError, load_values, read_xarray
-from .pipeline import STATUS_NOT_ADJACENT, intervals, read_matrix, variable_fingerprint
+from . import status as st
+from .pipeline import intervals, read_matrix, variable_fingerprint
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
 N_CV_CURVES = 6
 SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
-STATUS_SHORT = {"max-components": "max K", "under-resolved": "K open",
-                "few-distinct-values": "discrete?", "category-too-small": "small cat.", "too-few-samples": "too few",
-                "not-estimated": "n/a", "failed": "failed", "constant": "constant",
-                "out-of-memory": "no memory"}
+STATUS_SHORT = {st.MAX_COMPONENTS: "max K", st.UNDER_RESOLVED: "K open",
+                st.FEW_DISTINCT_VALUES: "discrete?", st.CATEGORY_TOO_SMALL: "small cat.",
+                st.TOO_FEW_SAMPLES: "too few", st.NOT_ESTIMATED: "n/a", st.FAILED: "failed",
+                st.CONSTANT: "constant", st.OUT_OF_MEMORY: "no memory"}
 
 
 @dataclass
@@ -96,10 +97,10 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     row_order, col_order, ordering = _order(mi, symmetric) if not is_flow else (
         list(range(len(rows))), list(range(len(cols))), "layers in order; grey cells pair "
         "neurons of layers that are not adjacent")
-    flagged = np.vectorize(lambda s: "" if s in ("ok", "diagonal", STATUS_NOT_ADJACENT)
+    flagged = np.vectorize(lambda s: "" if s in (st.OK,) + st.NO_PAIR
                            else STATUS_SHORT.get(s, s),
                            otypes=[object])(status)
-    shown = np.where(np.isin(status, ("diagonal", STATUS_NOT_ADJACENT)), np.nan, mi)
+    shown = np.where(np.isin(status, st.NO_PAIR), np.nan, mi)
     heatmap, annotated = figures.heatmap(
         shown[np.ix_(row_order, col_order)], low[np.ix_(row_order, col_order)],
         high[np.ix_(row_order, col_order)],
@@ -160,7 +161,7 @@ def _pairs(matrix, scale, symmetric):
     pairs = []
     for i in range(len(rows)):
         for j in range(i + 1 if symmetric else 0, len(cols)):
-            if status[i, j] == STATUS_NOT_ADJACENT:
+            if status[i, j] == st.NOT_ADJACENT:
                 continue
             low, high = lows[i, j], highs[i, j]
             pairs.append(_Pair(
@@ -203,7 +204,7 @@ def _count(values):
     counts = {}
     for v in values:
         counts[v] = counts.get(v, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
+    return dict(sorted(counts.items(), key=lambda kv: (kv[0] != st.OK, kv[0])))
 
 
 def _disentanglement(matrix, scale, latents, factors):
@@ -342,7 +343,7 @@ def _diagnostics(matrix, pairs, by_mi, settings):
     max_k = settings.get("max_components")
     counts = _count(p.n_components for p in pairs if np.isfinite(p.mi) and p.n_components)
     curves = []
-    chosen_pairs = [p for p in pairs if p.status == "max-components"][:N_CV_CURVES // 2]
+    chosen_pairs = [p for p in pairs if p.status == st.MAX_COMPONENTS][:N_CV_CURVES // 2]
     chosen_pairs += [p for p in by_mi if p not in chosen_pairs][:N_CV_CURVES - len(chosen_pairs)]
     for p in chosen_pairs:
         model = _model(matrix, p.i, p.j)
@@ -354,9 +355,9 @@ def _diagnostics(matrix, pairs, by_mi, settings):
         "k_figure": figures.component_counts(counts, max_k) if counts else None,
         "cv_figure": figures.cv_curves(curves) if curves else None,
         "max_components": max_k,
-        "hit_max": [p for p in pairs if p.status == "max-components"],
+        "hit_max": [p for p in pairs if p.status == st.MAX_COMPONENTS],
         "dropped": [p for p in pairs if p.n_dropped > 0],
-        "problems": [p for p in pairs if p.status not in ("ok", "max-components")],
+        "problems": [p for p in pairs if p.status not in (st.OK, st.MAX_COMPONENTS)],
     }
 
 

@@ -209,7 +209,8 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     """mem_mb just below what a pair needs: no worker fits, every pair gets status
     out-of-memory naming the memory to ask for, nothing is cached, and with that
     memory the same chunk estimates them; with room for one worker of two, one runs."""
-    from gmmmi.pipeline import STATUS_OUT_OF_MEMORY, pair_memory_mb
+    from gmmmi.pipeline import pair_memory_mb
+    from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
 
     need = pair_memory_mb(400)
     manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", SETTINGS, 1)[0]
@@ -239,7 +240,7 @@ def test_a_pair_whose_worker_dies_is_tried_once_more_then_marked(store, tmp_path
     """A worker plugin kills the worker process as soon as it starts a task (as the
     kernel's OOM killer would): the pair is retried once, not four times, then marked
     out-of-memory, and the chunk finishes."""
-    from gmmmi.pipeline import STATUS_OUT_OF_MEMORY
+    from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
 
     deaths = tmp_path / "deaths"
     deaths.mkdir()

@@ -1,0 +1,62 @@
+"""The status of an estimate: one word per result (``MIResult.status``) and per cell of an
+MI matrix (``mi.zarr``'s ``status``), and what each means.
+
+From the estimator (every result):
+
+``ok``
+    The estimate.
+``constant``
+    x or y is constant (MI 0); for conditional MI a column of z is constant, for KL the
+    divergence is undefined (NaN).
+``too-few-samples``
+    Too few finite rows for the cross-validation folds (NaN).
+``category-too-small``
+    A category has too few samples to fit its mixture (NaN).
+``few-distinct-values``
+    A continuous variable looks discrete (few distinct values, some repeated); the
+    estimate is given, doubt it.
+``max-components``
+    Selection reached ``max_components`` without levelling off; the estimate is given.
+``under-resolved``
+    Other numbers of components fit the held-out data as well and move MI by more than
+    twice the bootstrap spread (and by 0.01 nat or more); the interval reaches them:
+    read the interval rather than the value.
+
+From the workflow (cells of a matrix only):
+
+``failed``
+    The fit raised an error; the cell's message says which. Not cached: a rerun tries
+    again.
+``out-of-memory``
+    The chunk's ``mem_mb`` cannot hold a worker for a pair this big, or the pair's
+    worker died twice while estimating it; the message names the memory to ask for.
+    Not cached.
+``not-estimated``
+    Both variables are categorical (no mixture pairs them).
+``diagonal``
+    A variable with itself (same groups on both sides); no pair.
+``not-adjacent``
+    A flow analysis's layers that are not neighbours; no pair.
+"""
+
+OK = "ok"
+CONSTANT = "constant"
+TOO_FEW_SAMPLES = "too-few-samples"
+CATEGORY_TOO_SMALL = "category-too-small"
+FEW_DISTINCT_VALUES = "few-distinct-values"
+MAX_COMPONENTS = "max-components"
+UNDER_RESOLVED = "under-resolved"
+FAILED = "failed"
+OUT_OF_MEMORY = "out-of-memory"
+NOT_ESTIMATED = "not-estimated"
+DIAGONAL = "diagonal"
+NOT_ADJACENT = "not-adjacent"
+
+ESTIMATOR = (OK, CONSTANT, TOO_FEW_SAMPLES, CATEGORY_TOO_SMALL, FEW_DISTINCT_VALUES,
+             MAX_COMPONENTS, UNDER_RESOLVED)
+WORKFLOW = (FAILED, OUT_OF_MEMORY, NOT_ESTIMATED, DIAGONAL, NOT_ADJACENT)
+ALL = ESTIMATOR + WORKFLOW
+# Cells that are no pair at all (drawn grey, never flagged).
+NO_PAIR = (DIAGONAL, NOT_ADJACENT)
+# Results not kept in the pair cache: the next run tries them again.
+RETRIED = (FAILED, OUT_OF_MEMORY)
