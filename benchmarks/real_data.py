@@ -26,7 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gmmmi.dataset import build_dataset, make_group, write_dataset  # noqa: E402
-from gmmmi.pipeline import describe_dataset, gather, plan_chunks, run_chunk  # noqa: E402
+from gmmmi.dataset import describe_dataset  # noqa: E402
+from gmmmi.gather import gather  # noqa: E402
+from gmmmi.plan import plan_chunks  # noqa: E402
+from gmmmi.run import run_chunk  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "benchmarks" / "measured"

@@ -44,7 +44,9 @@ def batch_throughput(n_samples, workers, warm):
 
     from gmmmi.dataset import write_dataset
     from gmmmi.demo_data import make_demo_dataset
-    from gmmmi.pipeline import THREAD_VARIABLES, describe_dataset, plan_chunks, run_chunk
+    from gmmmi.dataset import describe_dataset
+    from gmmmi.plan import plan_chunks
+    from gmmmi.run import THREAD_VARIABLES, run_chunk
 
     with tempfile.TemporaryDirectory() as folder:
         store = Path(folder) / "demo.zarr"

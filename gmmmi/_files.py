@@ -1,8 +1,11 @@
 """Files written whole or not at all: an interrupt never leaves half a result behind."""
 
 import contextlib
+import json
 import os
 from pathlib import Path
+
+import numpy as np
 
 
 @contextlib.contextmanager
@@ -16,3 +19,15 @@ def replacing(path):
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def write_json(path, obj):
+    """``obj`` as JSON at ``path``, atomically (numpy scalars as numbers)."""
+    with replacing(path) as staging:
+        staging.write_text(json.dumps(obj, default=_json_default))
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")

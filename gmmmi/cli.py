@@ -1,4 +1,5 @@
-"""Command line: ``gmmmi estimate``, ``ingest``, ``validate`` and ``demo-data``.
+"""Command line: ``gmmmi estimate``, ``ingest``, ``validate``, ``demo-data``,
+``check-config``, and the workflow's steps ``run-chunk``, ``gather``, ``report``, ``flow``.
 
 Every failure prints one line, ``gmmmi: error: ...``, and exits with code 2.
 """
@@ -13,12 +14,14 @@ import numpy as np
 
 from . import __version__
 from ._validation import first_line, is_number
-from .dataset import groups, read_xarray, validate, write_dataset
+from . import matrix
+from .dataset import describe_dataset, groups, read_xarray, validate, write_dataset
 from .estimator import estimate_mi
+from .gather import gather
 from .ingest import InputSpec, ingest
-from .pipeline import (analysis_groups, describe_dataset, gather, manifest_digest, parse_chunk,
-                       plan_chunks, read_matrix, run_chunk)
+from .plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
 from .report import write_report
+from .run import run_chunk
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,12 +140,10 @@ def _build_parser():
     # The workflow's steps (see workflow/rules/); usable by hand as well.
     chunk = commands.add_parser("run-chunk", help="estimate one chunk of an analysis's pairs")
     chunk.add_argument("dataset")
-    chunk.add_argument("--analysis", required=True)
-    chunk.add_argument("--x", help="group(s) for x, comma-separated")
-    chunk.add_argument("--y", help="group(s) for y, comma-separated")
-    chunk.add_argument("--flow", metavar="LAYERS",
-                       help="a flow analysis instead of --x/--y: the layer groups in order, "
-                            "comma-separated, or 'auto' (every layer_<n> group)")
+    chunk.add_argument("--analysis", required=True, help="the analysis's name")
+    chunk.add_argument("--spec", required=True,
+                       help='the analysis as in the config, JSON: {"x": ..., "y": ...} or '
+                            '{"kind": "flow", "layers": [...]}')
     chunk.add_argument("--settings", default="{}", help="estimator settings as JSON")
     chunk.add_argument("--chunk", default="1-of-1", help="which chunk, e.g. 2-of-4")
     chunk.add_argument("--out", required=True, help="chunk results (JSON)")
@@ -278,19 +279,14 @@ def _run_chunk(args):
     except ValueError as exc:
         raise UsageError(f"--settings is not JSON ({exc})") from None
     index, count = parse_chunk(args.chunk)
+    try:
+        spec = json.loads(args.spec)
+    except ValueError as exc:
+        raise UsageError(f"--spec is not JSON ({exc})") from None
+    if not isinstance(spec, dict):
+        raise UsageError('--spec must be a JSON object such as {"x": "latent", "y": "factor"}')
     description = describe_dataset(args.dataset, Path(args.cache) / "datasets")
-    if args.flow is not None:
-        if args.x or args.y:
-            raise UsageError("run-chunk: give either --flow or --x and --y")
-        analysis = {"kind": "flow", "layers": None if args.flow == "auto" else args.flow.split(",")}
-    elif args.x and args.y:
-        analysis = {"kind": "pairs", "x": args.x.split(","), "y": args.y.split(",")}
-    else:
-        raise UsageError("run-chunk: --x and --y (or --flow) are required")
-    x_groups, y_groups = analysis_groups(description, analysis)
-    kind = analysis["kind"]
-    manifest = plan_chunks(description, args.analysis, x_groups, y_groups, settings, count,
-                           kind)[index]
+    manifest = plan_analysis(description, args.analysis, spec, settings, count)[index]
     if args.expect_digest and manifest_digest(manifest) != args.expect_digest:
         raise UsageError(f"{args.dataset}: changed since the workflow planned chunk "
                          f"{args.chunk}; run the workflow again")
@@ -308,7 +304,7 @@ def _gather(args):
 def _flow(args):
     from .flow import flow_graph, write_graph
 
-    graph = flow_graph(read_matrix(args.matrix))
+    graph = flow_graph(matrix.read(args.matrix))
     for path in (args.graphml, args.json):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_graph(graph, args.graphml, args.json)
@@ -341,8 +337,8 @@ def _check_config(args):
 def _report(args):
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
-    print(f"{write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top)}"
-          ": written", file=sys.stderr)
+    out = write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top)
+    print(f"{out}: written", file=sys.stderr)
 
 
 def main(argv=None):

@@ -12,6 +12,8 @@ Every problem that makes a dataset unusable is a :class:`DatasetError` whose
 one-line message names the file, the variable and the problem.
 """
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import write_json
 from ._validation import FEW_DISTINCT_VALUES, first_line
 
 SAMPLE_DIM = "sample"
@@ -258,6 +261,102 @@ def true_mi(ds, group_x, group_y):
         part.values, dims=("var_x", "var_y"), name="true_mi", attrs={"unit": "nat"},
         coords={"var_x": np.array(_strings(part["name_x"]), dtype=object),
                 "var_y": np.array(_strings(part["name_y"]), dtype=object)})
+
+
+def truth_table(ds, xs, ys):
+    """The known MI of each (x, y) cell, ``xs``/``ys`` lists of (group, name); None
+    when the dataset stores no truth for them."""
+    table = np.full((len(xs), len(ys)), np.nan)
+    found = False
+    for gx in dict.fromkeys(g for g, _ in xs):
+        for gy in dict.fromkeys(g for g, _ in ys):
+            part = true_mi(ds, gx, gy)
+            if part is None:
+                continue
+            found = True
+            where_x = {n: i for i, n in enumerate(part["var_x"].values.tolist())}
+            where_y = {n: j for j, n in enumerate(part["var_y"].values.tolist())}
+            rows = [(i, where_x[n]) for i, (g, n) in enumerate(xs) if g == gx and n in where_x]
+            cols = [(j, where_y[n]) for j, (g, n) in enumerate(ys) if g == gy and n in where_y]
+            if rows and cols:
+                (ri, rs), (ci, cs) = zip(*rows), zip(*cols)
+                table[np.ix_(ri, ci)] = part.values[np.ix_(rs, cs)]
+    return table if found else None
+
+
+def variable(ds, group, name, source="dataset"):
+    """The values of one variable, ``group``/``name``; one-line errors when it is not
+    there or its data are damaged."""
+    if group not in ds.data_vars:
+        raise DatasetError(f"{source}: has no group {group!r}")
+    dim = ds[group].dims[1]
+    variables = _strings(ds[group][dim])
+    if name not in variables:
+        raise DatasetError(f"{source}: group {group!r} has no variable {name!r}")
+    return load_values(ds[group].isel({dim: variables.index(name)}), source)
+
+
+def label_entropy(ds, group, name):
+    """Entropy (nats) of a categorical variable's labels, missing labels left out."""
+    from ._validation import labels
+
+    codes, _ = labels(name, variable(ds, group, name))
+    counts = np.bincount(codes[codes >= 0])
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+# --- fingerprints: what the workflow plans and caches by ------------------------------
+
+def variable_fingerprint(values, kind):
+    """A content hash of one variable's values (and kind): equal data, equal hash."""
+    values = np.ascontiguousarray(values)
+    h = hashlib.sha256(f"{kind}|{values.dtype.str}|{values.shape}|".encode())
+    h.update(values.tobytes())
+    return h.hexdigest()[:32]
+
+
+def store_signature(path):
+    """A cheap signature of a store's files (paths, sizes, mtimes); 'absent' if missing.
+
+    Used by the workflow to decide when to re-plan: a changed signature only re-reads the
+    data; the per-variable content fingerprints then decide what is recomputed.
+    """
+    path = Path(path)
+    if not path.exists():
+        return "absent"
+    entries = []
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for p in files:
+        if p.name == ".snakemake_timestamp":
+            continue
+        stat = p.stat()
+        entries.append(f"{p.relative_to(path.parent)}|{stat.st_size}|{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32]
+
+
+def describe_dataset(path, cache_dir=None):
+    """Validate a dataset and list its groups: kind, variable names, content fingerprints.
+
+    Reading every value is the costly part, so with ``cache_dir`` the description is
+    kept per :func:`store_signature` and reused until a file of the store changes.
+    """
+    signature = store_signature(path)
+    cached = None if cache_dir is None else Path(cache_dir) / f"dataset-{signature}.json"
+    if cached is not None and cached.exists():
+        return json.loads(cached.read_text())
+    ds = read_xarray(path)
+    validate(ds, str(path))
+    description = {"signature": signature, "groups": {}}
+    for name, group in groups(ds).items():
+        values = load_values(ds[name], str(path))
+        description["groups"][name] = {
+            "kind": group.kind, "variables": list(group.variables),
+            "fingerprints": [variable_fingerprint(values[:, j], group.kind)
+                             for j in range(group.n_variables)]}
+    if cached is not None:
+        write_json(cached, description)
+    return description
 
 
 def _strings(coordinate):

@@ -30,14 +30,10 @@ import math
 import numpy as np
 
 from ._files import replacing
+from . import matrix as mx
 from . import status
-from .pipeline import intervals
 
 _SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
-
-
-def _strings(array):
-    return [str(v) for v in array.values.tolist()]
 
 
 def check_flow(matrix):
@@ -49,8 +45,8 @@ def check_flow(matrix):
 def layers(matrix):
     """The layer groups of a flow matrix, inputs first."""
     check_flow(matrix)
-    ordered = list(dict.fromkeys(_strings(matrix["group_x"])))
-    return ordered + [_strings(matrix["group_y"])[-1]]
+    ordered = list(dict.fromkeys(mx.strings(matrix, "group_x")))
+    return ordered + [mx.strings(matrix, "group_y")[-1]]
 
 
 def node_id(group, name):
@@ -60,7 +56,7 @@ def node_id(group, name):
 def layer_matrices(matrix):
     """The MI matrix of each pair of adjacent layers: {(layer_k, layer_k+1): Dataset}."""
     order = layers(matrix)
-    gx, gy = np.array(_strings(matrix["group_x"])), np.array(_strings(matrix["group_y"]))
+    gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
     return {(a, b): matrix.isel(var_x=np.flatnonzero(gx == a), var_y=np.flatnonzero(gy == b))
             for a, b in zip(order[:-1], order[1:])}
 
@@ -78,13 +74,14 @@ def flow_graph(matrix):
     index = {g: k for k, g in enumerate(order)}
     graph = nx.DiGraph(analysis=str(matrix.attrs.get("analysis", "")), layers=",".join(order))
     for axis in ("x", "y"):
-        for group, name in zip(_strings(matrix[f"group_{axis}"]), _strings(matrix[f"var_{axis}"])):
+        names = zip(mx.strings(matrix, f"group_{axis}"), mx.strings(matrix, f"var_{axis}"))
+        for group, name in names:
             graph.add_node(node_id(group, name), group=group, name=name, layer=index[group])
     status = np.array([[str(v) for v in row] for row in matrix["status"].values.tolist()],
                       dtype=object)
-    lows, highs = intervals(matrix)
-    gx, gy = _strings(matrix["group_x"]), _strings(matrix["group_y"])
-    nx_, ny_ = _strings(matrix["var_x"]), _strings(matrix["var_y"])
+    lows, highs = mx.intervals(matrix)
+    gx, gy = mx.strings(matrix, "group_x"), mx.strings(matrix, "group_y")
+    nx_, ny_ = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
     for i, j in zip(*np.nonzero(~np.isin(status, _SKIPPED))):
         low, high = lows[i, j], highs[i, j]
         graph.add_edge(node_id(gx[i], nx_[i]), node_id(gy[j], ny_[j]),

@@ -22,9 +22,9 @@ from . import scores
 from ._files import replacing
 from ._result import UNITS, check_unit
 from ._validation import labels, transform
-from .dataset import DatasetError, load_values, read_xarray
+from .dataset import DatasetError, read_xarray, variable, variable_fingerprint
 from . import status as st
-from .pipeline import intervals, read_matrix, variable_fingerprint
+from . import matrix as mx
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -62,7 +62,7 @@ def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
     ``data`` is the dataset the matrix was estimated from; without it the top pairs
     are shown without their data.
     """
-    matrix = read_matrix(matrix_path)
+    matrix = mx.read(matrix_path)
     source = read_xarray(data) if data is not None else None
     try:
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)
@@ -85,11 +85,11 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     settings = json.loads(matrix.attrs.get("settings", "{}"))
     symmetric = bool(matrix.attrs.get("symmetric", 0))
     is_flow = matrix.attrs.get("kind") == "flow"
-    rows = _strings(matrix["var_x"])
-    cols = _strings(matrix["var_y"])
+    rows = mx.strings(matrix, "var_x")
+    cols = mx.strings(matrix, "var_y")
     mi = matrix["mi"].values * scale
-    low, high = (v * scale for v in intervals(matrix))
-    status = _strings_2d(matrix["status"])
+    low, high = (v * scale for v in mx.intervals(matrix))
+    status = mx.strings(matrix, "status")
     truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
     pairs = _pairs(matrix, scale, symmetric)
     estimated = [p for p in pairs if np.isfinite(p.mi)]
@@ -139,22 +139,14 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
 
 # --- the pieces ----------------------------------------------------------------------
 
-def _strings(array):
-    return [str(v) for v in array.values.tolist()]
-
-
-def _strings_2d(array):
-    return np.array([[str(v) for v in row] for row in array.values.tolist()], dtype=object)
-
-
 def _pairs(matrix, scale, symmetric):
     """Every estimated cell once (the upper triangle of a symmetric matrix)."""
-    rows, cols = _strings(matrix["var_x"]), _strings(matrix["var_y"])
-    group_x, group_y = _strings(matrix["group_x"]), _strings(matrix["group_y"])
-    status = _strings_2d(matrix["status"])
-    message = _strings_2d(matrix["message"]) if "message" in matrix else \
+    rows, cols = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
+    group_x, group_y = mx.strings(matrix, "group_x"), mx.strings(matrix, "group_y")
+    status = mx.strings(matrix, "status")
+    message = mx.strings(matrix, "message") if "message" in matrix else \
         np.full(status.shape, "", dtype=object)
-    lows, highs = (v * scale for v in intervals(matrix))
+    lows, highs = (v * scale for v in mx.intervals(matrix))
     truth = matrix["true_mi"].values * scale if "true_mi" in matrix else None
     values = {name: matrix[name].values for name in ("mi", "mi_std", "n_components",
                                                       "n_samples", "n_dropped")}
@@ -211,7 +203,7 @@ def _disentanglement(matrix, scale, latents, factors):
     if len(latents) < 2:
         return {"note": "MIG needs at least two latents (rows).", "factors": []}
     entropy = matrix["entropy_y"].values if "entropy_y" in matrix else None
-    kinds = _strings(matrix["kind_y"]) if "kind_y" in matrix else [""] * len(factors)
+    kinds = mx.strings(matrix, "kind_y") if "kind_y" in matrix else [""] * len(factors)
     # the scores are ratios: computed in nats, shown in the display unit
     nats = matrix["mi"].values
     mi = nats * scale
@@ -280,15 +272,10 @@ def _column(source, matrix, axis, index):
     """One variable of the pair from the dataset, checked to be the one that was fitted."""
     group = str(matrix[f"group_{axis}"].values[index])
     name = str(matrix[f"var_{axis}"].values[index])
-    if group not in source.data_vars:
-        raise DatasetError(f"has no group {group!r}; pass the dataset the matrix was "
-                           f"estimated from")
-    dim = source[group].dims[1]
-    names = [str(v) for v in source[group][dim].values.tolist()]
-    if name not in names:
-        raise DatasetError(f"group {group!r} has no variable {name!r}; pass the dataset the "
-                           f"matrix was estimated from")
-    values = load_values(source[group].isel({dim: names.index(name)}))
+    try:
+        values = variable(source, group, name, "the dataset")
+    except DatasetError as exc:
+        raise DatasetError(f"{exc}; pass the dataset the matrix was estimated from") from None
     expected = str(matrix[f"fingerprint_{axis}"].values[index]) \
         if f"fingerprint_{axis}" in matrix.coords else ""
     kind = str(matrix[f"kind_{axis}"].values[index])
@@ -300,7 +287,7 @@ def _column(source, matrix, axis, index):
 
 def _top_pair(pair, matrix, source, scale, unit_label):
     boot = matrix["mi_bootstrap"].values[pair.i, pair.j] * scale
-    model = _model(matrix, pair.i, pair.j)
+    model = mx.model(matrix, pair.i, pair.j)
     draw = None
     if source is not None and model is not None:
         draw = _data_drawer(pair, matrix, source, model)
@@ -308,13 +295,6 @@ def _top_pair(pair, matrix, source, scale, unit_label):
              f"(95% {pair.low:.3f} to {pair.high:.3f})")
     return {"pair": pair, "figure": figures.pair_panels(
         title, unit_label, boot, pair.mi, (pair.low, pair.high), pair.truth, draw)}
-
-
-def _model(matrix, i, j):
-    if "model" not in matrix:
-        return None
-    text = str(matrix["model"].values[i, j])
-    return json.loads(text) if text else None
 
 
 def _data_drawer(pair, matrix, source, model):
@@ -346,7 +326,7 @@ def _diagnostics(matrix, pairs, by_mi, settings):
     chosen_pairs = [p for p in pairs if p.status == st.MAX_COMPONENTS][:N_CV_CURVES // 2]
     chosen_pairs += [p for p in by_mi if p not in chosen_pairs][:N_CV_CURVES - len(chosen_pairs)]
     for p in chosen_pairs:
-        model = _model(matrix, p.i, p.j)
+        model = mx.model(matrix, p.i, p.j)
         if not model or not model.get("cv_scores"):
             continue
         lines = model["cv_scores"] if "mixtures" in model else {"": model["cv_scores"]}

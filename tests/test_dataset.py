@@ -372,6 +372,9 @@ def test_group_and_dataset_attributes_survive_the_store(tmp_path):
     json.dumps(dict(back.attrs))
 
 
+SPEC = '{"x": "latent", "y": "latent"}'
+
+
 def _chunked_store(path):
     """A good store whose group is split into two chunks on disk."""
     rng = np.random.default_rng(7)
@@ -385,7 +388,7 @@ def _chunked_store(path):
 
 @pytest.mark.parametrize("damage", ["missing", "truncated"])
 def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damage):
-    from gmmmi.pipeline import describe_dataset
+    from gmmmi.dataset import describe_dataset
 
     store = tmp_path / "data.zarr"
     chunks = _chunked_store(store)
@@ -402,13 +405,13 @@ def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damag
     with pytest.raises(gmmmi.dataset.DatasetError, match=expected):
         describe_dataset(store)  # the workflow's planning
     # the workflow's jobs: a chunk, gather's truth and entropies, the report's data
-    assert expected in refused(capsys, "run-chunk", store, "--analysis", "a", "--x", "latent",
-                               "--y", "latent", "--settings", '{"n_bootstrap": 0}', "--chunk",
+    assert expected in refused(capsys, "run-chunk", store, "--analysis", "a", "--spec",
+                               SPEC, "--settings", '{"n_bootstrap": 0}', "--chunk",
                                "1-of-1", "--out", tmp_path / "c.json", "--cache", tmp_path)
     assert not (tmp_path / "c.json").exists()
     good = tmp_path / "good.zarr"
     _chunked_store(good)
-    run(capsys, "run-chunk", good, "--analysis", "a", "--x", "latent", "--y", "latent",
+    run(capsys, "run-chunk", good, "--analysis", "a", "--spec", SPEC,
         "--settings", '{"n_bootstrap": 0}', "--chunk", "1-of-1", "--out", tmp_path / "c.json",
         "--cache", tmp_path)
     if damage == "missing":  # gather reads only the dataset's truth, not its values
@@ -424,7 +427,7 @@ def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damag
 def test_a_damaged_matrix_is_refused_by_its_readers(tmp_path, capsys):
     store = tmp_path / "data.zarr"
     _chunked_store(store)
-    run(capsys, "run-chunk", store, "--analysis", "a", "--x", "latent", "--y", "latent",
+    run(capsys, "run-chunk", store, "--analysis", "a", "--spec", SPEC,
         "--settings", '{"n_bootstrap": 0}', "--chunk", "1-of-1", "--out", tmp_path / "c.json",
         "--cache", tmp_path)
     matrix = tmp_path / "mi.zarr"

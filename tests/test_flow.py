@@ -10,7 +10,10 @@ from gmmmi import flow
 from gmmmi.cli import main
 from gmmmi.dataset import read_xarray
 from gmmmi.ingest import InputSpec, ingest
-from gmmmi.pipeline import describe_dataset, flow_groups, gather, plan_chunks, run_chunk
+from gmmmi.dataset import describe_dataset
+from gmmmi.gather import gather
+from gmmmi.plan import flow_groups, plan_chunks
+from gmmmi.run import run_chunk
 from gmmmi.report import render
 
 SETTINGS = {"n_bootstrap": 4, "seed": 1}

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from gmmmi.cli import main
-from gmmmi.dataset import build_dataset, make_group, write_dataset
-from gmmmi.pipeline import (describe_dataset, estimator_settings, gather, manifest_digest,
-                            pair_seed, parse_chunk, plan_chunks, run_chunk,
-                            variable_fingerprint)
+from gmmmi.dataset import (build_dataset, describe_dataset, make_group, variable_fingerprint,
+                           write_dataset)
+from gmmmi.gather import gather
+from gmmmi.plan import estimator_settings, manifest_digest, pair_seed, parse_chunk, plan_chunks
+from gmmmi.run import run_chunk
 
 SETTINGS = {"n_bootstrap": 3, "seed": 4}
 
@@ -113,11 +114,12 @@ def test_bad_settings_and_chunks_are_one_line_errors(store, tmp_path, capsys):
         estimator_settings({"n_folds": 1})
     with pytest.raises(ValueError, match="2-of-4"):
         parse_chunk("two")
-    base = ["run-chunk", str(store), "--analysis", "a", "--x", "latent", "--y", "latent",
-            "--out", str(tmp_path / "o.json"), "--cache", str(tmp_path / "c")]
+    base = ["run-chunk", str(store), "--analysis", "a", "--spec",
+            '{"x": "latent", "y": "latent"}', "--out", str(tmp_path / "o.json"), "--cache",
+            str(tmp_path / "c")]
     assert main(base + ["--expect-digest", "0" * 32]) == 2
     assert "changed since the workflow planned" in capsys.readouterr().err
-    assert main(base[:7] + ["nothing"] + base[8:]) == 2
+    assert main(base[:5] + ['{"x": "latent", "y": "nothing"}'] + base[6:]) == 2
     assert "no group 'nothing'" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
     manifest = plan_chunks(describe_dataset(store), "a", "latent", "latent", {}, 1)[0]
@@ -153,7 +155,7 @@ def test_workflow_steps_refuse_bad_inputs_in_one_line(store, tmp_path, capsys, c
 
 def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
     from gmmmi.dataset import DatasetError
-    from gmmmi.pipeline import _column
+    from gmmmi.run import _column
 
     def store(values):
         ds = build_dataset({"latent": make_group(values, ["a", "b"], None, group="latent",
@@ -209,7 +211,7 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     """mem_mb just below what a pair needs: no worker fits, every pair gets status
     out-of-memory naming the memory to ask for, nothing is cached, and with that
     memory the same chunk estimates them; with room for one worker of two, one runs."""
-    from gmmmi.pipeline import pair_memory_mb
+    from gmmmi.run import pair_memory_mb
     from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
 
     need = pair_memory_mb(400)

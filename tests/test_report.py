@@ -13,7 +13,10 @@ import pytest
 from gmmmi import scores
 from gmmmi.cli import main
 from gmmmi.dataset import build_dataset, make_group, read_xarray, write_dataset
-from gmmmi.pipeline import describe_dataset, gather, plan_chunks, run_chunk
+from gmmmi.dataset import describe_dataset
+from gmmmi.gather import gather
+from gmmmi.plan import plan_chunks
+from gmmmi.run import run_chunk
 from gmmmi.report import MAX_TABLE_ROWS, render, write_report
 
 HOSTILE = "<script>alert(1)</script>"

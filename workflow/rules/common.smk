@@ -9,9 +9,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from gmmmi.config import config_problems
-from gmmmi.dataset import DatasetError
-from gmmmi.pipeline import (analysis_groups, describe_dataset, manifest_digest, parse_chunk,
-                            plan_chunks)
+from gmmmi.dataset import DatasetError, describe_dataset
+from gmmmi.plan import manifest_digest, parse_chunk, plan_analysis
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -37,67 +36,40 @@ def python():
 PYTHON = python()
 
 
-def group_list(value):
-    return ",".join([value] if isinstance(value, str) else value)
-
-
 _plans = {}
 
 
-def describe():
-    """The dataset's groups and fingerprints (cached per store signature)."""
-    return describe_dataset(DATASET, f"{CACHE}/datasets")
+def plan_digests(analysis, count):
+    """The digest of each of an analysis's chunks (gmmmi.plan), planned once per run."""
+    if (analysis, count) not in _plans:
+        try:
+            description = describe_dataset(DATASET, f"{CACHE}/datasets")
+            manifests = plan_analysis(description, analysis, ANALYSES[analysis],
+                                      config["estimator"], count)
+        except (DatasetError, ValueError) as exc:
+            raise WorkflowError(f"analysis {analysis}: {exc}") from None
+        _plans[analysis, count] = [manifest_digest(m) for m in manifests]
+    return _plans[analysis, count]
 
 
-def check_analyses():
-    """Refuse, before any job runs, a dataset that is damaged or lacks an analysis's groups."""
-    if not os.path.exists(DATASET):
-        return  # the demo: written by the workflow, planned on the next run
-    try:
-        description = describe()
-        for name, analysis in ANALYSES.items():
-            try:
-                analysis_groups(description, analysis)
-            except DatasetError as exc:
-                raise DatasetError(f"analysis {name}: {exc}") from None
-    except DatasetError as exc:
-        raise WorkflowError(str(exc)) from None
-
-
-check_analyses()
+# A damaged dataset, or an analysis naming a group it lacks, is refused before any job
+# runs. A dataset the workflow writes itself (the demo) is planned on the next run.
+if os.path.exists(DATASET):
+    for _analysis in ANALYSES:
+        plan_digests(_analysis, config["chunks"])
 
 
 def chunk_digest(wildcards):
-    """The digest of one chunk's plan; 'pending' while the dataset does not exist yet.
-
-    A dataset made by this workflow (the demo) is planned on the next run: its chunks
-    then rerun once, reusing every cached pair.
-    """
+    """The digest of one chunk's plan; 'pending' while the dataset does not exist yet
+    (its chunks then rerun once on the next run, reusing every cached pair)."""
     if not os.path.exists(DATASET):
         return "pending"
     index, count = parse_chunk(wildcards.scatteritem)
-    key = (wildcards.analysis, count)
-    if key not in _plans:
-        analysis = ANALYSES[wildcards.analysis]
-        try:
-            description = describe()
-            x, y = analysis_groups(description, analysis)
-            _plans[key] = [manifest_digest(m) for m in plan_chunks(
-                description, wildcards.analysis, x, y, config["estimator"], count,
-                analysis.get("kind", "pairs"))]
-        except (DatasetError, ValueError) as exc:
-            raise WorkflowError(f"analysis {wildcards.analysis}: {exc}") from None
-    return _plans[key][index]
+    return plan_digests(wildcards.analysis, count)[index]
 
 
-def group_options(wildcards):
-    """The run-chunk options naming the analysis's groups: --x/--y, or --flow."""
-    analysis = ANALYSES[wildcards.analysis]
-    if analysis.get("kind") == "flow":
-        layers = analysis.get("layers")
-        return f"--flow {shlex.quote(group_list(layers) if layers else 'auto')}"
-    return (f"--x {shlex.quote(group_list(analysis['x']))} "
-            f"--y {shlex.quote(group_list(analysis['y']))}")
+def analysis_spec(wildcards):
+    return json.dumps(ANALYSES[wildcards.analysis], sort_keys=True)
 
 
 def estimator_settings(wildcards):

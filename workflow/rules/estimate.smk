@@ -13,7 +13,7 @@ rule estimate_chunk:
     params:
         python=PYTHON,
         plan=chunk_digest,
-        groups=group_options,
+        spec=analysis_spec,
         settings=estimator_settings,
         cache=CACHE,
         scheduler=scheduler_option,
@@ -29,7 +29,7 @@ rule estimate_chunk:
         "../../envs/gmmmi.yaml"
     shell:
         "{params.python} -m gmmmi.cli run-chunk {input:q} --analysis {wildcards.analysis:q}"
-        " {params.groups} --settings {params.settings:q}"
+        " --spec {params.spec:q} --settings {params.settings:q}"
         " --chunk {wildcards.scatteritem} --expect-digest {params.plan}"
         " --out {output:q} --cache {params.cache:q} --workers {threads}"
         " --memory-mb {params.memory} {params.scheduler} > {log:q} 2>&1"

@@ -1,0 +1,62 @@
+"""Gather: the chunk results of one analysis into its MI matrix (:mod:`gmmmi.matrix`)."""
+
+import json
+import math
+from pathlib import Path
+
+from . import matrix
+from .dataset import DatasetError, label_entropy, read_xarray, truth_table
+
+CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
+              "results")
+
+
+def gather(chunk_paths, out, *, dataset=None, overwrite=True):
+    """Assemble the chunk results of one analysis into ``out`` (mi.zarr); returns it.
+
+    With ``dataset`` the matrix also holds the dataset's known MI and the entropies of
+    its categorical variables.
+    """
+    chunks = [read_chunk(p) for p in chunk_paths]
+    if not chunks:
+        raise ValueError("no chunk results to gather")
+    first = chunks[0]
+    analysis, settings = first["analysis"], first["settings"]
+    if sorted(c["chunk"] for c in chunks) != list(range(first["n_chunks"])) or any(
+            c["analysis"] != analysis or c["settings"] != settings for c in chunks):
+        raise ValueError(f"chunk results of {analysis!r} do not belong to one plan; "
+                         f"run the workflow again")
+    rows = [row for chunk in chunks for row in chunk["results"]]
+    xs = [tuple(v) for v in first["x_variables"]]
+    ys = [tuple(v) for v in first["y_variables"]]
+    truth, entropies = None, {}
+    if dataset is not None:
+        source = read_xarray(dataset)
+        truth = truth_table(source, xs, ys)
+        categorical = {(r["pair"][f"group_{a}"], r["pair"][f"name_{a}"])
+                       for r in rows for a in "xy" if r["pair"][f"kind_{a}"] == "categorical"}
+        for axis, variables in (("x", xs), ("y", ys)):
+            if categorical & set(variables):
+                entropies[axis] = [label_entropy(source, *v) if v in categorical else math.nan
+                                   for v in variables]
+    result = matrix.build(
+        analysis, first.get("kind", "pairs"), settings, xs, ys, rows, truth=truth,
+        entropies=entropies, attrs={
+            "dataset": str(dataset) if dataset else "",
+            "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
+    matrix.write(result, out, overwrite=overwrite)
+    return result
+
+
+def read_chunk(path):
+    """One chunk result (``run_chunk``'s JSON), with a one-line error naming the file."""
+    try:
+        chunk = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror})") from None
+    except ValueError:
+        chunk = None
+    if not isinstance(chunk, dict) or not all(key in chunk for key in CHUNK_KEYS):
+        raise ValueError(f"{path}: not a chunk result of gmmmi run-chunk (cut short? run the "
+                         f"workflow again)")
+    return chunk

@@ -1,0 +1,171 @@
+"""The MI matrix of an analysis, ``results/<analysis>/mi.zarr``: built, written, read.
+
+One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
+
+- ``mi``, ``mi_std``, ``mi_low``/``mi_high`` (the 95% interval), ``mi_bootstrap``;
+- ``n_components``, ``status`` (a word of :mod:`gmmmi.status`), ``message``,
+  ``n_samples``, ``n_dropped``, ``seconds``, ``model`` (the selected mixtures and CV
+  scores, JSON per cell);
+- optional ``true_mi`` (when the dataset stores the truth) and ``entropy_x``/``entropy_y``
+  (categorical variables);
+- coordinates ``group_*``, ``kind_*``, ``fingerprint_*`` per variable; attributes
+  ``analysis``, ``kind`` (pairs or flow), ``symmetric``, ``settings`` (JSON),
+  ``fingerprint``, ``gmmmi_version``, ``dataset``, ``created``, ``chunk_seconds``,
+  ``computed_pairs``.
+
+:func:`build` makes it from pair results, :func:`write` stores it, :func:`read` opens
+one with a one-line error for anything else; :func:`intervals`, :func:`strings` and
+:func:`model` read its cells.
+"""
+
+import datetime
+import hashlib
+import json
+import math
+import warnings
+
+import numpy as np
+
+from . import __version__, status
+from .dataset import DatasetError, read_xarray, write_dataset
+
+VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
+DIMS = ("var_x", "var_y")
+
+
+def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
+          attrs=None):
+    """The matrix of one analysis.
+
+    ``xs``, ``ys``: the (group, name) of each row and column; ``rows``: one pair result
+    each (``{"pair": Pair fields, "value", "std", "low", "high", "bootstrap", ...}``; a
+    symmetric matrix fills both cells). ``truth``: the known MI per cell, or None;
+    ``entropies``: {"x" or "y": entropy per variable (NaN for continuous ones)}.
+    """
+    import xarray as xr
+
+    symmetric = xs == ys
+    ix = {v: i for i, v in enumerate(xs)}
+    iy = {v: i for i, v in enumerate(ys)}
+    shape = (len(xs), len(ys))
+    mi, std = np.full(shape, np.nan), np.full(shape, np.nan)
+    low, high = np.full(shape, np.nan), np.full(shape, np.nan)
+    boot = np.full(shape + (settings["n_bootstrap"],), np.nan)
+    n_components = np.zeros(shape, dtype=np.int64)
+    n_samples = np.zeros(shape, dtype=np.int64)
+    n_dropped = np.zeros(shape, dtype=np.int64)
+    seconds = np.zeros(shape)
+    statuses = np.full(shape, status.DIAGONAL if symmetric else
+                       status.NOT_ADJACENT if kind == "flow" else status.NOT_ESTIMATED,
+                       dtype=object)
+    message = np.full(shape, "", dtype=object)
+    models = np.full(shape, "", dtype=object)
+    fingerprints, kinds = {}, {}
+    for row in rows:
+        p = row["pair"]
+        key_x, key_y = (p["group_x"], p["name_x"]), (p["group_y"], p["name_y"])
+        fingerprints[key_x], fingerprints[key_y] = p["fingerprint_x"], p["fingerprint_y"]
+        kinds[key_x], kinds[key_y] = p["kind_x"], p["kind_y"]
+        cells = [(ix[key_x], iy[key_y])]
+        if symmetric:
+            cells.append((ix[key_y], iy[key_x]))
+        for i, j in cells:
+            mi[i, j] = _number(row["value"])
+            std[i, j] = _number(row["std"])
+            low[i, j] = _number(row.get("low"))
+            high[i, j] = _number(row.get("high"))
+            boot[i, j] = [_number(v) for v in row["bootstrap"]]
+            n_components[i, j] = row["n_components"]
+            n_samples[i, j] = row["n_samples"]
+            n_dropped[i, j] = row["n_dropped"]
+            statuses[i, j] = row["status"]
+            message[i, j] = row["message"]
+            seconds[i, j] = row["seconds"]
+            models[i, j] = json.dumps(row["model"]) if row["model"] else ""
+    coords = {
+        "var_x": np.array([n for _, n in xs], dtype=object),
+        "var_y": np.array([n for _, n in ys], dtype=object),
+        "group_x": ("var_x", np.array([g for g, _ in xs], dtype=object)),
+        "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
+        "kind_x": ("var_x", np.array([kinds.get(v, "") for v in xs], dtype=object)),
+        "kind_y": ("var_y", np.array([kinds.get(v, "") for v in ys], dtype=object)),
+        "fingerprint_x": ("var_x", np.array([fingerprints.get(v, "") for v in xs], dtype=object)),
+        "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
+    }
+    content = hashlib.sha256(json.dumps(sorted(
+        f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())).encode()).hexdigest()
+    result = xr.Dataset(
+        {"mi": (DIMS, mi, {"unit": "nat", "long_name": "mutual information"}),
+         "mi_std": (DIMS, std, {"unit": "nat", "long_name": "standard deviation (at least "
+                                "the 95% interval's half width / 1.96)"}),
+         "mi_low": (DIMS, low, {"unit": "nat", "long_name": "lower end of the 95% interval"}),
+         "mi_high": (DIMS, high, {"unit": "nat", "long_name": "upper end of the 95% interval"}),
+         "mi_bootstrap": (DIMS + ("bootstrap",), boot, {"unit": "nat"}),
+         "n_components": (DIMS, n_components),
+         "status": (DIMS, statuses),
+         "n_samples": (DIMS, n_samples),
+         "n_dropped": (DIMS, n_dropped),
+         "message": (DIMS, message, {"long_name": "why the status is not ok"}),
+         "seconds": (DIMS, seconds, {"unit": "s", "long_name": "time to estimate the pair"}),
+         "model": (DIMS, models, {"long_name": "selected mixtures and CV scores (JSON)"})},
+        coords=coords,
+        attrs={"analysis": analysis, "gmmmi_version": __version__,
+               "settings": json.dumps(settings, sort_keys=True), "fingerprint": content,
+               "symmetric": int(symmetric), "unit": "nat", "kind": kind,
+               "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+               "computed_pairs": sum(bool(row.get("computed")) for row in rows)}
+        | (attrs or {}))
+    if truth is not None:
+        result["true_mi"] = (DIMS, truth, {"unit": "nat", "long_name": "known true MI"})
+    for axis, values in (entropies or {}).items():
+        result[f"entropy_{axis}"] = (f"var_{axis}", values, {
+            "unit": "nat", "long_name": "entropy of the categorical variable"})
+    return result
+
+
+def write(matrix, path, *, overwrite=True):
+    """Store ``matrix`` at ``path`` (Zarr, atomically)."""
+    write_dataset(matrix, path, overwrite=overwrite)
+
+
+def read(path):
+    """An ``mi.zarr`` written by :func:`write`; one-line error for anything else."""
+    matrix = read_xarray(path)
+    missing = [name for name in VARIABLES if name not in matrix.variables]
+    if missing:
+        raise DatasetError(f"{path}: not an MI matrix (no {missing[0]!r}; a matrix is "
+                           f"results/<analysis>/mi.zarr, not a dataset)")
+    return matrix
+
+
+def intervals(matrix):
+    """(low, high) arrays of every cell's 95% interval.
+
+    Matrices gathered before the interval was stored get the bootstrap's percentiles.
+    """
+    if "mi_low" in matrix:
+        return matrix["mi_low"].values, matrix["mi_high"].values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # cells without bootstrap
+        low, high = np.nanpercentile(matrix["mi_bootstrap"].values, [2.5, 97.5], axis=-1)
+    return low, high
+
+
+def strings(matrix, name):
+    """A variable or coordinate of text as str: a list (1-D) or an object array (2-D)."""
+    values = matrix[name].values
+    if values.ndim == 1:
+        return [str(v) for v in values.tolist()]
+    return np.array([[str(v) for v in row] for row in values.tolist()], dtype=object)
+
+
+def model(matrix, i, j):
+    """The selected mixture(s) and CV scores of cell (i, j), or None."""
+    if "model" not in matrix:
+        return None
+    text = str(matrix["model"].values[i, j])
+    return json.loads(text) if text else None
+
+
+def _number(value):
+    return math.nan if value is None else float(value)

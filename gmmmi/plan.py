@@ -1,0 +1,211 @@
+"""Plan an analysis: its pairs in a fixed order, seeded by name, dealt into chunks.
+
+A *plan* lists every pair of an analysis with the content fingerprint of each variable
+(:func:`gmmmi.dataset.describe_dataset`) and a seed derived from the analysis seed and
+the pair's names (never from chunking or scheduling), and deals the pairs round-robin
+into chunk manifests. A manifest's digest covers everything that decides its results:
+the workflow reruns a chunk exactly when its digest changes. :func:`plan_analysis` is
+the one entry point, for the workflow (``common.smk``, at DAG build) and ``run-chunk``.
+"""
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from ._fitting import Settings
+from .dataset import DatasetError
+from .estimator import GMMMI, SETTING_NAMES, _check_run_options
+
+# Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
+ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
+# The modules whose code decides a pair's numbers: a change to any of them (or a new
+# version) recomputes every cached pair; the report, flow and workflow code do not.
+NUMERIC_MODULES = ("estimator.py", "_engine.py", "_fitting.py", "_information.py",
+                   "_interval.py", "_mixture.py", "_result.py", "_validation.py", "status.py")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One pair of an analysis: (group, name, kind) for x and y, fingerprints and seed."""
+
+    group_x: str
+    name_x: str
+    kind_x: str
+    fingerprint_x: str
+    group_y: str
+    name_y: str
+    kind_y: str
+    fingerprint_y: str
+    seed: int
+
+    def cache_key(self, settings):
+        """The content address of this pair's result under ``settings`` and this code."""
+        return _digest({"code": code_fingerprint(), "settings": settings, "seed": self.seed,
+                        "x": [self.kind_x, self.fingerprint_x],
+                        "y": [self.kind_y, self.fingerprint_y]})
+
+
+
+def plan_analysis(description, name, analysis, settings, n_chunks):
+    """The chunk manifests of analysis ``name`` of the workflow config.
+
+    ``analysis`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
+    y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional).
+    """
+    x_groups, y_groups = analysis_groups(description, analysis)
+    return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks,
+                       analysis.get("kind", "pairs"))
+
+
+def analysis_groups(description, analysis):
+    """The (x groups, y groups) of one analysis of the workflow config, checked against
+    the dataset: one-line :class:`DatasetError` for a group it does not have."""
+    if analysis.get("kind") == "flow":
+        x_groups, y_groups = flow_groups(description, analysis.get("layers"))
+    elif "x" in analysis and "y" in analysis:
+        x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
+    else:
+        raise ValueError("an analysis needs x and y groups, or kind: flow")
+    found = description["groups"]
+    for g in x_groups + y_groups:
+        if g not in found:
+            raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
+    return x_groups, y_groups
+
+
+
+def flow_groups(description, layers=None):
+    """The x and y groups of a flow analysis: (layers[:-1], layers[1:]).
+
+    ``layers`` lists the layer groups in order; by default every group named
+    ``layer_<n>``, ordered by n (as ``gmmmi ingest --layers`` names them).
+    """
+    found = description["groups"]
+    if layers is None:
+        numbered = [(int(m.group(1)), g) for g in found
+                    if (m := re.fullmatch(r"layer_(\d+)", g))]
+        layers = [g for _, g in sorted(numbered)]
+        if len(layers) < 2:
+            raise DatasetError("a flow analysis needs at least 2 layer groups (layer_0, "
+                               "layer_1, ...; `gmmmi ingest --layers`) or a `layers` list; "
+                               f"the dataset has {len(layers)}")
+    layers = _as_list(layers)
+    if len(layers) < 2 or len(set(layers)) != len(layers):
+        raise DatasetError(f"a flow analysis needs 2 or more distinct layers, got {layers}")
+    return layers[:-1], layers[1:]
+
+
+
+def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
+    """Every pair of an analysis in a fixed order.
+
+    With the same groups on both sides only the upper triangle (x before y) is paired.
+    A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers).
+    """
+    found = description["groups"]
+    for g in list(x_groups) + list(y_groups):
+        if g not in found:
+            raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
+
+    def variables(group_names):
+        return [(g, n, found[g]["kind"], f) for g in group_names
+                for n, f in zip(found[g]["variables"], found[g]["fingerprints"])]
+
+    xs, ys = variables(x_groups), variables(y_groups)
+    symmetric = list(x_groups) == list(y_groups)
+    pairs = []
+    for i, (gx, nx, kx, fx) in enumerate(xs):
+        for j, (gy, ny, ky, fy) in enumerate(ys):
+            if kind == "flow" and list(y_groups).index(gy) != list(x_groups).index(gx):
+                continue
+            if not (symmetric and j <= i):
+                pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,
+                                  pair_seed(seed, gx, nx, gy, ny)))
+    return pairs
+
+
+
+def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs"):
+    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks``.
+
+    ``kind`` is ``"pairs"`` (every x with every y) or ``"flow"`` (adjacent layers only;
+    see :func:`flow_groups`).
+    """
+    if kind not in ("pairs", "flow"):
+        raise ValueError(f"analysis kind must be 'pairs' or 'flow', got {kind!r}")
+    x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
+    settings = estimator_settings(settings)
+    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind)
+    found = description["groups"]
+    return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
+             "settings": settings,
+             "gmmmi_version": __version__, "code": code_fingerprint(),
+             "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
+             "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
+             "pairs": pairs[i::n_chunks]}
+            for i in range(n_chunks)]
+
+
+
+def manifest_digest(manifest):
+    """A digest of everything that decides a chunk's results."""
+    return _digest(dict(manifest, pairs=[p.__dict__ for p in manifest["pairs"]]))[:32]
+
+
+
+def parse_chunk(text):
+    """``"2-of-4"`` (Snakemake's scatter item) -> (1, 4): zero-based index and count."""
+    try:
+        index, count = (int(v) for v in text.split("-of-"))
+    except ValueError:
+        raise ValueError(f"chunk must look like 2-of-4, got {text!r}") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"chunk {text!r} is out of range")
+    return index - 1, count
+
+
+
+def estimator_settings(settings):
+    """The full, canonical estimator settings of an analysis (defaults filled in)."""
+    unknown = sorted(set(settings) - set(ESTIMATOR_KEYS))
+    if unknown:
+        raise ValueError(f"unknown estimator setting(s): {', '.join(unknown)} "
+                         f"(known: {', '.join(ESTIMATOR_KEYS)})")
+    defaults = GMMMI().get_params()
+    full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
+    Settings(**{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
+    _check_run_options(full["n_bootstrap"], full["seed"], "nat")
+    return full
+
+
+
+@functools.cache
+def code_fingerprint():
+    """gmmmi's version and a hash of the code that decides a pair's numbers
+    (``NUMERIC_MODULES``): cached results never outlive a change to it."""
+    h = hashlib.sha256(__version__.encode())
+    root = Path(__file__).parent
+    for name in NUMERIC_MODULES:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def pair_seed(seed, group_x, name_x, group_y, name_y):
+    """The seed of one pair: from the analysis seed and the pair's names only."""
+    text = json.dumps([int(seed), group_x, name_x, group_y, name_y])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+
+def _digest(obj):
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+
+def _as_list(groups_):
+    return [groups_] if isinstance(groups_, str) else list(groups_)
+

@@ -1,0 +1,326 @@
+"""Run one chunk: estimate its pairs as Dask tasks, cache each finished pair.
+
+A chunk run estimates the pairs of one manifest (:mod:`gmmmi.plan`), one Dask task per
+pair, on a local cluster sized to the job's threads and memory or on an existing
+scheduler. Each finished pair is kept in a content-addressed cache (JSON, keyed by the
+numeric code, the settings, the seed and both variables' fingerprints), so a rerun
+recomputes only pairs whose variables or settings changed, and an interrupted chunk
+resumes where it stopped.
+"""
+
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import status
+from ._files import write_json
+from ._validation import first_line
+from .dataset import DatasetError, read_xarray, variable, variable_fingerprint
+from .estimator import GMMMI, SETTING_NAMES
+from .plan import manifest_digest
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+# What one pair needs, for sizing a chunk's workers (benchmarks/measured/memory.md):
+# a Dask worker with gmmmi loaded holds about 260 MB; a pair about 130 bytes per sample
+# at N = 2,000,000 (its data, the transformed points, selection's fold arrays) plus the
+# bootstrap weights' budget; the chunk's column cache at most COLUMN_CACHE_BYTES.
+WORKER_BASE_MB = 300
+PAIR_BYTES_PER_SAMPLE = 160
+COLUMN_CACHE_BYTES = 64 * 2**20
+
+
+def pair_memory_mb(n_samples):
+    """About how much memory (MB) a worker needs to estimate one pair of ``n_samples``."""
+    from ._fitting import WEIGHT_BUDGET_BYTES
+
+    return math.ceil(WORKER_BASE_MB + (COLUMN_CACHE_BYTES + WEIGHT_BUDGET_BYTES
+                                       + PAIR_BYTES_PER_SAMPLE * n_samples) / 2**20)
+
+
+
+def plan_workers(n_samples, workers, memory_mb, log):
+    """How many workers fit in ``memory_mb`` (None: no limit) with a pair each: the
+    requested number, fewer (with more memory each; logged), or 0 when not even one."""
+    if memory_mb is None:
+        return workers
+    need = pair_memory_mb(n_samples)
+    fit = min(workers, memory_mb // need)
+    if 0 < fit < workers:
+        print(f"each pair of {n_samples:,} samples needs about {need:,} MB: running {fit} "
+              f"worker{'s' if fit > 1 else ''} of {memory_mb // fit:,} MB instead of {workers} "
+              f"of {memory_mb // workers:,} MB", file=log, flush=True)
+    return fit
+
+
+
+def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
+              scheduler_address=None, log=sys.stderr):
+    """Estimate every pair of one chunk ``manifest`` and write the chunk's results (JSON).
+
+    Cached pairs are reused; the rest run as one Dask task each: on ``scheduler_address``
+    if given, else on a local cluster of ``workers`` single-threaded processes (or in this
+    process when ``workers`` is 1) sharing ``memory_mb`` MB. Workers are fewer when a pair
+    needs more than its share (:func:`pair_memory_mb`); when not even one worker fits, the
+    pairs get status ``out-of-memory`` (not cached). Returns (computed, reused) counts.
+    """
+    started = time.monotonic()
+    settings = manifest["settings"]
+    dataset = str(Path(dataset).resolve())  # workers of an external cluster start elsewhere
+    cache = PairCache(cache_dir)
+    pairs = manifest["pairs"]
+    label = f"{manifest['analysis']} chunk {manifest['chunk'] + 1}/{manifest['n_chunks']}"
+    results, todo = {}, []
+    for pair in pairs:
+        hit = cache.get(pair.cache_key(settings))
+        if hit is None:
+            todo.append(pair)
+        else:
+            results[pair] = (hit, False)
+    print(f"{label}: {len(pairs)} pairs, {len(pairs) - len(todo)} cached, {len(todo)} to "
+          f"estimate", file=log, flush=True)
+    progress = _Progress(label, len(todo), log)
+    n_samples = read_xarray(dataset).sizes.get("sample", 0) if todo else 0
+    need = pair_memory_mb(n_samples)
+    if scheduler_address is None:
+        workers = plan_workers(n_samples, workers, memory_mb, log)
+    lost = (f"its Dask worker was lost while estimating it, twice (out of memory? a pair of "
+            f"{n_samples:,} samples needs about {need:,} MB per worker)")
+    if workers == 0:
+        lost = (f"a pair of {n_samples:,} samples needs about {need:,} MB, the chunk has "
+                f"{memory_mb:,} MB: set chunk_resources.mem_mb to at least {need:,}")
+        print(f"{label}: {lost}; its {len(todo)} pairs are marked {status.OUT_OF_MEMORY}",
+              file=log, flush=True)
+    estimated = (((pair, _not_estimated(settings, lost, status.OUT_OF_MEMORY)) for pair in todo)
+                 if workers == 0 else
+                 _estimate_all(dataset, todo, settings, workers,
+                               memory_mb and f"{memory_mb // workers}MB", scheduler_address,
+                               log, lost))
+    for pair, result in estimated:
+        if result["status"] not in status.RETRIED:
+            cache.put(pair.cache_key(settings), result)
+        results[pair] = (result, True)
+        progress.step()
+    rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
+            for pair in pairs]
+    write_json(Path(out), {key: manifest[key] for key in (
+        "analysis", "kind", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
+        | {"digest": manifest_digest(manifest), "results": rows,
+           "seconds": time.monotonic() - started})
+    return len(todo), len(pairs) - len(todo)
+
+
+
+class PairCache:
+    """Finished pair results as JSON files, addressed by content; written atomically."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _path(self, key):
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key):
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):  # missing, or cut short by an interrupt
+            return None
+
+    def put(self, key, result):
+        write_json(self._path(key), result)
+
+
+
+class _Progress:
+    def __init__(self, label, total, log, every=10.0):
+        self.label, self.total, self.log, self.every = label, total, log, every
+        self.done, self.start, self.last = 0, time.monotonic(), time.monotonic()
+
+    def step(self):
+        self.done += 1
+        now = time.monotonic()
+        if self.done == self.total or now - self.last >= self.every:
+            rate = self.done / max(now - self.start, 1e-9)
+            left = (self.total - self.done) / rate if rate > 0 else math.inf
+            print(f"{self.label}: {self.done}/{self.total} pairs estimated, {rate:.2f} pairs/s, "
+                  f"about {left:.0f} s left", file=self.log, flush=True)
+            self.last = now
+
+
+
+def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address, log,
+                  lost_message):
+    """Yield (pair, result) as pairs finish, in any order; a pair whose worker died (Dask's
+    KilledWorker) gets status out-of-memory with ``lost_message``."""
+    if not pairs:
+        return
+    cluster = None
+    if scheduler_address is None:
+        cluster = _local_cluster(workers, memory_limit, log) if workers > 1 else None
+        if cluster is None:
+            for pair in pairs:
+                yield pair, estimate_pair(dataset, pair, settings)
+            return
+    from dask.distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
+
+    client = Client(cluster) if cluster is not None else Client(scheduler_address,
+                                                                  timeout="60s")
+    try:
+        futures = {client.submit(estimate_pair, dataset, pair, settings, retries=2,
+                                 key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair
+                   for pair in pairs}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except KilledWorker:
+                print(f"{futures[future].name_x} x {futures[future].name_y}: {lost_message}",
+                      file=log, flush=True)
+                result = _not_estimated(settings, lost_message, status.OUT_OF_MEMORY)
+            yield futures[future], result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+
+def _local_cluster(workers, memory_limit, log):
+    """A local Dask cluster of ``workers`` single-threaded processes, started with retries.
+
+    A worker killed while the cluster starts (an OOM kill, a flaky node) fails the whole
+    start; it is tried again, then with half the workers, and when not even two workers
+    start, None: the pairs then run in this process. Each fallback is logged.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
+        os.environ[name] = "1"
+    attempts = [workers, workers] + [n for n in (workers // 2, workers // 4) if n >= 2]
+    # Pairs hold no Dask-managed data: spilling and pausing do not apply (a paused worker
+    # would sit idle), and a pair whose worker died once more is not tried again.
+    settings = {"distributed.scheduler.allowed-failures": 1,
+                "distributed.worker.memory.target": False,
+                "distributed.worker.memory.spill": False,
+                "distributed.worker.memory.pause": False}
+    for attempt, n in enumerate(attempts):
+        try:
+            with dask.config.set(settings):
+                return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                    memory_limit=memory_limit or "auto",
+                                    dashboard_address="127.0.0.1:0", host="127.0.0.1")
+        except Exception as exc:  # noqa: BLE001 - any start failure has the same remedy
+            following = attempts[attempt + 1] if attempt + 1 < len(attempts) else None
+            then = (f"trying again with {following} workers" if following
+                    else "running the pairs in this process instead")
+            print(f"warning: a local Dask cluster of {n} workers failed to start "
+                  f"({type(exc).__name__}: {first_line(exc)}); {then}",
+                  file=log, flush=True)
+    return None
+
+
+
+_COLUMNS = {}
+_OPENED = {}
+
+
+def _column(dataset, group, name, fingerprint, kind):
+    """One variable's values, checked against the fingerprint the plan recorded.
+
+    The store is opened (and its chunks checked) once per process; when a read fails
+    or does not match, the handle may be stale (the store rewritten since), so it is
+    reopened once first.
+    """
+    key = (str(dataset), group, name, fingerprint)
+    if key not in _COLUMNS:
+        try:
+            values = _read_column(dataset, group, name)
+        except DatasetError:
+            values = None
+        if values is None or variable_fingerprint(values, kind) != fingerprint:
+            _OPENED.pop(str(dataset), None)
+            values = _read_column(dataset, group, name)
+            if variable_fingerprint(values, kind) != fingerprint:
+                raise DatasetError(f"{dataset}: {group}/{name} changed since the plan was "
+                                   f"made; run the workflow again")
+        if sum(v.nbytes for v in _COLUMNS.values()) + values.nbytes > COLUMN_CACHE_BYTES:
+            _COLUMNS.clear()
+        _COLUMNS[key] = values
+    return _COLUMNS[key]
+
+
+
+def _read_column(dataset, group, name):
+    if str(dataset) not in _OPENED:
+        _OPENED[str(dataset)] = read_xarray(dataset)
+    return variable(_OPENED[str(dataset)], group, name, str(dataset))
+
+
+def estimate_pair(dataset, pair, settings):
+    """The MI of one pair as a JSON-ready dict (``MIResult.to_dict``)."""
+    if "distributed" in sys.modules:  # inside a Dask worker: one thread per task
+        import numba
+        from distributed import get_worker
+        try:
+            get_worker()
+            numba.set_num_threads(1)
+        except ValueError:
+            pass
+    x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
+    y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
+    if pair.kind_x == "categorical" and pair.kind_y == "categorical":
+        return _not_estimated(settings, "both variables are categorical")
+    if pair.kind_x == "categorical":
+        x, y = y, x
+    options = {k: settings[k] for k in SETTING_NAMES}
+    estimator = GMMMI(categorical="categorical" in (pair.kind_x, pair.kind_y),
+                      n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the status carries what the warning says
+            estimator.fit(x, y)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        # one pair's failure must not stop the others; it is not cached
+        return _not_estimated(settings, f"{type(exc).__name__}: {exc}", status.FAILED)
+    return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
+                                          "model": fitted_model(estimator)}
+
+
+
+def fitted_model(estimator):
+    """The selected mixture(s) and CV scores of a fitted ``GMMMI``, JSON-ready.
+
+    Mixtures live in the space the estimator fitted (after its ``transform``);
+    a categorical pair has one 1-D mixture per category label.
+    """
+    def scores(table):
+        return {str(k): (v if math.isfinite(v) else None) for k, v in table.items()}
+
+    if estimator.mixture_ is not None:
+        return {"transform": estimator.transform, "mixture": estimator.mixture_.to_dict(),
+                "cv_scores": scores(estimator.cv_scores_)}
+    if estimator.mixtures_:
+        return {"transform": estimator.transform,
+                "mixtures": {str(label): m.to_dict() for label, m in estimator.mixtures_.items()},
+                "cv_scores": {str(label): scores(table)
+                              for label, table in estimator.cv_scores_.items()}}
+    return None
+
+
+
+def _not_estimated(settings, message, word=status.NOT_ESTIMATED):
+    return {"quantity": "mi", "value": None, "std": None, "low": None, "high": None,
+            "unit": "nat", "n_components": 0,
+            "status": word, "message": message, "n_samples": 0,
+            "n_dropped": 0, "bootstrap": [None] * settings["n_bootstrap"],
+            "settings": settings, "details": {}, "seconds": 0.0, "model": None}
+
