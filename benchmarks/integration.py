@@ -19,7 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gmmmi._information import mutual_information  # noqa: E402
+from gmmmi.core.information import mutual_information  # noqa: E402
 from tests.truth import PAPER_MI, PAPER_MIXTURES, grid_mi  # noqa: E402
 
 NODE_BUDGETS = [256, 576, 1024, 2304, 4096]

@@ -25,11 +25,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gmmmi.dataset import build_dataset, make_group, write_dataset  # noqa: E402
-from gmmmi.dataset import describe_dataset  # noqa: E402
-from gmmmi.gather import gather  # noqa: E402
-from gmmmi.plan import plan_chunks  # noqa: E402
-from gmmmi.run import run_chunk  # noqa: E402
+from gmmmi.analysis.gather import gather  # noqa: E402
+from gmmmi.analysis.plan import plan_chunks  # noqa: E402
+from gmmmi.analysis.run import run_chunk  # noqa: E402
+from gmmmi.data.dataset import (  # noqa: E402
+    build_dataset,
+    describe_dataset,  # noqa: E402
+    make_group,
+    write_dataset,
+)
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "benchmarks" / "measured"

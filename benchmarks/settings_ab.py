@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from accuracy import TASKS  # noqa: E402
+
 from gmmmi import estimate_mi  # noqa: E402
 
 

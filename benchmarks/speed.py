@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from accuracy import TASKS, run_gmmmi, run_ksg  # noqa: E402
 from _reference import Reference  # noqa: E402
+from accuracy import TASKS, run_gmmmi, run_ksg  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 SPEED_TASKS = ["normal rho=0.6", "D3", "D5", "gamma-exp a=3", "student-t df=1",
@@ -42,11 +42,10 @@ def batch_throughput(n_samples, workers, warm):
     """Pairs per second for the 28 latent x latent pairs of the demo dataset."""
     from dask.distributed import Client, LocalCluster
 
-    from gmmmi.dataset import write_dataset
-    from gmmmi.demo_data import make_demo_dataset
-    from gmmmi.dataset import describe_dataset
-    from gmmmi.plan import plan_chunks
-    from gmmmi.run import THREAD_VARIABLES, run_chunk
+    from gmmmi.analysis.plan import plan_chunks
+    from gmmmi.analysis.run import THREAD_VARIABLES, run_chunk
+    from gmmmi.data.dataset import describe_dataset, write_dataset
+    from gmmmi.data.demo import make_demo_dataset
 
     with tempfile.TemporaryDirectory() as folder:
         store = Path(folder) / "demo.zarr"

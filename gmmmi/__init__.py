@@ -4,10 +4,10 @@ Piras et al. 2023, "A robust estimator of mutual information for deep learning
 interpretability", Mach. Learn.: Sci. Technol. 4 025006.
 """
 
-from ._mixture import Mixture
-from ._result import InformationResult, KLResult, MIResult
-from .dataset import DatasetError, open_dataset
-from .estimator import GMMMI, conditional_mi, estimate_mi, marginal_kl
+from .core.estimator import GMMMI, conditional_mi, estimate_mi, marginal_kl
+from .core.mixture import Mixture
+from .core.result import InformationResult, KLResult, MIResult
+from .data.dataset import DatasetError, open_dataset
 
 __version__ = "0.1.0"
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._validation import first_line, is_number
-from . import matrix
-from .dataset import describe_dataset, groups, read_xarray, validate, write_dataset
-from .estimator import estimate_mi
-from .gather import gather
-from .ingest import InputSpec, ingest
-from .plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
-from .report import write_report
-from .run import run_chunk
+from .analysis import matrix
+from .analysis.gather import gather
+from .analysis.plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
+from .analysis.run import run_chunk
+from .core.estimator import estimate_mi
+from .core.validation import first_line, is_number
+from .data.dataset import describe_dataset, groups, read_xarray, validate, write_dataset
+from .data.ingest import InputSpec, ingest
+from .report.page import write_report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,7 +244,9 @@ def _demo_data(args):
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out}: already exists (use --overwrite to replace it)")
-    from .demo_data import make_demo_dataset  # scipy.stats and integrate: load on demand
+    from .data.demo import (
+        make_demo_dataset,  # scipy.stats and integrate: load on demand
+    )
 
     ds = make_demo_dataset(args.samples, args.seed)
     write_dataset(ds, out, overwrite=args.overwrite)

@@ -29,9 +29,9 @@ import math
 
 import numpy as np
 
-from ._files import replacing
-from . import matrix as mx
 from . import status
+from ._files import replacing
+from .analysis import matrix as mx
 
 _SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
 

@@ -93,7 +93,7 @@ def test_estimate_passes_the_estimator_s_warnings_on(files, capsys):
 
 
 def test_a_tiny_std_is_printed_with_its_digits():
-    from gmmmi._result import MIResult
+    from gmmmi.core.result import MIResult
     result = MIResult(value=0.2312341, std=0.000042, bootstrap=np.zeros(50), n_components=1,
                       status="ok", unit="nat", low=0.23115, high=0.23132)
     assert str(result).startswith("MI = 0.231234 ± 0.000042 nat, 95% 0.231150 to 0.231320")
@@ -113,8 +113,8 @@ def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypa
                                                        message):
     """Snakemake calls any YAML problem tab indentation; check-config names the real one
     (and, once the dataset exists, an analysis's missing group)."""
-    from gmmmi.demo_data import make_demo_dataset
-    from gmmmi.dataset import write_dataset
+    from gmmmi.data.dataset import write_dataset
+    from gmmmi.data.demo import make_demo_dataset
 
     write_dataset(make_demo_dataset(n_samples=50), tmp_path / "d.zarr")
     monkeypatch.chdir(tmp_path)  # the schema is found beside the package

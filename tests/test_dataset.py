@@ -9,8 +9,15 @@ from scipy import stats
 
 import gmmmi
 from gmmmi.cli import main
-from gmmmi.dataset import DatasetError, groups, names, open_dataset, true_mi, write_dataset
-from gmmmi.demo_data import CATEGORICAL, make_demo_dataset
+from gmmmi.data.dataset import (
+    DatasetError,
+    groups,
+    names,
+    open_dataset,
+    true_mi,
+    write_dataset,
+)
+from gmmmi.data.demo import CATEGORICAL, make_demo_dataset
 
 from .truth import categorical_mi, gaussian_mi
 
@@ -67,7 +74,7 @@ def test_ingest_two_npy_files_into_named_groups(arrays, capsys):
 
 def test_variable_names_round_trip_with_spaces_and_non_ascii(tmp_path):
     odd = ["température (K)", "größe", "名前", "with space", "emoji 🙂", "a,b"]
-    ds = gmmmi.dataset.build_dataset({"latent": gmmmi.dataset.make_group(
+    ds = gmmmi.data.dataset.build_dataset({"latent": gmmmi.data.dataset.make_group(
         np.zeros((20, len(odd))) + np.arange(20)[:, None], odd, None, group="latent",
         source="test")})
     write_dataset(ds, tmp_path / "odd.zarr")
@@ -378,7 +385,7 @@ SPEC = '{"x": "latent", "y": "latent"}'
 def _chunked_store(path):
     """A good store whose group is split into two chunks on disk."""
     rng = np.random.default_rng(7)
-    ds = gmmmi.dataset.build_dataset({"latent": gmmmi.dataset.make_group(
+    ds = gmmmi.data.dataset.build_dataset({"latent": gmmmi.data.dataset.make_group(
         rng.standard_normal((400, 3)), ["a", "b", "c"], None, group="latent", source="t")})
     ds["latent"].encoding["chunks"] = (200, 3)
     write_dataset(ds, path)
@@ -388,7 +395,7 @@ def _chunked_store(path):
 
 @pytest.mark.parametrize("damage", ["missing", "truncated"])
 def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damage):
-    from gmmmi.dataset import describe_dataset
+    from gmmmi.data.dataset import describe_dataset
 
     store = tmp_path / "data.zarr"
     chunks = _chunked_store(store)
@@ -402,7 +409,7 @@ def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damag
     assert expected in refused(capsys, "validate", store)
     assert expected in refused(capsys, "ingest", store, "--out", tmp_path / "copy.zarr")
     assert not (tmp_path / "copy.zarr").exists()
-    with pytest.raises(gmmmi.dataset.DatasetError, match=expected):
+    with pytest.raises(gmmmi.data.dataset.DatasetError, match=expected):
         describe_dataset(store)  # the workflow's planning
     # the workflow's jobs: a chunk, gather's truth and entropies, the report's data
     assert expected in refused(capsys, "run-chunk", store, "--analysis", "a", "--spec",
@@ -443,7 +450,7 @@ def test_a_store_with_nan_the_user_wrote_is_still_read(tmp_path, capsys):
     """A chunk of fill values only is written too, so it is not taken for a missing one."""
     values = np.random.default_rng(8).standard_normal((400, 2))
     values[200:, 1] = np.nan
-    ds = gmmmi.dataset.build_dataset({"latent": gmmmi.dataset.make_group(
+    ds = gmmmi.data.dataset.build_dataset({"latent": gmmmi.data.dataset.make_group(
         values, ["a", "b"], None, group="latent", source="t")})
     ds["latent"].encoding["chunks"] = (200, 1)
     write_dataset(ds, tmp_path / "nan.zarr")

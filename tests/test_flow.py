@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 
 from gmmmi import flow
+from gmmmi.analysis.gather import gather
+from gmmmi.analysis.plan import flow_groups, plan_chunks
+from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
-from gmmmi.dataset import read_xarray
-from gmmmi.ingest import InputSpec, ingest
-from gmmmi.dataset import describe_dataset
-from gmmmi.gather import gather
-from gmmmi.plan import flow_groups, plan_chunks
-from gmmmi.run import run_chunk
-from gmmmi.report import render
+from gmmmi.data.dataset import describe_dataset, read_xarray
+from gmmmi.data.ingest import InputSpec, ingest
+from gmmmi.report.page import render
 
 SETTINGS = {"n_bootstrap": 4, "seed": 1}
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gmmmi._information import mutual_information
+from gmmmi.core.information import mutual_information
 
 from . import truth
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gmmmi import estimate_mi
-from gmmmi._fitting import split_component
-from gmmmi._interval import percentile_interval, widened
+from gmmmi.core.fitting import split_component
+from gmmmi.core.interval import percentile_interval, widened
 
 from . import truth
 

@@ -8,12 +8,23 @@ import distributed  # noqa: F401 - its config defaults, before dask.config.set
 import numpy as np
 import pytest
 
+from gmmmi.analysis.gather import gather
+from gmmmi.analysis.plan import (
+    estimator_settings,
+    manifest_digest,
+    pair_seed,
+    parse_chunk,
+    plan_chunks,
+)
+from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
-from gmmmi.dataset import (build_dataset, describe_dataset, make_group, variable_fingerprint,
-                           write_dataset)
-from gmmmi.gather import gather
-from gmmmi.plan import estimator_settings, manifest_digest, pair_seed, parse_chunk, plan_chunks
-from gmmmi.run import run_chunk
+from gmmmi.data.dataset import (
+    build_dataset,
+    describe_dataset,
+    make_group,
+    variable_fingerprint,
+    write_dataset,
+)
 
 SETTINGS = {"n_bootstrap": 3, "seed": 4}
 
@@ -154,8 +165,8 @@ def test_workflow_steps_refuse_bad_inputs_in_one_line(store, tmp_path, capsys, c
 
 
 def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
-    from gmmmi.dataset import DatasetError
-    from gmmmi.run import _column
+    from gmmmi.analysis.run import _column
+    from gmmmi.data.dataset import DatasetError
 
     def store(values):
         ds = build_dataset({"latent": make_group(values, ["a", "b"], None, group="latent",
@@ -211,7 +222,7 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     """mem_mb just below what a pair needs: no worker fits, every pair gets status
     out-of-memory naming the memory to ask for, nothing is cached, and with that
     memory the same chunk estimates them; with room for one worker of two, one runs."""
-    from gmmmi.run import pair_memory_mb
+    from gmmmi.analysis.run import pair_memory_mb
     from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
 
     need = pair_memory_mb(400)
@@ -226,7 +237,7 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     assert not list((tmp_path / "p").rglob("*.json"))
     matrix = gather([tmp_path / "c.json"], tmp_path / "m.zarr")
     assert (matrix["status"].values == STATUS_OUT_OF_MEMORY).sum() == 2 * len(rows)
-    from gmmmi.report import write_report
+    from gmmmi.report.page import write_report
     page = write_report(tmp_path / "m.zarr", tmp_path / "r.html").read_text()
     assert page.count(f"at least {need:,}") >= len(rows)  # listed with its message
 

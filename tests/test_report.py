@@ -10,14 +10,19 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from gmmmi import scores
+from gmmmi.analysis.gather import gather
+from gmmmi.analysis.plan import plan_chunks
+from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
-from gmmmi.dataset import build_dataset, make_group, read_xarray, write_dataset
-from gmmmi.dataset import describe_dataset
-from gmmmi.gather import gather
-from gmmmi.plan import plan_chunks
-from gmmmi.run import run_chunk
-from gmmmi.report import MAX_TABLE_ROWS, render, write_report
+from gmmmi.data.dataset import (
+    build_dataset,
+    describe_dataset,
+    make_group,
+    read_xarray,
+    write_dataset,
+)
+from gmmmi.report import scores
+from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
 
 HOSTILE = "<script>alert(1)</script>"
 SETTINGS = {"n_bootstrap": 6, "seed": 2}

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from gmmmi import scores
-from gmmmi.demo_data import make_demo_dataset
+from gmmmi.data.demo import make_demo_dataset
+from gmmmi.report import scores
 
 
 def test_perfectly_disentangled_matrix_scores_one():

@@ -16,9 +16,9 @@ import pytest
 import yaml
 import zarr
 
-from gmmmi import scores
-from gmmmi.dataset import read_xarray, write_dataset
-from gmmmi.demo_data import make_demo_dataset
+from gmmmi.data.dataset import read_xarray, write_dataset
+from gmmmi.data.demo import make_demo_dataset
+from gmmmi.report import scores
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -292,7 +292,7 @@ def test_output_marked_incomplete_by_an_interrupt_is_redone_by_a_plain_rerun(tmp
 
 
 def test_flow_analysis_writes_the_graph_and_its_report(tmp_path):
-    from gmmmi.ingest import InputSpec, ingest
+    from gmmmi.data.ingest import InputSpec, ingest
 
     rng = np.random.default_rng(6)
     inputs = rng.standard_normal((500, 3))
@@ -328,7 +328,7 @@ def test_two_million_samples_finish_with_the_default_resources(tmp_path):
     z = rng.standard_normal(n)
     latents = np.column_stack([z + rng.standard_normal(n), z + 2 * rng.standard_normal(n),
                                rng.standard_normal(n)])
-    from gmmmi.dataset import build_dataset, make_group
+    from gmmmi.data.dataset import build_dataset, make_group
     write_dataset(build_dataset({"latent": make_group(latents, ["a", "b", "c"], None,
                                                       group="latent", source="t")}),
                   tmp_path / "data.zarr")

@@ -9,8 +9,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from gmmmi.config import config_problems
-from gmmmi.dataset import DatasetError, describe_dataset
-from gmmmi.plan import manifest_digest, parse_chunk, plan_analysis
+from gmmmi.data.dataset import DatasetError, describe_dataset
+from gmmmi.analysis.plan import manifest_digest, parse_chunk, plan_analysis
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -40,7 +40,7 @@ _plans = {}
 
 
 def plan_digests(analysis, count):
-    """The digest of each of an analysis's chunks (gmmmi.plan), planned once per run."""
+    """The digest of each of an analysis's chunks (gmmmi.analysis.plan), planned once per run."""
     if (analysis, count) not in _plans:
         try:
             description = describe_dataset(DATASET, f"{CACHE}/datasets")

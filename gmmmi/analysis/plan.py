@@ -15,17 +15,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from ._fitting import Settings
-from .dataset import DatasetError
-from .estimator import GMMMI, SETTING_NAMES, _check_run_options
+from .. import __version__
+from ..core.estimator import GMMMI, SETTING_NAMES, _check_run_options
+from ..core.fitting import Settings
+from ..data.dataset import DatasetError
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
 ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
-# The modules whose code decides a pair's numbers: a change to any of them (or a new
-# version) recomputes every cached pair; the report, flow and workflow code do not.
-NUMERIC_MODULES = ("estimator.py", "_engine.py", "_fitting.py", "_information.py",
-                   "_interval.py", "_mixture.py", "_result.py", "_validation.py", "status.py")
+# The code that decides a pair's numbers: the estimator core and the status words. A
+# change to it (or a new version) recomputes every cached pair; the report, flow and
+# workflow code do not.
+NUMERIC_CODE = ("core/*.py", "status.py")
 
 
 @dataclass(frozen=True)
@@ -186,11 +186,11 @@ def estimator_settings(settings):
 @functools.cache
 def code_fingerprint():
     """gmmmi's version and a hash of the code that decides a pair's numbers
-    (``NUMERIC_MODULES``): cached results never outlive a change to it."""
+    (``NUMERIC_CODE``): cached results never outlive a change to it."""
     h = hashlib.sha256(__version__.encode())
-    root = Path(__file__).parent
-    for name in NUMERIC_MODULES:
-        h.update(name.encode() + b"\0" + (root / name).read_bytes())
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(p for pattern in NUMERIC_CODE for p in root.glob(pattern)):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:32]
 
 

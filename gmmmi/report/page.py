@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _figures as figures
-from . import scores
-from ._files import replacing
-from ._result import UNITS, check_unit
-from ._validation import labels, transform
-from .dataset import DatasetError, read_xarray, variable, variable_fingerprint
-from . import status as st
-from . import matrix as mx
+from .. import status as st
+from .._files import replacing
+from ..analysis import matrix as mx
+from ..core.result import UNITS, check_unit
+from ..core.validation import labels, transform
+from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
+from . import figures, scores
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -131,7 +130,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "provenance": _provenance(matrix, settings, pairs),
         "fmt": _fmt,
     }
-    env = jinja2.Environment(loader=jinja2.PackageLoader("gmmmi", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("gmmmi.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     return env.get_template("report.html.j2").render(**context)
@@ -234,7 +233,7 @@ def _disentanglement(matrix, scale, latents, factors):
 
 
 def _flow(matrix, scale, unit_label):
-    from . import flow
+    from .. import flow
 
     graph = flow.flow_graph(matrix)
     measures = flow.neuron_measures(graph)

@@ -26,8 +26,8 @@ import warnings
 
 import numpy as np
 
-from . import __version__, status
-from .dataset import DatasetError, read_xarray, write_dataset
+from .. import __version__, status
+from ..data.dataset import DatasetError, read_xarray, write_dataset
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
 DIMS = ("var_x", "var_y")

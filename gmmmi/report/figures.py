@@ -118,7 +118,7 @@ def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data):
 
 def draw_joint(ax, data, mixture, labels):
     """Scatter of a continuous pair (in the fit's space) with the mixture's HDR contours."""
-    from ._mixture import Mixture
+    from ..core.mixture import Mixture
 
     rng = np.random.default_rng(0)
     shown = data if len(data) <= SCATTER_MAX_POINTS else \
@@ -142,7 +142,7 @@ def draw_joint(ax, data, mixture, labels):
 
 def draw_categories(ax, values_by_label, mixtures, label):
     """Per-category histograms of the continuous variable with each category's mixture."""
-    from ._mixture import Mixture
+    from ..core.mixture import Mixture
 
     lo = min(v.min() for v in values_by_label.values())
     hi = max(v.max() for v in values_by_label.values())

@@ -180,37 +180,117 @@ def _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch):
             loglik += s[j] * (log_top[j] + math.log(norm[j]))
             norm[j] = s[j] / norm[j]  # from here on: scaled term -> weighted responsibility
         x = Xt[0, start:start + m]
+        y = Xt[Xt.shape[0] - 1, start:start + m]
         for a in range(n_live):
-            row = terms[a]
             if Xt.shape[0] == 2:
-                y = Xt[1, start:start + m]
-                s0 = sx = sy = sxx = sxy = syy = 0.0
-                for j in range(m):
-                    r = row[j] * norm[j]
-                    s0 += r
-                    sx += r * x[j]
-                    sy += r * y[j]
-                    sxx += r * x[j] * x[j]
-                    sxy += r * x[j] * y[j]
-                    syy += r * y[j] * y[j]
-                stats[a, 0] += s0
-                stats[a, 1] += sx
-                stats[a, 2] += sy
-                stats[a, 3] += sxx
-                stats[a, 4] += sxy
-                stats[a, 5] += syy
+                _sums_2d(terms[a], norm, x, y, m, stats[a])
             else:
-                s0 = sx = sxx = 0.0
-                for j in range(m):
-                    r = row[j] * norm[j]
-                    s0 += r
-                    sx += r * x[j]
-                    sxx += r * x[j] * x[j]
-                stats[a, 0] += s0
-                stats[a, 1] += sx
-                stats[a, 2] += sxx
+                _sums_1d(terms[a], norm, x, m, stats[a])
     _m_step_small(stats, n_live, live, w, mu, cov, alive, reg)
     return loglik / total
+
+
+# The weighted sums of the M step run in four interleaved lanes added up in a fixed
+# order. With "reassoc" the compiler would choose its own order, and the code it
+# compiles when a process first runs a kernel and the code it loads from numba's cache
+# added up differently (a different last digit): results depended on which process
+# compiled. Four explicit lanes vectorise without it.
+_SUMS_FASTMATH = _FASTMATH - {"reassoc"}
+
+
+@njit(cache=True, fastmath=_SUMS_FASTMATH)
+def _sums_1d(row, norm, x, m, out):
+    """out[:3] += sums over j < m of r, r x, r x^2 with r = row[j] * norm[j]."""
+    n0 = n1 = n2 = n3 = 0.0
+    x0 = x1 = x2 = x3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    m4 = m - m % 4
+    for j in range(0, m4, 4):
+        r0, r1, r2, r3 = (row[j] * norm[j], row[j + 1] * norm[j + 1],
+                          row[j + 2] * norm[j + 2], row[j + 3] * norm[j + 3])
+        n0 += r0
+        n1 += r1
+        n2 += r2
+        n3 += r3
+        x0 += r0 * x[j]
+        x1 += r1 * x[j + 1]
+        x2 += r2 * x[j + 2]
+        x3 += r3 * x[j + 3]
+        q0 += r0 * x[j] * x[j]
+        q1 += r1 * x[j + 1] * x[j + 1]
+        q2 += r2 * x[j + 2] * x[j + 2]
+        q3 += r3 * x[j + 3] * x[j + 3]
+    for j in range(m4, m):
+        r = row[j] * norm[j]
+        n0 += r
+        x0 += r * x[j]
+        q0 += r * x[j] * x[j]
+    out[0] += (n0 + n1) + (n2 + n3)
+    out[1] += (x0 + x1) + (x2 + x3)
+    out[2] += (q0 + q1) + (q2 + q3)
+
+
+@njit(cache=True, fastmath=_SUMS_FASTMATH)
+def _sums_2d(row, norm, x, y, m, out):
+    """out[:6] += sums over j < m of r, r x, r y, r x^2, r x y, r y^2 (r as in _sums_1d)."""
+    n0 = n1 = n2 = n3 = 0.0
+    sx0 = sx1 = sx2 = sx3 = 0.0
+    sy0 = sy1 = sy2 = sy3 = 0.0
+    xx0 = xx1 = xx2 = xx3 = 0.0
+    xy0 = xy1 = xy2 = xy3 = 0.0
+    yy0 = yy1 = yy2 = yy3 = 0.0
+    m4 = m - m % 4
+    for j in range(0, m4, 4):
+        r0 = row[j + 0] * norm[j + 0]
+        u0 = x[j + 0]
+        v0 = y[j + 0]
+        r1 = row[j + 1] * norm[j + 1]
+        u1 = x[j + 1]
+        v1 = y[j + 1]
+        r2 = row[j + 2] * norm[j + 2]
+        u2 = x[j + 2]
+        v2 = y[j + 2]
+        r3 = row[j + 3] * norm[j + 3]
+        u3 = x[j + 3]
+        v3 = y[j + 3]
+        n0 += r0
+        n1 += r1
+        n2 += r2
+        n3 += r3
+        sx0 += r0 * u0
+        sx1 += r1 * u1
+        sx2 += r2 * u2
+        sx3 += r3 * u3
+        sy0 += r0 * v0
+        sy1 += r1 * v1
+        sy2 += r2 * v2
+        sy3 += r3 * v3
+        xx0 += r0 * u0 * u0
+        xx1 += r1 * u1 * u1
+        xx2 += r2 * u2 * u2
+        xx3 += r3 * u3 * u3
+        xy0 += r0 * u0 * v0
+        xy1 += r1 * u1 * v1
+        xy2 += r2 * u2 * v2
+        xy3 += r3 * u3 * v3
+        yy0 += r0 * v0 * v0
+        yy1 += r1 * v1 * v1
+        yy2 += r2 * v2 * v2
+        yy3 += r3 * v3 * v3
+    for j in range(m4, m):
+        r = row[j] * norm[j]
+        n0 += r
+        sx0 += r * x[j]
+        sy0 += r * y[j]
+        xx0 += r * x[j] * x[j]
+        xy0 += r * x[j] * y[j]
+        yy0 += r * y[j] * y[j]
+    out[0] += (n0 + n1) + (n2 + n3)
+    out[1] += (sx0 + sx1) + (sx2 + sx3)
+    out[2] += (sy0 + sy1) + (sy2 + sy3)
+    out[3] += (xx0 + xx1) + (xx2 + xx3)
+    out[4] += (xy0 + xy1) + (xy2 + xy3)
+    out[5] += (yy0 + yy1) + (yy2 + yy3)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -334,7 +414,7 @@ def _count(alive):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
+def _em_one_small(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
     """EM for one mixture of dimension 1 or 2; with ``accelerate``, SQUAREM.
 
     Varadhan & Roland (2008), Scand. J. Statist. 35, 335-353, scheme S3.
@@ -348,7 +428,7 @@ def _em_one_small(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
     plain one, applied to the two plain steps of each cycle, and ``max_iter`` counts
     E steps.
     """
-    Xt, sw, total = _weighted_points(X, sw)
+    Xt, sw, total = _weighted_points(X, sample_weight)  # sw: float64, points kept
     if total <= 0.0:
         return 0, True, np.nan
     K = w.shape[0]

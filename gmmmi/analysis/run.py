@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import status
-from ._files import write_json
-from ._validation import first_line
-from .dataset import DatasetError, read_xarray, variable, variable_fingerprint
-from .estimator import GMMMI, SETTING_NAMES
+from .. import status
+from .._files import write_json
+from ..core.estimator import GMMMI, SETTING_NAMES
+from ..core.validation import first_line
+from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
 from .plan import manifest_digest
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -39,7 +39,7 @@ COLUMN_CACHE_BYTES = 64 * 2**20
 
 def pair_memory_mb(n_samples):
     """About how much memory (MB) a worker needs to estimate one pair of ``n_samples``."""
-    from ._fitting import WEIGHT_BUDGET_BYTES
+    from ..core.fitting import WEIGHT_BUDGET_BYTES
 
     return math.ceil(WORKER_BASE_MB + (COLUMN_CACHE_BYTES + WEIGHT_BUDGET_BYTES
                                        + PAIR_BYTES_PER_SAMPLE * n_samples) / 2**20)

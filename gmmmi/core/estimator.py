@@ -10,16 +10,28 @@ import math
 
 import numpy as np
 
-from . import _validation as check
-from . import status
-from ._fitting import (Settings, bootstrap_batches, bootstrap_counts, fit_plausible,
-                       min_samples, pad_components, refit, refit_bootstrap, select_components)
-from ._interval import widened
-from ._information import (categorical_mutual_information,
-                           conditional_mutual_information, marginal_kl_divergence,
-                           mutual_information)
-from ._mixture import Mixture
-from ._result import UNITS, KLResult, MIResult, check_unit
+from .. import status
+from . import validation as check
+from .fitting import (
+    Settings,
+    bootstrap_batches,
+    bootstrap_counts,
+    fit_plausible,
+    min_samples,
+    pad_components,
+    refit,
+    refit_bootstrap,
+    select_components,
+)
+from .information import (
+    categorical_mutual_information,
+    conditional_mutual_information,
+    marginal_kl_divergence,
+    mutual_information,
+)
+from .interval import widened
+from .mixture import Mixture
+from .result import UNITS, KLResult, MIResult, check_unit
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 # A pair is "under-resolved" when the values under the other plausible K move an end

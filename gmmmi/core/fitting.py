@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._engine import fit_batch, pointwise_batch, score_batch
-from ._mixture import kmeanspp_init
+from .engine import fit_batch, pointwise_batch, score_batch
+from .mixture import kmeanspp_init
 
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL = range(4)
 # K whose held-out log-likelihood is within this many standard errors of the chosen

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._engine import kmeanspp_start, logpdf_batch
+from .engine import kmeanspp_start, logpdf_batch
 
 # Above this many nodes per dimension, Gauss-Hermite weights underflow and
 # nothing is gained for the smooth integrands met here.

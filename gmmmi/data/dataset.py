@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import write_json
-from ._validation import FEW_DISTINCT_VALUES, first_line
+from .._files import write_json
+from ..core.validation import FEW_DISTINCT_VALUES, first_line
 
 SAMPLE_DIM = "sample"
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
@@ -298,7 +298,7 @@ def variable(ds, group, name, source="dataset"):
 
 def label_entropy(ds, group, name):
     """Entropy (nats) of a categorical variable's labels, missing labels left out."""
-    from ._validation import labels
+    from ..core.validation import labels
 
     codes, _ = labels(name, variable(ds, group, name))
     counts = np.bincount(codes[codes >= 0])

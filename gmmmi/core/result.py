@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import status
+from .. import status
 
 UNITS = {"nat": 1.0, "bit": 1.0 / math.log(2.0)}
 _LABELS = {"mi": "MI", "conditional_mi": "CMI", "kl": "KL"}
