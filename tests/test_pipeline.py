@@ -277,3 +277,36 @@ def test_a_pair_whose_worker_dies_is_tried_once_more_then_marked(store, tmp_path
     (row,) = json.loads((tmp_path / "c.json").read_text())["results"]
     assert row["status"] == STATUS_OUT_OF_MEMORY and "lost while estimating" in row["message"]
     assert len(list(deaths.iterdir())) == 2
+
+
+def test_the_pair_cache_outlives_edits_outside_the_estimator_core(tmp_path):
+    """Cached pairs are keyed by the code that decides their numbers: editing the report
+    (or flow, or the workflow steps) in a copy of gmmmi keeps every key, editing the
+    engine changes them."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import gmmmi
+
+    copy = tmp_path / "gmmmi"
+    shutil.copytree(Path(gmmmi.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def key():
+        script = ("from gmmmi.analysis.plan import Pair; "
+                  "print(Pair('g', 'a', 'continuous', 'f1', 'g', 'b', 'continuous', 'f2', 3)"
+                  ".cache_key({'n_bootstrap': 5}))")
+        return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True,
+                              capture_output=True, text=True,
+                              env={"PYTHONPATH": str(tmp_path), "PATH": ""}).stdout
+
+    before = key()
+    for module in ("report/page.py", "flow.py", "analysis/run.py", "cli.py"):
+        with open(copy / module, "a") as handle:
+            handle.write("\n# an edit that changes no number\n")
+    assert key() == before
+    with open(copy / "core" / "engine.py", "a") as handle:
+        handle.write("\n# an edit to the engine\n")
+    assert key() != before

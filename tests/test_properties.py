@@ -158,3 +158,33 @@ def test_every_status_is_explained_once_and_listed_in_the_readme():
     for word in status.ALL:
         assert doc.count(f"``{word}``") == 1, word
         assert re.search(rf"\|[^|\n]*`{re.escape(word)}`", table), word
+
+
+def test_the_config_schema_states_the_estimator_s_own_rules():
+    """One validator: the workflow schema's estimator section is what Settings checks,
+    and values on both sides of every bound are judged alike by both."""
+    from pathlib import Path
+
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from gmmmi.core.fitting import RULES, Settings, schema_properties
+
+    repo = Path(__file__).resolve().parent.parent
+    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text())
+    section = schema["properties"]["estimator"]["properties"]
+    assert {k: v for k, v in section.items() if k not in ("n_bootstrap", "seed")} \
+        == schema_properties()
+    check = Draft202012Validator({"type": "object", "properties": section})
+    for name, (kind, bound) in RULES.items():
+        probes = {"int": lambda: [bound - 1, bound, 2.5, True],
+                  "optional int": lambda: [None, bound - 1, bound],
+                  "number": lambda: [-1e-9, 0.0, 1e-3, "x"], "bool": lambda: [True, 1, "yes"],
+                  "choice": lambda: [*bound, "other"]}[kind]()
+        for value in probes:
+            try:
+                Settings(**{name: value})
+                accepted = True
+            except ValueError:
+                accepted = False
+            assert check.is_valid({name: value}) == accepted, (name, value)

@@ -52,28 +52,8 @@ class Settings:
     transform: str = "rank"
 
     def __post_init__(self):
-        positive_ints = ["n_inits", "patience", "max_components", "max_iter",
-                         "quadrature_nodes", "mc_samples"]
-        for name in positive_ints:
-            _check_int(name, getattr(self, name), minimum=1)
-        _check_int("n_folds", self.n_folds, minimum=2)
-        if self.fixed_components is not None:
-            _check_int("fixed_components", self.fixed_components, minimum=1)
-        for name in ["threshold_components", "tol", "selection_tol", "reg_covar"]:
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-        if not isinstance(self.accelerate, (bool, np.bool_)):
-            raise ValueError(f"accelerate must be true or false, got {self.accelerate!r}")
-        if self.selection not in ("validation", "aic", "bic"):
-            raise ValueError(
-                f"selection must be 'validation', 'aic' or 'bic', got {self.selection!r}")
-        if self.transform not in ("rank", "standardise"):
-            raise ValueError(
-                f"transform must be 'rank' or 'standardise', got {self.transform!r}")
-        if self.integration not in ("quadrature", "mc"):
-            raise ValueError(
-                f"integration must be 'quadrature' or 'mc', got {self.integration!r}")
+        for name, (kind, bound) in RULES.items():
+            _check(name, kind, bound, getattr(self, name))
 
     def integration_kwargs(self, key):
         return {"integration": self.integration, "quadrature_nodes": self.quadrature_nodes,
@@ -81,9 +61,65 @@ class Settings:
                 "rng": np.random.default_rng(list(key) + [_STREAM_INTEGRAL])}
 
 
+# What each setting accepts, stated once: ``Settings`` checks it, and the workflow's
+# config schema says the same (``schema_properties``; a test holds the two together).
+# kind: "int" (>= bound), "optional int" (None or >= bound), "number" (finite, >= bound),
+# "bool", "choice" (one of bound).
+RULES = {
+    "n_inits": ("int", 1),
+    "n_folds": ("int", 2),
+    "selection": ("choice", ("validation", "aic", "bic")),
+    "threshold_components": ("number", 0),
+    "patience": ("int", 1),
+    "max_components": ("int", 1),
+    "fixed_components": ("optional int", 1),
+    "tol": ("number", 0),
+    "selection_tol": ("number", 0),
+    "accelerate": ("bool", None),
+    "reg_covar": ("number", 0),
+    "max_iter": ("int", 1),
+    "integration": ("choice", ("quadrature", "mc")),
+    "quadrature_nodes": ("int", 1),
+    "mc_samples": ("int", 1),
+    "transform": ("choice", ("rank", "standardise")),
+}
+
+
+def _check(name, kind, bound, value):
+    if kind == "optional int" and value is None:
+        return
+    if kind in ("int", "optional int"):
+        _check_int(name, value, bound)
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                or not np.isfinite(value) or value < bound:
+            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    elif kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+    elif value not in bound:
+        options = ", ".join(f"'{b}'" for b in bound[:-1]) + f" or '{bound[-1]}'"
+        raise ValueError(f"{name} must be {options}, got {value!r}")
+
+
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def schema_properties():
+    """The JSON-schema properties of the settings, as the workflow's config states them."""
+    def one(kind, bound):
+        if kind == "int":
+            return {"type": "integer", "minimum": bound}
+        if kind == "optional int":
+            return {"type": ["integer", "null"], "minimum": bound}
+        if kind == "number":
+            return {"type": "number", "minimum": bound}
+        if kind == "bool":
+            return {"type": "boolean"}
+        return {"enum": list(bound)}
+    return {name: one(*rule) for name, rule in RULES.items()}
 
 
 @dataclass
