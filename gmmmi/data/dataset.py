@@ -300,7 +300,8 @@ def label_entropy(ds, group, name):
     """Entropy (nats) of a categorical variable's labels, missing labels left out."""
     from ..core.validation import labels
 
-    codes, _ = labels(name, variable(ds, group, name))
+    values = variable(ds, group, name)
+    codes, _ = labels(name, values)
     counts = np.bincount(codes[codes >= 0])
     p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log(p)).sum())
