@@ -188,3 +188,14 @@ def test_the_config_schema_states_the_estimator_s_own_rules():
             except ValueError:
                 accepted = False
             assert check.is_valid({name: value}) == accepted, (name, value)
+
+
+def test_the_estimator_takes_every_setting_with_the_same_default():
+    import dataclasses
+    import inspect
+
+    from gmmmi.core.fitting import Settings
+
+    signature = inspect.signature(GMMMI.__init__).parameters
+    for field in dataclasses.fields(Settings):
+        assert signature[field.name].default == field.default, field.name
