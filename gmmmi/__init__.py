@@ -11,5 +11,21 @@ from .data.dataset import DatasetError, open_dataset
 
 __version__ = "0.1.0"
 
+# Many pairs from Python (loaded on first use: they bring xarray, Dask and the report).
+_LAZY = {"mi_matrix": ("analysis.notebook", "mi_matrix"),
+         "open_matrix": ("analysis.matrix", "read"),
+         "pairs_table": ("analysis.matrix", "pairs"),
+         "write_report": ("report.page", "write_report")}
+
 __all__ = ["GMMMI", "DatasetError", "InformationResult", "KLResult", "MIResult", "Mixture",
-           "conditional_mi", "estimate_mi", "marginal_kl", "open_dataset", "__version__"]
+           "conditional_mi", "estimate_mi", "marginal_kl", "open_dataset", "__version__",
+           *_LAZY]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gmmmi' has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)

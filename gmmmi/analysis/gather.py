@@ -29,16 +29,8 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
     rows = [row for chunk in chunks for row in chunk["results"]]
     xs = [tuple(v) for v in first["x_variables"]]
     ys = [tuple(v) for v in first["y_variables"]]
-    truth, entropies = None, {}
-    if dataset is not None:
-        source = read_xarray(dataset)
-        truth = truth_table(source, xs, ys)
-        categorical = {(r["pair"][f"group_{a}"], r["pair"][f"name_{a}"])
-                       for r in rows for a in "xy" if r["pair"][f"kind_{a}"] == "categorical"}
-        for axis, variables in (("x", xs), ("y", ys)):
-            if categorical & set(variables):
-                entropies[axis] = [label_entropy(source, *v) if v in categorical else math.nan
-                                   for v in variables]
+    truth, entropies = (None, {}) if dataset is None else \
+        known_quantities(read_xarray(dataset), xs, ys, rows)
     result = matrix.build(
         analysis, first.get("kind", "pairs"), settings, xs, ys, rows, truth=truth,
         entropies=entropies, attrs={
@@ -46,6 +38,17 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
             "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
     matrix.write(result, out, overwrite=overwrite)
     return result
+
+
+def known_quantities(source, xs, ys, rows):
+    """What the dataset ``source`` knows beside the estimates: its stored true MI per
+    cell (or None) and the entropy of each categorical variable, per axis."""
+    categorical = {(r["pair"][f"group_{a}"], r["pair"][f"name_{a}"])
+                   for r in rows for a in "xy" if r["pair"][f"kind_{a}"] == "categorical"}
+    entropies = {axis: [label_entropy(source, *v) if v in categorical else math.nan
+                        for v in variables]
+                 for axis, variables in (("x", xs), ("y", ys)) if categorical & set(variables)}
+    return truth_table(source, xs, ys), entropies
 
 
 def read_chunk(path):

@@ -83,8 +83,8 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
             seconds[i, j] = row["seconds"]
             models[i, j] = json.dumps(row["model"]) if row["model"] else ""
     coords = {
-        "var_x": np.array([n for _, n in xs], dtype=object),
-        "var_y": np.array([n for _, n in ys], dtype=object),
+        "var_x": np.array([n for _, n in xs], dtype=str),  # str: see _names_as
+        "var_y": np.array([n for _, n in ys], dtype=str),
         "group_x": ("var_x", np.array([g for g, _ in xs], dtype=object)),
         "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
         "kind_x": ("var_x", np.array([kinds.get(v, "") for v in xs], dtype=object)),
@@ -124,8 +124,9 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
 
 
 def write(matrix, path, *, overwrite=True):
-    """Store ``matrix`` at ``path`` (Zarr, atomically)."""
-    write_dataset(matrix, path, overwrite=overwrite)
+    """Store ``matrix`` at ``path`` (Zarr, atomically); names as variable-length strings,
+    the type Zarr 3 specifies."""
+    write_dataset(_names_as(matrix, object), path, overwrite=overwrite)
 
 
 def read(path):
@@ -135,7 +136,14 @@ def read(path):
     if missing:
         raise DatasetError(f"{path}: not an MI matrix (no {missing[0]!r}; a matrix is "
                            f"results/<analysis>/mi.zarr, not a dataset)")
-    return matrix
+    return _names_as(matrix, str)
+
+
+def _names_as(matrix, dtype):
+    """The matrix with its variable names as ``str`` (xarray's ``.plot()`` takes them as
+    labels) or ``object`` (for storage)."""
+    return matrix.assign_coords({dim: np.array([str(v) for v in matrix[dim].values.tolist()],
+                                               dtype=dtype) for dim in DIMS})
 
 
 def intervals(matrix):
@@ -165,6 +173,34 @@ def model(matrix, i, j):
         return None
     text = str(matrix["model"].values[i, j])
     return json.loads(text) if text else None
+
+
+def pairs(matrix):
+    """A tidy table (pandas DataFrame) of the estimated pairs, one row each: names and
+    groups, ``mi``, ``mi_std``, ``mi_low``, ``mi_high``, ``n_components``, ``status``,
+    ``message``, ``n_samples`` (and ``true_mi`` when known); values in nats."""
+    import pandas as pd
+
+    names = {a: strings(matrix, f"var_{a}") for a in "xy"}
+    groups = {a: strings(matrix, f"group_{a}") for a in "xy"}
+    words = strings(matrix, "status")
+    low, high = intervals(matrix)
+    symmetric = bool(matrix.attrs.get("symmetric"))
+    cells = [(i, j) for i in range(len(names["x"])) for j in range(len(names["y"]))
+             if words[i, j] not in status.NO_PAIR and not (symmetric and j <= i)]
+    columns = {"var_x": [names["x"][i] for i, _ in cells],
+               "group_x": [groups["x"][i] for i, _ in cells],
+               "var_y": [names["y"][j] for _, j in cells],
+               "group_y": [groups["y"][j] for _, j in cells]}
+    index = tuple(np.array(c) for c in zip(*cells)) if cells else ([], [])
+    for name in ("mi", "mi_std"):
+        columns[name] = matrix[name].values[index]
+    columns["mi_low"], columns["mi_high"] = low[index], high[index]
+    for name in ("n_components", "status", "message", "n_samples", "true_mi"):
+        if name in matrix:
+            columns[name] = [str(v) for v in matrix[name].values[index]] \
+                if name in ("status", "message") else matrix[name].values[index]
+    return pd.DataFrame(columns)
 
 
 def _number(value):

@@ -265,7 +265,16 @@ def _read_column(dataset, group, name):
 
 
 def estimate_pair(dataset, pair, settings):
-    """The MI of one pair as a JSON-ready dict (``MIResult.to_dict``)."""
+    """The MI of one pair of the dataset at path ``dataset``, JSON-ready (see
+    :func:`estimate_values`); its columns are checked against the plan's fingerprints."""
+    x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
+    y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
+    return estimate_values(x, y, pair, settings)
+
+
+def estimate_values(x, y, pair, settings):
+    """The MI of one planned pair given its two columns, as a JSON-ready dict
+    (``MIResult.to_dict`` with the seconds taken and the fitted model)."""
     if "distributed" in sys.modules:  # inside a Dask worker: one thread per task
         import numba
         from distributed import get_worker
@@ -274,8 +283,6 @@ def estimate_pair(dataset, pair, settings):
             numba.set_num_threads(1)
         except ValueError:
             pass
-    x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
-    y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
     if pair.kind_x == "categorical" and pair.kind_y == "categorical":
         return _not_estimated(settings, "both variables are categorical")
     if pair.kind_x == "categorical":
@@ -293,7 +300,6 @@ def estimate_pair(dataset, pair, settings):
         return _not_estimated(settings, f"{type(exc).__name__}: {exc}", status.FAILED)
     return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
                                           "model": fitted_model(estimator)}
-
 
 
 def fitted_model(estimator):

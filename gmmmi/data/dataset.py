@@ -348,15 +348,21 @@ def describe_dataset(path, cache_dir=None):
         return json.loads(cached.read_text())
     ds = read_xarray(path)
     validate(ds, str(path))
-    description = {"signature": signature, "groups": {}}
+    description = describe(ds, str(path)) | {"signature": signature}
+    if cached is not None:
+        write_json(cached, description)
+    return description
+
+
+def describe(ds, source="dataset"):
+    """The groups of a contract Dataset: kind, variable names, content fingerprints."""
+    description = {"groups": {}}
     for name, group in groups(ds).items():
-        values = load_values(ds[name], str(path))
+        values = load_values(ds[name], source)
         description["groups"][name] = {
             "kind": group.kind, "variables": list(group.variables),
             "fingerprints": [variable_fingerprint(values[:, j], group.kind)
                              for j in range(group.n_variables)]}
-    if cached is not None:
-        write_json(cached, description)
     return description
 
 

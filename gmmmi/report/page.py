@@ -55,18 +55,22 @@ class _Pair:
     truth: float
 
 
-def write_report(matrix_path, out, *, data=None, unit="nat", top_pairs=6):
-    """Write the report of ``matrix_path`` (``mi.zarr``) to ``out`` (HTML), atomically.
+def write_report(matrix, out, *, data=None, unit="nat", top_pairs=6):
+    """Write the HTML report of an MI matrix to ``out``, atomically; returns its path.
 
-    ``data`` is the dataset the matrix was estimated from; without it the top pairs
-    are shown without their data.
+    ``matrix`` is an ``mi.zarr`` path or the Dataset (``gmmmi.mi_matrix``); ``data``, the
+    dataset the matrix was estimated from (path or Dataset), lets the top pairs be drawn
+    with their data.
     """
-    matrix = mx.read(matrix_path)
-    source = read_xarray(data) if data is not None else None
+    import xarray as xr
+
+    matrix = matrix if isinstance(matrix, xr.Dataset) else mx.read(matrix)
+    source = data if data is None or isinstance(data, xr.Dataset) else read_xarray(data)
     try:
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)
     except DatasetError as exc:  # the data given does not match the matrix
-        raise DatasetError(f"{data}: {exc}") from None
+        raise DatasetError(f"{data if isinstance(data, (str, Path)) else 'data'}: {exc}") \
+            from None
     with replacing(out) as staging:
         staging.write_text(page, encoding="utf-8")
     return Path(out)

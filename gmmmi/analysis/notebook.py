@@ -1,0 +1,132 @@
+"""An analysis from Python: the MI matrix of data in memory, in one call.
+
+``mi_matrix`` plans the pairs as the workflow does (:func:`gmmmi.analysis.plan.plan_analysis`:
+the same order and per-pair seeds), estimates each with the code of a chunk job
+(:func:`gmmmi.analysis.run.estimate_values`), in this process or on a Dask client's
+cluster, and returns the Dataset the workflow writes as ``results/<analysis>/mi.zarr``
+(:mod:`gmmmi.analysis.matrix`): the numbers equal the workflow's to the last bit.
+Nothing is cached or written; ``matrix.write`` / ``write_report`` store the result.
+"""
+
+import sys
+
+import numpy as np
+
+from ..data.dataset import (DatasetError, build_dataset, describe, make_group, read_xarray,
+                            validate, variable)
+from . import matrix
+from .gather import known_quantities
+from .plan import estimator_settings, plan_analysis
+from .run import _Progress, estimate_values
+
+
+def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=None,
+              name="matrix", kinds=None, progress=True, **settings):
+    """The MI matrix of groups ``x`` × ``y`` of ``data`` (an xarray Dataset).
+
+    Parameters
+    ----------
+    data : xarray.Dataset, dict or str
+        A Dataset in the dataset contract (``gmmmi ingest``, ``open_dataset``), a path to
+        one, or ``{group: values}`` with values a 2-D array (samples × variables; names
+        ``<group>_0, ...``), a pandas DataFrame (names from its columns), a 1-D array (one
+        variable named after the group) or an xarray DataArray of the contract.
+    x, y : str or list of str
+        Group(s) on each side; ``y=None`` pairs ``x`` with itself (upper triangle).
+        For ``kind="flow"``, ``x`` may list the layer groups in order (or be None: every
+        ``layer_<n>`` group).
+    kind : {"pairs", "flow"}
+        As an analysis of the workflow config.
+    n_bootstrap, seed, **settings
+        Estimator settings, as in :class:`gmmmi.GMMMI` (unit: always nats).
+    client : dask.distributed.Client, optional
+        Run the pairs on its cluster; else in this process.
+    name : str
+        The analysis's name in the result's attributes.
+    kinds : dict, optional
+        ``{group: "continuous" or "categorical"}`` for dict data (default: by dtype,
+        integers are categorical).
+    progress : bool
+        Print progress to stderr every 10 s (pairs done, rate, time left).
+
+    Returns
+    -------
+    xarray.Dataset
+        The matrix: ``mi``, ``mi_std``, ``mi_low``/``mi_high``, ``mi_bootstrap``,
+        ``status``, ... on ``var_x`` × ``var_y`` (see :mod:`gmmmi.analysis.matrix`).
+    """
+    ds = as_dataset(data, kinds)
+    if kind == "flow":
+        spec = {"kind": "flow"} | ({"layers": [x] if isinstance(x, str) else list(x)}
+                                   if x is not None else {})
+    else:
+        spec = {"kind": "pairs", "x": x, "y": x if y is None else y}
+    settings = estimator_settings({"n_bootstrap": n_bootstrap, "seed": seed, **settings})
+    (manifest,) = plan_analysis(describe(ds), name, spec, settings, 1)
+    pairs = manifest["pairs"]
+    columns = {}
+    for pair in pairs:
+        for group, var in ((pair.group_x, pair.name_x), (pair.group_y, pair.name_y)):
+            if (group, var) not in columns:
+                columns[group, var] = variable(ds, group, var)
+    log = sys.stderr if progress else None
+    rows = [dict(pair=pair.__dict__, computed=True, **result)
+            for pair, result in _estimate(pairs, columns, settings, client, name, log)]
+    xs = [tuple(v) for v in manifest["x_variables"]]
+    ys = [tuple(v) for v in manifest["y_variables"]]
+    truth, entropies = known_quantities(ds, xs, ys, rows)
+    return matrix.build(name, manifest["kind"], settings, xs, ys, rows, truth=truth,
+                        entropies=entropies, attrs={"dataset": "", "chunk_seconds": "[]"})
+
+
+def as_dataset(data, kinds=None):
+    """``data`` of :func:`mi_matrix` as a validated contract Dataset."""
+    import xarray as xr
+
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        data = read_xarray(data)
+    if isinstance(data, xr.Dataset):
+        validate(data)
+        return data
+    if not isinstance(data, dict):
+        raise DatasetError("data must be an xarray Dataset, a path to one, or a dict of "
+                           f"{{group: values}}, got {type(data).__name__}")
+    kinds = kinds or {}
+    groups = {}
+    for group, values in data.items():
+        if isinstance(values, xr.DataArray):
+            groups[group] = values
+            continue
+        names = None
+        if hasattr(values, "columns"):  # a pandas DataFrame
+            names, values = [str(c) for c in values.columns], values.to_numpy()
+        values = np.asarray(values)
+        if values.ndim == 1:
+            values, names = values[:, None], [str(group)]
+        names = names or [f"{group}_{j}" for j in range(values.shape[1])]
+        groups[group] = make_group(values, names, kinds.get(group), group=group,
+                                   source="data")
+    ds = build_dataset(groups)
+    validate(ds)
+    return ds
+
+
+def _estimate(pairs, columns, settings, client, name, log):
+    progress = _Progress(name, len(pairs), log) if log is not None else None
+    if client is None:
+        for pair in pairs:
+            yield pair, estimate_values(columns[pair.group_x, pair.name_x],
+                                        columns[pair.group_y, pair.name_y], pair, settings)
+            if progress:
+                progress.step()
+        return
+    from dask.distributed import as_completed
+
+    scattered = dict(zip(columns, client.scatter(list(columns.values()), hash=False)))
+    futures = {client.submit(estimate_values, scattered[p.group_x, p.name_x],
+                             scattered[p.group_y, p.name_y], p, settings,
+                             key=f"gmmmi-pair-{p.cache_key(settings)}"): p for p in pairs}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
+        if progress:
+            progress.step()

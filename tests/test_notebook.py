@@ -1,0 +1,121 @@
+"""The analysis from Python: gmmmi.mi_matrix and the functions around it."""
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gmmmi
+from gmmmi.analysis.gather import gather
+from gmmmi.analysis.plan import plan_chunks
+from gmmmi.analysis.run import run_chunk
+from gmmmi.data.dataset import DatasetError, describe_dataset, write_dataset
+from gmmmi.data.demo import make_demo_dataset
+
+SETTINGS = {"n_bootstrap": 4, "seed": 3}
+COMPARED = ("mi", "mi_std", "mi_low", "mi_high", "mi_bootstrap", "n_components", "status",
+            "n_samples")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    ds = make_demo_dataset(n_samples=800, seed=2)
+    return ds.isel(latent_name=[0, 1, 4, 7], factor_name=[0, 1], category_name=[0])
+
+
+def workflow_matrix(ds, folder, x, y):
+    write_dataset(ds, folder / "d.zarr")
+    manifests = plan_chunks(describe_dataset(folder / "d.zarr"), "a", x, y, SETTINGS, 2)
+    for k, manifest in enumerate(manifests):
+        run_chunk(folder / "d.zarr", manifest, folder / f"c{k}.json", cache_dir=folder / "p",
+                  log=io.StringIO())
+    return gather([folder / "c0.json", folder / "c1.json"], folder / "m.zarr",
+                  dataset=folder / "d.zarr")
+
+
+def assert_same(a, b):
+    for name in COMPARED:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    for name in ("var_x", "var_y", "group_x", "group_y", "fingerprint_x", "fingerprint_y"):
+        assert list(a[name].values) == list(b[name].values), name
+
+
+def test_one_call_gives_the_workflow_s_matrix_to_the_last_bit(demo, tmp_path):
+    expected = workflow_matrix(demo, tmp_path, ["latent"], ["factor", "category"])
+    matrix = gmmmi.mi_matrix(demo, x="latent", y=["factor", "category"], progress=False,
+                             **SETTINGS)
+    assert_same(matrix, expected)
+    np.testing.assert_array_equal(matrix["true_mi"].values, expected["true_mi"].values)
+    np.testing.assert_array_equal(matrix["entropy_y"].values, expected["entropy_y"].values)
+    assert set(expected.data_vars) == set(matrix.data_vars)
+    assert {k for k in expected.attrs} == {k for k in matrix.attrs}
+
+
+def test_on_a_dask_client_the_numbers_are_the_same(demo):
+    from dask.distributed import Client, LocalCluster
+
+    alone = gmmmi.mi_matrix(demo, x="latent", progress=False, **SETTINGS)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address="127.0.0.1:0", host="127.0.0.1") as cluster, \
+            Client(cluster) as client:
+        shared = gmmmi.mi_matrix(demo, x="latent", client=client, progress=False, **SETTINGS)
+    assert_same(alone, shared)
+    assert (alone["status"].values == "diagonal").sum() == 4
+
+
+def test_dicts_of_arrays_and_frames_are_data_too(tmp_path):
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal(600)
+    latents = pd.DataFrame({"u": z + rng.standard_normal(600), "v": rng.standard_normal(600)})
+    labels = (z > 0).astype(int)
+    matrix = gmmmi.mi_matrix({"latent": latents, "sign": labels}, x="latent", y="sign",
+                             n_bootstrap=3, progress=False)
+    table = gmmmi.pairs_table(matrix)
+    assert list(table["var_x"]) == ["u", "v"] and list(table["var_y"]) == ["sign", "sign"]
+    assert table.loc[0, "mi"] > 0.1 > table.loc[1, "mi"]
+    assert matrix["entropy_y"].values[0] == pytest.approx(np.log(2), abs=0.01)
+    as_floats = gmmmi.mi_matrix({"latent": latents, "sign": labels}, x="latent", y="sign",
+                                n_bootstrap=3, progress=False, kinds={"sign": "continuous"})
+    assert set(gmmmi.pairs_table(as_floats)["status"]) <= {"ok", "few-distinct-values"}
+
+
+@pytest.mark.parametrize("data, x, message", [
+    ([1, 2, 3], "latent", "data must be an xarray Dataset"),
+    ({"latent": np.ones((10, 2, 2))}, "latent", "expected a 2-D array"),
+    ({"latent": np.zeros((50, 2))}, "nothing", "the dataset has no group 'nothing'"),
+])
+def test_bad_data_is_one_line(data, x, message):
+    with pytest.raises((DatasetError, ValueError), match=message) as info:
+        gmmmi.mi_matrix(data, x=x, n_bootstrap=0, progress=False)
+    assert "\n" not in str(info.value)
+
+
+def test_the_readme_example_runs(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"<!-- from-python[^>]*-->\s*```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    assert len(namespace["table"]) == 8 * 6 and namespace["m"].sizes["var_x"] == 8
+
+
+def test_a_stored_matrix_reopens_and_plots_with_xarray(demo, tmp_path):
+    import matplotlib
+
+    from gmmmi.analysis import matrix
+
+    matplotlib.use("Agg")
+    computed = gmmmi.mi_matrix(demo, x="latent", y="factor", n_bootstrap=2, progress=False)
+    matrix.write(computed, tmp_path / "m.zarr")
+    reopened = gmmmi.open_matrix(tmp_path / "m.zarr")
+    assert_same(computed, reopened)
+    reopened["mi"].plot()
+    assert float(reopened["mi"].sel(var_x="z0", var_y="size")) == \
+        float(computed["mi"].sel(var_x="z0", var_y="size"))
