@@ -12,8 +12,15 @@ import sys
 
 import numpy as np
 
-from ..data.dataset import (DatasetError, build_dataset, describe, make_group, read_xarray,
-                            validate, variable)
+from ..data.dataset import (
+    DatasetError,
+    build_dataset,
+    describe,
+    make_group,
+    read_xarray,
+    validate,
+    variable,
+)
 from . import matrix
 from .gather import known_quantities
 from .plan import estimator_settings, plan_analysis

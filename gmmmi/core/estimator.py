@@ -12,10 +12,23 @@ import numpy as np
 
 from .. import status
 from . import validation as check
-from .fitting import (Settings, bootstrap_batches, bootstrap_counts, fit_plausible, min_samples,
-                      pad_components, refit, refit_bootstrap, select_components)
-from .information import (categorical_mutual_information, conditional_mutual_information,
-                          marginal_kl_divergence, mutual_information)
+from .fitting import (
+    Settings,
+    bootstrap_batches,
+    bootstrap_counts,
+    fit_plausible,
+    min_samples,
+    pad_components,
+    refit,
+    refit_bootstrap,
+    select_components,
+)
+from .information import (
+    categorical_mutual_information,
+    conditional_mutual_information,
+    marginal_kl_divergence,
+    mutual_information,
+)
 from .interval import widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult, check_unit

@@ -9,7 +9,7 @@ draws from each mixture, seeded by ``rng``).
 import numpy as np
 
 from .engine import logpdf_batch
-from .mixture import (cross_entropy_quadrature, entropy_quadrature, marginal, sample_batch)
+from .mixture import cross_entropy_quadrature, entropy_quadrature, marginal, sample_batch
 
 
 def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_samples, rng):

@@ -7,8 +7,17 @@ from pathlib import Path
 import numpy as np
 
 from ..core.validation import first_line, is_number
-from .dataset import (NETCDF_SUFFIXES, SAMPLE_DIM, DatasetError, build_dataset, load_values,
-                      make_group, read_xarray, validate, write_dataset)
+from .dataset import (
+    NETCDF_SUFFIXES,
+    SAMPLE_DIM,
+    DatasetError,
+    build_dataset,
+    load_values,
+    make_group,
+    read_xarray,
+    validate,
+    write_dataset,
+)
 
 
 @dataclass
