@@ -158,6 +158,7 @@ def _build_parser():
     gat.add_argument("chunks", nargs="+")
     gat.add_argument("--out", required=True)
     gat.add_argument("--dataset", default=None, help="to include a stored true MI")
+    gat.add_argument("--pairs-csv", default=None, help="also write the pairs as a CSV table")
 
     flo = commands.add_parser("flow", help="the flow graph of a flow analysis's mi.zarr")
     flo.add_argument("matrix")
@@ -299,7 +300,7 @@ def _run_chunk(args):
 
 
 def _gather(args):
-    result = gather(args.chunks, args.out, dataset=args.dataset)
+    result = gather(args.chunks, args.out, dataset=args.dataset, pairs_csv=args.pairs_csv)
     print(f"{args.out}: {result.sizes['var_x']} x {result.sizes['var_y']} matrix")
 
 

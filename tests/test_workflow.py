@@ -98,6 +98,13 @@ def test_outputs_hold_the_matrices_close_to_the_truth(reference):
         error = np.abs(ds["mi"].values - ds["true_mi"].values)[estimated]
         assert np.all(error < np.maximum(4 * ds["mi_std"].values[estimated], 0.06)), error
     np.testing.assert_array_equal(ll["mi"].values, ll["mi"].values.T)
+    import pandas as pd
+    for analysis, n_pairs in (("ll", 6), ("lf", 8)):
+        table = pd.read_csv(reference / "results" / analysis / "pairs.csv")
+        assert len(table) == n_pairs
+        matrix = open_matrix(reference, analysis)
+        first = table.iloc[0]
+        assert first["mi"] == float(matrix["mi"].sel(var_x=first["var_x"], var_y=first["var_y"]))
     assert np.isnan(np.diag(ll["mi"].values)).all()
     assert lf["mi"].sel(var_x="z4", var_y="shape") > 0.4
     for analysis in ("ll", "lf"):

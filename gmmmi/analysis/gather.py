@@ -5,17 +5,19 @@ import math
 from pathlib import Path
 
 from ..data.dataset import DatasetError, label_entropy, read_xarray, truth_table
+from .._files import replacing
 from . import matrix
 
 CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
               "results")
 
 
-def gather(chunk_paths, out, *, dataset=None, overwrite=True):
+def gather(chunk_paths, out, *, dataset=None, pairs_csv=None, overwrite=True):
     """Assemble the chunk results of one analysis into ``out`` (mi.zarr); returns it.
 
     With ``dataset`` the matrix also holds the dataset's known MI and the entropies of
-    its categorical variables.
+    its categorical variables; with ``pairs_csv`` its pairs are also written there as a
+    table (:func:`gmmmi.analysis.matrix.pairs`), for pandas, R or a spreadsheet.
     """
     chunks = [read_chunk(p) for p in chunk_paths]
     if not chunks:
@@ -37,6 +39,9 @@ def gather(chunk_paths, out, *, dataset=None, overwrite=True):
             "dataset": str(dataset) if dataset else "",
             "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
     matrix.write(result, out, overwrite=overwrite)
+    if pairs_csv is not None:
+        with replacing(pairs_csv) as staging:
+            matrix.pairs(result).to_csv(staging, index=False)
     return result
 
 

@@ -4,7 +4,8 @@ rule gather:
         chunks=gather.split("results/{{analysis}}/chunks/{scatteritem}.json"),
         dataset=ancient(DATASET),
     output:
-        directory("results/{analysis}/mi.zarr"),
+        matrix=directory("results/{analysis}/mi.zarr"),
+        pairs="results/{analysis}/pairs.csv",
     params:
         python=PYTHON,
     log:
@@ -13,4 +14,4 @@ rule gather:
         "../../envs/gmmmi.yaml"
     shell:
         "{params.python} -m gmmmi.cli gather {input.chunks:q} --dataset {input.dataset:q}"
-        " --out {output:q} > {log:q} 2>&1"
+        " --out {output.matrix:q} --pairs-csv {output.pairs:q} > {log:q} 2>&1"
