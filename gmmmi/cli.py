@@ -16,7 +16,7 @@ from . import __version__
 from .analysis import matrix
 from .analysis.gather import gather
 from .analysis.plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
-from .analysis.run import run_chunk
+from .analysis.run import run_chunk, tls_files
 from .core.estimator import estimate_mi
 from .core.validation import first_line, is_number
 from .data.dataset import describe_dataset, groups, read_xarray, validate, write_dataset
@@ -151,6 +151,9 @@ def _build_parser():
     chunk.add_argument("--workers", type=int, default=1, help="local Dask worker processes")
     chunk.add_argument("--memory-mb", type=int, default=None, help="memory for all workers")
     chunk.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    chunk.add_argument("--tls-ca-file", default=None, help="TLS: the CA certificate (PEM)")
+    chunk.add_argument("--tls-cert", default=None, help="TLS: this client's certificate (PEM)")
+    chunk.add_argument("--tls-key", default=None, help="TLS: this client's private key (PEM)")
     chunk.add_argument("--expect-digest", default=None,
                        help="refuse to run if the chunk's plan no longer has this digest")
 
@@ -295,7 +298,9 @@ def _run_chunk(args):
                          f"{args.chunk}; run the workflow again")
     computed, reused = run_chunk(args.dataset, manifest, args.out,
                                  cache_dir=Path(args.cache) / "pairs", workers=args.workers,
-                                 memory_mb=args.memory_mb, scheduler_address=args.scheduler)
+                                 memory_mb=args.memory_mb, scheduler_address=args.scheduler,
+                                 tls=tls_files(args.scheduler, args.tls_ca_file, args.tls_cert,
+                                               args.tls_key))
     print(f"{args.out}: {computed} pairs estimated, {reused} reused", file=sys.stderr)
 
 

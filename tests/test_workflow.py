@@ -249,6 +249,74 @@ def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
                 pass
 
 
+def test_a_tls_cluster_runs_the_pairs_and_refuses_plain_tcp(tmp_path, reference):
+    """A scheduler and worker that speak only TLS (certificates made here): the workflow's
+    pairs run through them with the config's TLS files and give the reference's matrices;
+    a client without certificates is refused."""
+    from distributed import Client
+    from distributed.security import Security
+
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    temporary = Security.temporary()
+    files = {"ca": temporary.tls_ca_file, "cert": temporary.tls_client_cert,
+             "key": temporary.tls_client_key}
+    for name, pem in files.items():
+        (folder / f"{name}.pem").write_text(pem)
+    tls = ["--tls-ca-file", str(folder / "ca.pem"), "--tls-cert", str(folder / "cert.pem"),
+           "--tls-key", str(folder / "key.pem")]
+    scheduler_file = folder / "scheduler.json"
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    processes = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port",
+         "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file),
+         *tls], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tls://127.0.0.1:")
+        processes.append(subprocess.Popen(
+            [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+             "--host", "127.0.0.1", "--no-dashboard", *tls], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True, env=env))
+        make_config(folder, chunks=1, dask={
+            "scheduler_address": address, "tls_ca_file": str(folder / "ca.pem"),
+            "tls_cert": str(folder / "cert.pem"), "tls_key": str(folder / "key.pem")})
+        snakemake(folder, "--cores", 1)
+        for analysis in ("ll", "lf"):
+            assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
+        plain = "tcp://" + address.removeprefix("tls://")
+        with pytest.raises(Exception):  # noqa: B017 - refused however the TLS layer says it
+            Client(plain, timeout="5s", security=Security()).close()
+        with pytest.raises(Exception):  # noqa: B017
+            Client(address, timeout="5s").close()  # TLS address, no certificates
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_tls_settings_that_cannot_work_are_one_line_errors(tmp_path):
+    from gmmmi.analysis.run import tls_files
+
+    with pytest.raises(ValueError, match="needs dask.tls_ca_file"):
+        tls_files("tls://10.0.0.5:8786")
+    with pytest.raises(ValueError, match=r"dask.tls_cert: .*cannot be read"):
+        (tmp_path / "ca.pem").write_text("x")
+        tls_files("tls://10.0.0.5:8786", tmp_path / "ca.pem", tmp_path / "none.pem",
+                  tmp_path / "ca.pem")
+    with pytest.raises(ValueError, match="not tls://"):
+        tls_files("tcp://10.0.0.5:8786", tmp_path / "ca.pem", tmp_path / "ca.pem",
+                  tmp_path / "ca.pem")
+    assert tls_files("tcp://10.0.0.5:8786") is None and tls_files(None) is None
+
+
 def test_invalid_config_is_rejected_with_its_mistakes(tmp_path):
     make_config(tmp_path, estimator={"n_bootstrap": -1, "shrink": 2}, chunks=0)
     run = snakemake(tmp_path, "--cores", 1, "-n", check=False)

@@ -61,13 +61,42 @@ def plan_workers(n_samples, workers, memory_mb, log):
 
 
 
+def tls_files(address, ca_file=None, cert=None, key=None):
+    """The TLS files for a scheduler at ``address`` (checked: one-line errors), or None.
+
+    A ``tls://`` address needs all three, unless Dask's own configuration
+    (``distributed.comm.tls``) names them; a ``tcp://`` one takes none.
+    """
+    given = {"tls_ca_file": ca_file, "tls_cert": cert, "tls_key": key}
+    if not address or not any(given.values()):
+        import dask
+
+        if address and address.startswith("tls://") and not dask.config.get(
+                "distributed.comm.tls.ca-file", None):
+            raise ValueError(f"{address}: a tls:// scheduler needs dask.tls_ca_file, tls_cert "
+                             f"and tls_key in the config (see config/README.md, Dask)")
+        return None
+    if not address.startswith("tls://"):
+        raise ValueError(f"{address}: TLS files are given but the address is not tls://")
+    for name, path in given.items():
+        if not path:
+            raise ValueError(f"dask.{name} is missing: TLS needs tls_ca_file, tls_cert and "
+                             f"tls_key")
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"dask.{name}: {path}: cannot be read ({exc.strerror})") from None
+    return given
+
+
 def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
-              scheduler_address=None, log=sys.stderr):
+              scheduler_address=None, tls=None, log=sys.stderr):
     """Estimate every pair of one chunk ``manifest`` and write the chunk's results (JSON).
 
     Cached pairs are reused; the rest run as one Dask task each: on ``scheduler_address``
     if given, else on a local cluster of ``workers`` single-threaded processes (or in this
-    process when ``workers`` is 1) sharing ``memory_mb`` MB. Workers are fewer when a pair
+    process when ``workers`` is 1) sharing ``memory_mb`` MB; ``tls`` (:func:`tls_files`)
+    secures the connection to the scheduler. Workers are fewer when a pair
     needs more than its share (:func:`pair_memory_mb`); when not even one worker fits, the
     pairs get status ``out-of-memory`` (not cached). Returns (computed, reused) counts.
     """
@@ -102,7 +131,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
                  if workers == 0 else
                  _estimate_all(dataset, todo, settings, workers,
                                memory_mb and f"{memory_mb // workers}MB", scheduler_address,
-                               log, lost))
+                               log, lost, tls))
     for pair, result in estimated:
         if result["status"] not in status.RETRIED:
             cache.put(pair.cache_key(settings), result)
@@ -156,7 +185,7 @@ class _Progress:
 
 
 def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_address, log,
-                  lost_message):
+                  lost_message, tls=None):
     """Yield (pair, result) as pairs finish, in any order; a pair whose worker died (Dask's
     KilledWorker) gets status out-of-memory with ``lost_message``."""
     if not pairs:
@@ -171,8 +200,15 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
     from dask.distributed import Client, as_completed
     from distributed.scheduler import KilledWorker
 
-    client = Client(cluster) if cluster is not None else Client(scheduler_address,
-                                                                  timeout="60s")
+    if cluster is not None:
+        client = Client(cluster)
+    else:
+        from distributed.security import Security
+
+        security = None if tls is None else Security(
+            tls_ca_file=tls["tls_ca_file"], tls_client_cert=tls["tls_cert"],
+            tls_client_key=tls["tls_key"], require_encryption=True)
+        client = Client(scheduler_address, timeout="60s", security=security)
     try:
         futures = {client.submit(estimate_pair, dataset, pair, settings, retries=2,
                                  key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair

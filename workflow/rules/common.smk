@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from gmmmi.config import config_problems
 from gmmmi.data.dataset import DatasetError, describe_dataset
 from gmmmi.analysis.plan import manifest_digest, parse_chunk, plan_analysis
+from gmmmi.analysis.run import tls_files
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -52,6 +53,13 @@ def plan_digests(analysis, count):
     return _plans[analysis, count]
 
 
+try:  # TLS settings that cannot work are refused before any job runs
+    tls_files(config["dask"].get("scheduler_address"), config["dask"].get("tls_ca_file"),
+              config["dask"].get("tls_cert"), config["dask"].get("tls_key"))
+except ValueError as exc:
+    raise WorkflowError(str(exc)) from None
+
+
 # A damaged dataset, or an analysis naming a group it lacks, is refused before any job
 # runs. A dataset the workflow writes itself (the demo) is planned on the next run.
 if os.path.exists(DATASET):
@@ -77,8 +85,15 @@ def estimator_settings(wildcards):
 
 
 def scheduler_option(wildcards):
-    address = config["dask"]["scheduler_address"]
-    return f"--scheduler {shlex.quote(address)}" if address else ""
+    """run-chunk's options for an existing Dask cluster: its address and TLS files."""
+    dask = config["dask"]
+    if not dask.get("scheduler_address"):
+        return ""
+    options = [f"--scheduler {shlex.quote(dask['scheduler_address'])}"]
+    for key in ("tls_ca_file", "tls_cert", "tls_key"):
+        if dask.get(key):
+            options.append(f"--{key.replace('_', '-')} {shlex.quote(dask[key])}")
+    return " ".join(options)
 
 
 wildcard_constraints:
