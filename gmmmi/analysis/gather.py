@@ -4,8 +4,8 @@ import json
 import math
 from pathlib import Path
 
-from ..data.dataset import DatasetError, label_entropy, read_xarray, truth_table
 from .._files import replacing
+from ..data.dataset import DatasetError, label_entropy, read_xarray, truth_table
 from . import matrix
 
 CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
