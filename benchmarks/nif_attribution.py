@@ -12,8 +12,9 @@ attributions are compared with the inputs' Sobol total-effect indices of the fun
 (share of the output's variance each input explains, interactions included; computed here
 by Jansen's estimator on 200,000 points):
 
-- ``path``: the flow's path attribution (``gmmmi.flow.attribution``), today's default;
-- ``direct``: I(x_i; output) from the inputs × output matrix, normalised to sum to 1.
+- ``path``: the path heuristic (``gmmmi.flow.attribution``), the default before issue 19;
+- ``direct``: I(x_i; output), normalised to sum to 1 (``gmmmi.flow.direct_attribution``,
+  the default since).
 
 Per function and method: Spearman's rank correlation with the total indices, the share
 given to the irrelevant inputs, and whether the input with the largest index is ranked
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 import gmmmi  # noqa: E402
-from gmmmi.flow import attribution, flow_graph  # noqa: E402
+from gmmmi.flow import attribution, direct_attribution, flow_graph  # noqa: E402
 
 N_INPUTS = 7
 OUT = ROOT / "benchmarks" / "measured"
@@ -97,10 +98,8 @@ def attributions(layers, n_bootstrap):
     flow = gmmmi.mi_matrix(data, x=names, kind="flow", n_bootstrap=n_bootstrap,
                            progress=False)
     _, _, shares = attribution(flow_graph(flow))
-    direct = gmmmi.mi_matrix(data, x=names[0], y=names[-1], n_bootstrap=n_bootstrap,
-                             progress=False)["mi"].values[:, 0]
-    direct = np.clip(direct, 0, None)
-    return {"path": shares[:, 0], "direct": direct / direct.sum()}
+    _, _, direct, _, _ = direct_attribution(flow)
+    return {"path": shares[:, 0], "direct": direct[:, 0]}
 
 
 def main():

@@ -310,12 +310,9 @@ def _gather(args):
 
 
 def _flow(args):
-    from .flow import flow_graph, write_graph
+    from .flow import write_graph
 
-    graph = flow_graph(matrix.read(args.matrix))
-    for path in (args.graphml, args.json):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_graph(graph, args.graphml, args.json)
+    graph = write_graph(matrix.read(args.matrix), args.graphml, args.json)
     print(f"{args.graphml}, {args.json}: {graph.number_of_nodes()} neurons, "
           f"{graph.number_of_edges()} edges", file=sys.stderr)
 

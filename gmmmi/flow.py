@@ -8,14 +8,25 @@ measures off it.
 
 Attribution
 -----------
-How much of the information reaching an output comes from each input feature. Each
-neuron's incoming information is apportioned among its inputs in proportion to the MI
-of each incoming edge: the share of edge u -> v is ``s(u, v) = I(u; v) / sum_u' I(u'; v)``.
-The attribution of input i to output o is the sum over all paths i -> ... -> o of the
-product of the shares along the path, i.e. ``(S_0 S_1 ... S_{L-1})[i, o]`` with ``S_k`` the
-share matrix of layers k -> k+1. For each output the attributions are non-negative and
-sum to 1 (a distribution over inputs). An input the network ignores gets ~0: its edges
-into the first hidden layer carry ~0 MI. Negative MI estimates count as 0.
+How much of the information reaching an output comes from each input feature.
+
+*Direct* (the default, :func:`direct_attribution`): a flow analysis also estimates the MI
+of every input with every output, and input i's share of output o is
+``I(x_i; o) / sum_j I(x_j; o)``, with an interval from the pairs' bootstrap fits.
+
+*Path* (:func:`attribution`, a heuristic kept for comparison): each neuron's incoming
+information is apportioned among its inputs in proportion to the MI of each incoming
+edge, ``s(u, v) = I(u; v) / sum_u' I(u'; v)``, and input i's attribution to output o is
+the sum over all paths i -> ... -> o of the product of the shares along the path,
+``(S_0 S_1 ... S_{L-1})[i, o]``. A hidden neuron that nearly copies one input hands it most
+of its share whatever that neuron's weight downstream.
+
+Measured on 7-8-5-1 MLPs trained on functions with known Sobol total-effect indices
+(``benchmarks/measured/nif_attribution.md``, 3 networks each): Spearman's rho with the
+indices 0.94 / 0.96 / 0.91 for direct against 0.73 / 0.93 / 0.91 for path (Friedman #1,
+additive, interaction); at most 0.6 % of the shares on irrelevant inputs against 17 %;
+the most important input first in 9 of 9 networks against 6 of 9. Both kinds sum to 1
+per output; negative MI estimates count as 0.
 
 Resolution
 ----------
@@ -83,6 +94,8 @@ def flow_graph(matrix):
     gx, gy = mx.strings(matrix, "group_x"), mx.strings(matrix, "group_y")
     nx_, ny_ = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
     for i, j in zip(*np.nonzero(~np.isin(status, _SKIPPED))):
+        if index[gy[j]] != index[gx[i]] + 1:
+            continue  # inputs x outputs: the direct attribution's, not an edge
         low, high = lows[i, j], highs[i, j]
         graph.add_edge(node_id(gx[i], nx_[i]), node_id(gy[j], ny_[j]),
                        mi=float(matrix["mi"].values[i, j]),
@@ -105,10 +118,46 @@ def _layer_nodes(graph):
     return [by_layer[k] for k in sorted(by_layer)]
 
 
-def attribution(graph):
-    """(inputs, outputs, A): ``A[i, o]`` is the share of output o's information from input i.
+def direct_attribution(matrix, level=0.95):
+    """(inputs, outputs, shares, low, high): the share of each input in the information
+    about each output, ``I(x_i; o) / sum_j I(x_j; o)``, with its interval.
 
-    See the module docstring for the definition.
+    The default attribution: on networks trained on functions with known importance it
+    ranks inputs as their Sobol total-effect indices (``benchmarks/nif_attribution.py``;
+    the path attribution below ranked Friedman #1's largest term fourth). ``low``/``high``
+    are the percentiles of the shares over the pairs' bootstrap fits. Negative estimates
+    count as 0.
+    """
+    order = layers(matrix)
+    gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
+    rows, cols = np.flatnonzero(gx == order[0]), np.flatnonzero(gy == order[-1])
+    names_x, names_y = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
+    inputs = [node_id(order[0], names_x[i]) for i in rows]
+    outputs = [node_id(order[-1], names_y[j]) for j in cols]
+
+    def normalised(mi):
+        mi = np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None)
+        total = mi.sum(axis=0, keepdims=True)
+        return np.divide(mi, total, out=np.zeros_like(mi), where=total > 0)
+
+    shares = normalised(matrix["mi"].values[np.ix_(rows, cols)])
+    boot = matrix["mi_bootstrap"].values[np.ix_(rows, cols)]
+    if boot.shape[-1] and np.isfinite(boot).any():
+        draws = np.stack([normalised(boot[..., b]) for b in range(boot.shape[-1])], axis=-1)
+        tail = 50.0 * (1.0 - level)
+        low, high = np.percentile(draws, [tail, 100.0 - tail], axis=-1)
+    else:
+        low = high = np.full(shares.shape, np.nan)
+    return inputs, outputs, shares, low, high
+
+
+def attribution(graph):
+    """(inputs, outputs, A): the *path* attribution, ``A[i, o]`` the share of output o's
+    information from input i through the network's paths.
+
+    See the module docstring for the definition. A heuristic: a hidden neuron that
+    copies one input hands it most of its share whatever the neuron's weight downstream;
+    :func:`direct_attribution` is the default.
     """
     levels = _layer_nodes(graph)
     total = np.eye(len(levels[0]))
@@ -147,26 +196,34 @@ def neuron_measures(graph, seed=0):
             for node in graph.nodes}
 
 
-def write_graph(graph, graphml, json_path, seed=0):
-    """Write the flow graph with its measures and attribution as GraphML and JSON."""
+def write_graph(matrix, graphml, json_path, seed=0):
+    """Write the flow graph of ``matrix`` with its measures as GraphML, and as JSON with
+    both attributions (``attribution``: direct, with ``low``/``high``; ``path_attribution``).
+    Returns the graph."""
     import networkx as nx
 
+    graph = flow_graph(matrix)
     measures = neuron_measures(graph, seed)
     annotated = graph.copy()
     for node, values in measures.items():
         annotated.nodes[node].update(values)
-    inputs, outputs, shares = attribution(graph)
+    inputs, outputs, shares, low, high = direct_attribution(matrix)
+    path_inputs, path_outputs, path_shares = attribution(graph)
     with replacing(graphml) as staging:
         nx.write_graphml(annotated, staging)
     document = {
         "graph": nx.node_link_data(annotated, edges="edges"),
-        "attribution": {o: {i: float(shares[a, b]) for a, i in enumerate(inputs)}
+        "attribution": {o: {i: {"share": float(shares[a, b]), "low": float(low[a, b]),
+                                "high": float(high[a, b])} for a, i in enumerate(inputs)}
                         for b, o in enumerate(outputs)},
+        "path_attribution": {o: {i: float(path_shares[a, b])
+                                 for a, i in enumerate(path_inputs)}
+                             for b, o in enumerate(path_outputs)},
         "unit": "nat",
     }
     with replacing(json_path) as staging:
         staging.write_text(json.dumps(_finite(document), indent=1), encoding="utf-8")
-    return measures
+    return graph
 
 
 def _finite(value):

@@ -84,8 +84,10 @@ def test_flow_plans_only_adjacent_layers_in_numeric_order(tmp_path):
     assert x == ["layer_0", "layer_1", "layer_2"] and y == ["layer_1", "layer_2", "layer_3"]
     pairs = [p for m in plan_chunks(description, "nif", x, y, SETTINGS, 3, "flow")
              for p in m["pairs"]]
-    assert len(pairs) == 3 * 4 + 4 * 2 + 2 * 1
-    assert all(int(p.group_y[-1]) == int(p.group_x[-1]) + 1 for p in pairs)
+    # adjacent layers, and the inputs with the outputs (the direct attribution)
+    assert len(pairs) == 3 * 4 + 4 * 2 + 2 * 1 + 3 * 1
+    assert all(int(p.group_y[-1]) == int(p.group_x[-1]) + 1
+               or (p.group_x, p.group_y) == ("layer_0", "layer_3") for p in pairs)
     assert flow_groups(description, ["layer_2", "layer_3"]) == (["layer_2"], ["layer_3"])
     with pytest.raises(ValueError, match="at least 2 layer groups"):
         flow_groups({"groups": {"latent": {}, "layer_0": {}}})
@@ -109,8 +111,9 @@ def test_flow_matrix_graph_files_and_report(tmp_path):
     store = layered_store(tmp_path, tanh_network(rng, 500, (3, 2, 1)))
     matrix = run_flow(tmp_path, store)
     assert matrix.attrs["kind"] == "flow"
-    # x: layers 0-1 (5 neurons), y: layers 1-2 (3): adjacent cells estimated, others not
-    assert (matrix["status"].values == "not-adjacent").sum() == 5 * 3 - (3 * 2 + 2 * 1)
+    # x: layers 0-1 (5 neurons), y: layers 1-2 (3): adjacent cells and inputs x outputs
+    # estimated, others not
+    assert (matrix["status"].values == "not-adjacent").sum() == 5 * 3 - (3 * 2 + 2 * 1 + 3 * 1)
     blocks = flow.layer_matrices(read_xarray(tmp_path / "mi.zarr"))
     assert {k: v["mi"].shape for k, v in blocks.items()} == {("layer_0", "layer_1"): (3, 2),
                                                              ("layer_1", "layer_2"): (2, 1)}
@@ -125,12 +128,17 @@ def test_flow_matrix_graph_files_and_report(tmp_path):
     assert {"info_in", "info_out", "betweenness", "community"} <= set(
         graph.nodes["layer_1/hidden_0"])
     document = json.loads((tmp_path / "g.json").read_text())
-    assert sum(document["attribution"]["layer_2/out_0"].values()) == pytest.approx(1.0)
+    direct = document["attribution"]["layer_2/out_0"]
+    assert sum(v["share"] for v in direct.values()) == pytest.approx(1.0)
+    assert all(v["low"] <= v["share"] <= v["high"] for v in direct.values())
+    assert sum(document["path_attribution"]["layer_2/out_0"].values()) == pytest.approx(1.0)
 
     page = render(read_xarray(tmp_path / "mi.zarr"), read_xarray(store), top_pairs=2)
     assert 'id="flow"' in page and "finite resolution" in page
     assert 'id="disentanglement"' not in page
-    assert page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1 == 8
+    # the 8 edges and the 3 inputs x output pairs of the direct attribution
+    assert page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1 == 8 + 3
+    assert "path attribution" in page and "Sobol" in page
 
 
 def test_flow_command_refuses_other_analyses(tmp_path, capsys):
@@ -161,7 +169,8 @@ def test_an_output_of_two_inputs_is_attributed_to_those_two(tmp_path):
     out = hidden @ network.coefs_[1] + network.intercepts_[1]
     store = layered_store(tmp_path, [x[2000:], hidden, out])
     matrix = run_flow(tmp_path, store)
-    inputs, outputs, shares = flow.attribution(flow.flow_graph(matrix))
-    assert shares[:, 0].sum() == pytest.approx(1.0)
-    assert shares[0, 0] + shares[1, 0] > 0.95, dict(zip(inputs, shares[:, 0]))
-    assert min(shares[0, 0], shares[1, 0]) > 0.1  # both matter
+    for method in (flow.direct_attribution, lambda m: flow.attribution(flow.flow_graph(m))):
+        inputs, outputs, shares = method(matrix)[:3]
+        assert shares[:, 0].sum() == pytest.approx(1.0)
+        assert shares[0, 0] + shares[1, 0] > 0.95, dict(zip(inputs, shares[:, 0]))
+        assert min(shares[0, 0], shares[1, 0]) > 0.1  # both matter

@@ -379,7 +379,9 @@ def test_flow_analysis_writes_the_graph_and_its_report(tmp_path):
     graph = nx.read_graphml(tmp_path / "results" / "nif" / "flow.graphml")
     assert graph.number_of_edges() == 3 * 2 + 2 * 1
     document = json.loads((tmp_path / "results" / "nif" / "flow.json").read_text())
-    assert sum(document["attribution"]["layer_2/y_0"].values()) == pytest.approx(1.0)
+    assert sum(v["share"] for v in document["attribution"]["layer_2/y_0"].values()) \
+        == pytest.approx(1.0)
+    assert sum(document["path_attribution"]["layer_2/y_0"].values()) == pytest.approx(1.0)
     assert 'id="flow"' in (tmp_path / "results" / "nif" / "report.html").read_text()
     # a second run has nothing to do
     assert "Nothing to be done" in snakemake(tmp_path, "--cores", 1).stderr

@@ -104,7 +104,8 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
     """Every pair of an analysis in a fixed order.
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
-    A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers).
+    A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
+    first layer (the inputs) with the last (the outputs), for the direct attribution.
     """
     found = description["groups"]
     for g in list(x_groups) + list(y_groups):
@@ -118,9 +119,11 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
     xs, ys = variables(x_groups), variables(y_groups)
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
+    ends = (x_groups[0], y_groups[-1])
     for i, (gx, nx, kx, fx) in enumerate(xs):
         for j, (gy, ny, ky, fy) in enumerate(ys):
-            if kind == "flow" and list(y_groups).index(gy) != list(x_groups).index(gx):
+            adjacent = list(y_groups).index(gy) == list(x_groups).index(gx)
+            if kind == "flow" and not (adjacent or (gx, gy) == ends):
                 continue
             if not (symmetric and j <= i):
                 pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,

@@ -241,7 +241,8 @@ def _flow(matrix, scale, unit_label):
 
     graph = flow.flow_graph(matrix)
     measures = flow.neuron_measures(graph)
-    inputs, outputs, shares = flow.attribution(graph)
+    inputs, outputs, shares, low, high = flow.direct_attribution(matrix)
+    path_inputs, path_outputs, path_shares = flow.attribution(graph)
     label = {node: graph.nodes[node]["name"] for node in graph.nodes}
     levels = [[node for node in graph.nodes if graph.nodes[node]["layer"] == k]
               for k in range(len(flow.layers(matrix)))]
@@ -257,8 +258,12 @@ def _flow(matrix, scale, unit_label):
         "attribution": figures.attribution_bars(
             [label[n] for n in inputs], [label[n] for n in outputs], shares),
         "shares": [{"output": label[o], "inputs": sorted(
-            ((label[i], float(shares[a, b])) for a, i in enumerate(inputs)),
-            key=lambda kv: -kv[1])} for b, o in enumerate(outputs)],
+            ((label[i], float(shares[a, b]), float(low[a, b]), float(high[a, b]))
+             for a, i in enumerate(inputs)), key=lambda kv: -kv[1])}
+            for b, o in enumerate(outputs)],
+        "path_shares": [{"output": label[o], "inputs": sorted(
+            ((label[i], float(path_shares[a, b])) for a, i in enumerate(path_inputs)),
+            key=lambda kv: -kv[1])} for b, o in enumerate(path_outputs)],
         "edges": [{"source": graph.nodes[u]["group"] + " / " + label[u],
                    "target": graph.nodes[v]["group"] + " / " + label[v],
                    "mi": d["mi"] * scale, "std": d["mi_std"] * scale,
