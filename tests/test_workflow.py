@@ -1,6 +1,7 @@
 """The Snakemake workflow, run through the real `snakemake` command in temporary folders."""
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -206,27 +207,42 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
         assert matrix.sizes["bootstrap"] == 40
 
 
-def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
-    folder = tmp_path / "cluster"
-    folder.mkdir()
-    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+@contextlib.contextmanager
+def dask_cluster(folder, n_workers, *options, protocol="tcp"):
+    """A Dask scheduler and ``n_workers`` single-threaded workers on 127.0.0.1, each its own
+    process group (so a test can kill one); yields (address, worker processes)."""
     scheduler_file = folder / "scheduler.json"
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+             "start_new_session": True, "env": env}
     processes = [subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)]
+        [str(BIN / "dask"), "scheduler", "--protocol", protocol, "--host", "127.0.0.1",
+         "--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
+         str(scheduler_file), *options], **quiet)]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
-        for _ in range(2):
-            processes.append(subprocess.Popen(
-                [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                 "--host", "127.0.0.1", "--no-dashboard"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                env=env))
+        workers = [subprocess.Popen(
+            [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+             "--host", "127.0.0.1", "--no-dashboard", *options], **quiet)
+            for _ in range(n_workers)]
+        processes += workers
+        yield address, workers
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    with dask_cluster(folder, 2) as (address, workers):
         make_config(folder, chunks=1, dask={"scheduler_address": address})
         command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
                    str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
@@ -235,18 +251,12 @@ def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
         cache = folder / "results" / ".cache" / "pairs"
         while not list(cache.glob("*/*.json")) and run.poll() is None:
             time.sleep(0.02)
-        os.killpg(processes[1].pid, signal.SIGKILL)  # one worker and its nanny, mid-run
+        os.killpg(workers[0].pid, signal.SIGKILL)  # one worker and its nanny, mid-run
         output, _ = run.communicate(timeout=600)
         assert run.returncode == 0, output[-3000:]
         assert len(list(cache.glob("*/*.json"))) == 14
         for analysis in ("ll", "lf"):
             assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
-    finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_a_tls_cluster_runs_the_pairs_and_refuses_plain_tcp(tmp_path, reference):
@@ -266,23 +276,8 @@ def test_a_tls_cluster_runs_the_pairs_and_refuses_plain_tcp(tmp_path, reference)
         (folder / f"{name}.pem").write_text(pem)
     tls = ["--tls-ca-file", str(folder / "ca.pem"), "--tls-cert", str(folder / "cert.pem"),
            "--tls-key", str(folder / "key.pem")]
-    scheduler_file = folder / "scheduler.json"
-    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    processes = [subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port",
-         "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file),
-         *tls], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env=env)]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(scheduler_file.read_text())["address"]
+    with dask_cluster(folder, 1, *tls, protocol="tls") as (address, _):
         assert address.startswith("tls://127.0.0.1:")
-        processes.append(subprocess.Popen(
-            [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-             "--host", "127.0.0.1", "--no-dashboard", *tls], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True, env=env))
         make_config(folder, chunks=1, dask={
             "scheduler_address": address, "tls_ca_file": str(folder / "ca.pem"),
             "tls_cert": str(folder / "cert.pem"), "tls_key": str(folder / "key.pem")})
@@ -294,12 +289,6 @@ def test_a_tls_cluster_runs_the_pairs_and_refuses_plain_tcp(tmp_path, reference)
             Client(plain, timeout="5s", security=Security()).close()
         with pytest.raises(Exception):  # noqa: B017
             Client(address, timeout="5s").close()  # TLS address, no certificates
-    finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_tls_settings_that_cannot_work_are_one_line_errors(tmp_path):

@@ -24,7 +24,7 @@ from ..data.dataset import (
 from . import matrix
 from .gather import known_quantities
 from .plan import estimator_settings, plan_analysis
-from .run import _Progress, estimate_values
+from .run import Progress, estimate_values
 
 
 def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=None,
@@ -119,7 +119,7 @@ def as_dataset(data, kinds=None):
 
 
 def _estimate(pairs, columns, settings, client, name, log):
-    progress = _Progress(name, len(pairs), log) if log is not None else None
+    progress = Progress(name, len(pairs), log) if log is not None else None
     if client is None:
         for pair in pairs:
             yield pair, estimate_values(columns[pair.group_x, pair.name_x],

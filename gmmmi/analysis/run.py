@@ -115,7 +115,7 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
             results[pair] = (hit, False)
     print(f"{label}: {len(pairs)} pairs, {len(pairs) - len(todo)} cached, {len(todo)} to "
           f"estimate", file=log, flush=True)
-    progress = _Progress(label, len(todo), log)
+    progress = Progress(label, len(todo), log)
     n_samples = read_xarray(dataset).sizes.get("sample", 0) if todo else 0
     need = pair_memory_mb(n_samples)
     if scheduler_address is None:
@@ -167,7 +167,9 @@ class PairCache:
 
 
 
-class _Progress:
+class Progress:
+    """Progress lines on ``log`` every ``every`` seconds: done, rate, time left."""
+
     def __init__(self, label, total, log, every=10.0):
         self.label, self.total, self.log, self.every = label, total, log, every
         self.done, self.start, self.last = 0, time.monotonic(), time.monotonic()
