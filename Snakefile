@@ -15,12 +15,6 @@ if not workflow.config_settings.configfiles:
 
 
 include: "workflow/rules/common.smk"
-
-
-scattergather:
-    split=config["chunks"],
-
-
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/gather.smk"
@@ -34,3 +28,7 @@ rule all:
         expand("results/{analysis}/mi.zarr", analysis=ANALYSES),
         expand("results/{analysis}/flow.{ext}", analysis=FLOW_ANALYSES, ext=["graphml", "json"]),
     default_target: True
+
+
+onsuccess:
+    prune_cache()

@@ -4,22 +4,33 @@ Piras et al. 2023, "A robust estimator of mutual information for deep learning
 interpretability", Mach. Learn.: Sci. Technol. 4 025006.
 """
 
-from .core.estimator import GMMMI, conditional_mi, estimate_mi, marginal_kl
-from .core.mixture import Mixture
-from .core.result import InformationResult, KLResult, MIResult
-from .data.dataset import DatasetError, open_dataset
-
 __version__ = "0.1.0"
 
-# Many pairs from Python (loaded on first use: they bring xarray, Dask and the report).
-_LAZY = {"mi_matrix": ("analysis.notebook", "mi_matrix"),
+# Loaded on first use, so that a workflow step imports only what it needs (a chunk whose
+# pairs all come from the cache should cost well under a second).
+_LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
+         "conditional_mi": ("core.estimator", "conditional_mi"),
+         "estimate_mi": ("core.estimator", "estimate_mi"),
+         "marginal_kl": ("core.estimator", "marginal_kl"),
+         "Mixture": ("core.mixture", "Mixture"),
+         "InformationResult": ("core.result", "InformationResult"),
+         "KLResult": ("core.result", "KLResult"),
+         "MIResult": ("core.result", "MIResult"),
+         "DatasetError": ("data.dataset", "DatasetError"),
+         "open_dataset": ("data.dataset", "open_dataset"),
+         # many pairs from Python (xarray, Dask and the report)
+         "mi_matrix": ("analysis.notebook", "mi_matrix"),
          "open_matrix": ("analysis.matrix", "read"),
          "pairs_table": ("analysis.matrix", "pairs"),
          "write_report": ("report.page", "write_report")}
 
 __all__ = ["GMMMI", "DatasetError", "InformationResult", "KLResult", "MIResult", "Mixture",
-           "conditional_mi", "estimate_mi", "marginal_kl", "open_dataset", "__version__",
-           *_LAZY]
+           "__version__", "conditional_mi", "estimate_mi", "marginal_kl", "mi_matrix",
+           "open_dataset", "open_matrix", "pairs_table", "write_report"]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def __getattr__(name):

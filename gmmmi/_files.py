@@ -24,10 +24,10 @@ def replacing(path):
 def write_json(path, obj):
     """``obj`` as JSON at ``path``, atomically (numpy scalars as numbers)."""
     with replacing(path) as staging:
-        staging.write_text(json.dumps(obj, default=_json_default))
+        staging.write_text(json.dumps(obj, default=json_default))
 
 
-def _json_default(value):
+def json_default(value):
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot store {type(value).__name__} as JSON")

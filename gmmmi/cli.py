@@ -13,15 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis import matrix
-from .analysis.gather import gather
 from .analysis.plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
 from .analysis.run import run_chunk, tls_files
-from .core.estimator import estimate_mi
 from .core.validation import first_line, is_number
 from .data.dataset import describe_dataset, groups, read_xarray, validate, write_dataset
-from .data.ingest import InputSpec, ingest
-from .report.page import write_report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -223,6 +218,8 @@ def _scan_ingest(tokens):
 
 def _input_spec(path, group=None, names=None, kind=None, variables_first=False, layers=False,
                 no_header=False):
+    from .data.ingest import InputSpec
+
     if kind not in (None, "auto", "continuous", "categorical"):
         raise UsageError(f"{path}: --kind must be continuous, categorical or auto, got {kind!r}")
     if names is not None:
@@ -234,6 +231,8 @@ def _input_spec(path, group=None, names=None, kind=None, variables_first=False, 
 
 
 def _ingest(tokens):
+    from .data.ingest import ingest
+
     specs, out, overwrite = _scan_ingest(tokens)
     summary = ingest(specs, out, overwrite=overwrite)
     print(summary)
@@ -259,6 +258,8 @@ def _demo_data(args):
 
 
 def _estimate(args):
+    from .core.estimator import estimate_mi
+
     if len(args.files) > 2:
         raise UsageError(f"expected X.npy [Y.npy], got {len(args.files)} files")
     x, y = _pair(args.files)
@@ -305,11 +306,14 @@ def _run_chunk(args):
 
 
 def _gather(args):
+    from .analysis.gather import gather
+
     result = gather(args.chunks, args.out, dataset=args.dataset, pairs_csv=args.pairs_csv)
     print(f"{args.out}: {result.sizes['var_x']} x {result.sizes['var_y']} matrix")
 
 
 def _flow(args):
+    from .analysis import matrix
     from .flow import write_graph
 
     graph = write_graph(matrix.read(args.matrix), args.graphml, args.json)
@@ -340,6 +344,8 @@ def _check_config(args):
 
 
 def _report(args):
+    from .report.page import write_report
+
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
     out = write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top)

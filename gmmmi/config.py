@@ -47,10 +47,40 @@ def config_problems(config, schema_path):
     problems = []
     for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
         where = ".".join(map(str, error.absolute_path)) or "config"
-        message = error.schema.get("message", error.message) if error.validator == "not" \
-            else error.message
+        message = error.message
+        if error.validator == "not":
+            message = error.schema.get("message", message)
+        elif error.validator == "oneOf" and "message" in error.schema:
+            message = f"{error.schema['message']}, got {error.instance!r}"
         problems.append(f"{where}: {message}")
     return problems
+
+
+def typed_values(config, schema_path):
+    """``config`` with nested values Snakemake's ``--config`` left as text typed as the
+    schema wants: ``--config "chunk_resources={threads: 4}"`` gives the string ``"4"``."""
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+
+    def wants(node):
+        types = node.get("type", [])
+        types = [types] if isinstance(types, str) else list(types)
+        return set(types) | {t for option in node.get("oneOf", []) for t in wants(option)}
+
+    def walk(value, node):
+        if isinstance(value, dict):
+            properties = node.get("properties", {})
+            extra = node.get("additionalProperties")
+            return {k: walk(v, properties.get(k, extra if isinstance(extra, dict) else {}))
+                    for k, v in value.items()}
+        if isinstance(value, str) and wants(node) & {"integer", "number", "boolean", "null"}:
+            try:
+                typed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return value
+            return value if isinstance(typed, (str, dict, list)) else typed
+        return value
+
+    return walk(config, schema)
 
 
 def find_schema():

@@ -105,7 +105,7 @@ def test_a_tiny_std_is_printed_with_its_digits():
     ("analyses:\n\tll: {x: latent, y: latent}\n", "line 2, column 1: found character '\\t'"),
     ("- dataset\n", "must be a mapping of keys"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nchunks: 0\n",
-     "chunks: 0 is less than the minimum of 1"),
+     "chunks: must be auto or a whole number >= 1, got 0"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: nothing}}\n",
      "analyses.ll: the dataset has no group 'nothing'"),
 ])

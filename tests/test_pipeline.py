@@ -310,3 +310,40 @@ def test_the_pair_cache_outlives_edits_outside_the_estimator_core(tmp_path):
     with open(copy / "core" / "engine.py", "a") as handle:
         handle.write("\n# an edit to the engine\n")
     assert key() != before
+
+
+def test_the_pair_cache_keeps_packs_survives_a_cut_line_and_prunes(tmp_path):
+    """Two writers (two chunk jobs) each append to their own pack; a reader finds both.
+    A line cut by an interrupt is skipped, not misread; prune keeps only the keys asked
+    for, in one pack, and removes the one-file-per-pair layout."""
+    from gmmmi.analysis.cache import PairCache
+
+    root = tmp_path / "pairs"
+    with PairCache(root) as one, PairCache(root) as two:
+        for i in range(5):
+            one.put(f"k{i}", {"value": i, "model": {"w": [0.5, 0.5]}})
+            two.put(f"j{i}", {"value": 10 + i})
+    reader = PairCache(root)
+    assert reader.get("k3") == {"value": 3, "model": {"w": [0.5, 0.5]}}
+    assert reader.get("j4") == {"value": 14} and reader.get("nothing") is None
+    assert len(reader.files()) == 4
+    # an interrupt mid-write: the index names a line the pack does not hold whole
+    pack = sorted(root.glob("*.jsonl"))[0]
+    keys = pack.with_suffix(".keys")
+    data = pack.read_bytes()
+    pack.write_bytes(data[:-10])
+    last = keys.read_text().splitlines()[-1].split()[0]
+    keys.write_text(keys.read_text() + "half-written-ke")
+    fresh = PairCache(root)
+    assert fresh.get(last) is None and fresh.get("half-written-ke") is None
+    assert len(fresh.keys()) == 10
+    (root / "ab").mkdir()
+    (root / "ab" / "ab00.json").write_text("{}")
+    kept, removed = PairCache(root).prune({"k0", "k1", "j2", last, "unknown"})
+    assert (kept, removed) == (3, 7)
+    after = PairCache(root)
+    assert after.keys() == {"k0", "k1", "j2"}  # the cut one is not carried over
+    assert after.get("k1")["value"] == 1 and after.get("j2") == {"value": 12}
+    assert len(after.files()) == 2 and not (root / "ab").exists()
+    assert PairCache(root).prune({"k0", "k1", "j2"}) == (3, 0)  # nothing to do
+    assert PairCache(root).prune(set()) == (0, 3) and PairCache(root).files() == []

@@ -4,6 +4,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +18,8 @@ import pytest
 import yaml
 import zarr
 
-from gmmmi.data.dataset import read_xarray, write_dataset
+from gmmmi.analysis.cache import PairCache
+from gmmmi.data.dataset import build_dataset, make_group, read_xarray, write_dataset
 from gmmmi.data.demo import make_demo_dataset
 from gmmmi.report import scores
 
@@ -70,6 +72,10 @@ def computed_since(folder, stamps):
         if stamps.get(path) != mtime:
             total += sum(row["computed"] for row in json.loads(path.read_text())["results"])
     return total
+
+
+def cached_pairs(folder):
+    return len(PairCache(folder / "results" / ".cache" / "pairs").keys())
 
 
 def assert_same_matrices(a, b):
@@ -164,12 +170,71 @@ def test_same_matrices_for_other_cores_chunks_and_dask_workers(tmp_path, referen
     folder.mkdir()
     subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
     make_config(folder, chunk_resources={"threads": 2, "mem_mb": 2000})
-    snakemake(folder, "--cores", 2, "--set-scatter", "split=3")
+    snakemake(folder, "--cores", 2, "--config", "chunks=3")
     assert len(list((folder / "results" / "ll" / "chunks").glob("*.json"))) == 3
     log = (folder / "results" / "logs" / "ll" / "chunk-1-of-3.log").read_text()
     assert "pairs estimated" in log and "pairs/s" in log
     for analysis in ("ll", "lf"):
         assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
+
+
+def planned_chunk_jobs(folder, *args):
+    """(threads, mem_mb) of each chunk job a dry run plans."""
+    run = snakemake(folder, "-n", *args)
+    jobs = run.stdout.split("rule estimate_chunk:")[1:]
+    threads = [int(m.group(1)) if (m := re.search(r"threads: (\d+)", j)) else 1 for j in jobs]
+    memory = [int(re.search(r"mem_mb=(\d+)", j).group(1)) for j in jobs]
+    return list(zip(threads, memory))
+
+
+def test_the_split_follows_the_cores(tmp_path):
+    """2016 pairs: `--cores 64` plans 64 one-thread jobs (every core busy), with memory for
+    a pair of the dataset's size; fixed threads, chunks and memory are kept."""
+    values = np.random.default_rng(0).standard_normal((300, 64))
+    latent = make_group(values, [f"z{i}" for i in range(64)], "continuous", group="latent",
+                        source="test")
+    write_dataset(build_dataset({"latent": latent}), tmp_path / "data.zarr")
+    (tmp_path / "config.yaml").write_text("dataset: data.zarr\nanalyses: {ll: {x: latent, "
+                                          "y: latent}, small: {x: latent, y: latent}}\n")
+    jobs = planned_chunk_jobs(tmp_path, "--cores", 64)
+    assert len(jobs) == 2 * 64 and {t for t, _ in jobs} == {1}
+    assert {m for _, m in jobs} == {400}  # 300 + 96 + 160 B x 300 samples, in 100 MB steps
+    assert sorted(planned_chunk_jobs(tmp_path, "--cores", 3)) == [(1, 400)] * 6
+    jobs = planned_chunk_jobs(tmp_path, "--cores", 64, "--set-threads", "estimate_chunk=4")
+    assert sorted(jobs) == [(4, 1600)] * 32
+    jobs = planned_chunk_jobs(tmp_path, "--cores", 64, "--config", "chunks=5",
+                              "chunk_resources={threads: 2, mem_mb: 3000}")
+    assert sorted(jobs) == [(2, 3000)] * 10
+    # fewer pairs than cores: one chunk per pair
+    (tmp_path / "config.yaml").write_text("dataset: data.zarr\nanalyses: {ll: {x: latent, "
+                                          "y: latent}}\n")
+    values = values[:, :4]
+    latent = make_group(values, [f"z{i}" for i in range(4)], "continuous", group="latent",
+                        source="test")
+    write_dataset(build_dataset({"latent": latent}), tmp_path / "data.zarr", overwrite=True)
+    assert len(planned_chunk_jobs(tmp_path, "--cores", 64)) == 6
+
+
+def test_the_cache_holds_what_the_analyses_use_in_few_files(tmp_path, reference):
+    """One pack per chunk run, merged after each successful run; pairs of a changed
+    variable (no longer referenced) are pruned; the old one-file-per-pair layout goes."""
+    folder = tmp_path / "cache"
+    subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)
+    cache = PairCache(folder / "results" / ".cache" / "pairs")
+    assert len(cache.keys()) == 14 and len(cache.files()) == 2
+    legacy = cache.root / "ab" / ("ab" + "0" * 62 + ".json")
+    legacy.parent.mkdir()
+    legacy.write_text("{}")
+    latent = zarr.open_array(folder / "data.zarr" / "latent", mode="r+")
+    latent[:, 3] = latent[:, 3] * 2.0 + 1.0
+    before = cache.keys()
+    run = snakemake(folder, "--cores", 2)
+    after = cache.keys()
+    assert len(after) == 14 and len(before - after) == 5  # z3's 3 + 2 pairs, replaced
+    assert len(cache.files()) == 2 and not legacy.parent.exists()
+    assert "5 pairs no current analysis uses removed" in run.stderr
+    datasets = list((folder / "results" / ".cache" / "datasets").iterdir())
+    assert len(datasets) == 1
 
 
 def _as_if_in_a_terminal():
@@ -188,13 +253,12 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
                str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              preexec_fn=_as_if_in_a_terminal)
-    cache = folder / "results" / ".cache" / "pairs"
     deadline = time.monotonic() + 120
-    while len(list(cache.glob("*/*.json"))) < 2 and time.monotonic() < deadline:
+    while cached_pairs(folder) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.killpg(first.pid, signal.SIGINT)
     first.wait(timeout=120)
-    done = len(list(cache.glob("*/*.json")))
+    done = cached_pairs(folder)
     assert 2 <= done < 14, "the run was not interrupted mid-way"
     snakemake(folder, "--cores", 1)  # a plain rerun: profiles/default reruns incomplete jobs
     total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
@@ -248,13 +312,12 @@ def test_external_cluster_survives_a_lost_worker(tmp_path, reference):
                    str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
         run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
-        cache = folder / "results" / ".cache" / "pairs"
-        while not list(cache.glob("*/*.json")) and run.poll() is None:
+        while not cached_pairs(folder) and run.poll() is None:
             time.sleep(0.02)
         os.killpg(workers[0].pid, signal.SIGKILL)  # one worker and its nanny, mid-run
         output, _ = run.communicate(timeout=600)
         assert run.returncode == 0, output[-3000:]
-        assert len(list(cache.glob("*/*.json"))) == 14
+        assert cached_pairs(folder) == 14
         for analysis in ("ll", "lf"):
             assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
 
@@ -314,7 +377,7 @@ def test_invalid_config_is_rejected_with_its_mistakes(tmp_path):
     assert "invalid config" in text
     assert "estimator.n_bootstrap: -1 is less than the minimum of 0" in text
     assert "'shrink' was unexpected" in text
-    assert "chunks: 0 is less than the minimum of 1" in text
+    assert "chunks: must be auto or a whole number >= 1, got 0" in text
 
 
 def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):

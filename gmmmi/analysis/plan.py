@@ -50,15 +50,26 @@ class Pair:
 
 
 
-def plan_analysis(description, name, analysis, settings, n_chunks):
+def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
     """The chunk manifests of analysis ``name`` of the workflow config.
 
     ``analysis`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
     y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional).
+    ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
     x_groups, y_groups = analysis_groups(description, analysis)
     return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks,
-                       analysis.get("kind", "pairs"))
+                       analysis.get("kind", "pairs"), slots)
+
+
+def chunk_count(setting, n_pairs, slots):
+    """How many chunks an analysis of ``n_pairs`` pairs (None: not known yet) is split
+    into: ``setting`` when it is a number; when ``"auto"``, one per job slot (the
+    workflow's cores divided by a job's threads, or its jobs under a cluster executor),
+    so that every core has a job, but no more than the pairs."""
+    if setting != "auto":
+        return int(setting)
+    return max(1, min(int(slots), n_pairs if n_pairs is not None else int(slots)))
 
 
 def analysis_groups(description, analysis):
@@ -132,8 +143,10 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
 
 
 
-def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs"):
-    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks``.
+def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs",
+                slots=1):
+    """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks`` (a
+    number, or ``"auto"``: :func:`chunk_count` for ``slots``).
 
     ``kind`` is ``"pairs"`` (every x with every y) or ``"flow"`` (adjacent layers only;
     see :func:`flow_groups`).
@@ -143,6 +156,7 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
     pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind)
+    n_chunks = chunk_count(n_chunks, len(pairs), slots)
     found = description["groups"]
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,

@@ -1,14 +1,13 @@
 """Run one chunk: estimate its pairs as Dask tasks, cache each finished pair.
 
-A chunk run estimates the pairs of one manifest (:mod:`gmmmi.plan`), one Dask task per
-pair, on a local cluster sized to the job's threads and memory or on an existing
-scheduler. Each finished pair is kept in a content-addressed cache (JSON, keyed by the
-numeric code, the settings, the seed and both variables' fingerprints), so a rerun
-recomputes only pairs whose variables or settings changed, and an interrupted chunk
-resumes where it stopped.
+A chunk run estimates the pairs of one manifest (:mod:`gmmmi.analysis.plan`): in its own
+process when it has one thread, else one Dask task per pair, on a local cluster sized to
+the job's threads and memory or on an existing scheduler. Each finished pair is kept in
+the content-addressed cache (:mod:`gmmmi.analysis.cache`), so a rerun recomputes only
+pairs whose variables or settings changed, and an interrupted chunk resumes where it
+stopped.
 """
 
-import json
 import math
 import os
 import sys
@@ -23,6 +22,7 @@ from .._files import write_json
 from ..core.estimator import GMMMI, SETTING_NAMES
 from ..core.validation import first_line
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
+from .cache import PairCache
 from .plan import manifest_digest
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -103,10 +103,10 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
     started = time.monotonic()
     settings = manifest["settings"]
     dataset = str(Path(dataset).resolve())  # workers of an external cluster start elsewhere
-    cache = PairCache(cache_dir)
     pairs = manifest["pairs"]
     label = f"{manifest['analysis']} chunk {manifest['chunk'] + 1}/{manifest['n_chunks']}"
     results, todo = {}, []
+    cache = PairCache(cache_dir)
     for pair in pairs:
         hit = cache.get(pair.cache_key(settings))
         if hit is None:
@@ -132,11 +132,12 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
                  _estimate_all(dataset, todo, settings, workers,
                                memory_mb and f"{memory_mb // workers}MB", scheduler_address,
                                log, lost, tls))
-    for pair, result in estimated:
-        if result["status"] not in status.RETRIED:
-            cache.put(pair.cache_key(settings), result)
-        results[pair] = (result, True)
-        progress.step()
+    with cache:
+        for pair, result in estimated:
+            if result["status"] not in status.RETRIED:
+                cache.put(pair.cache_key(settings), result)
+            results[pair] = (result, True)
+            progress.step()
     rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
             for pair in pairs]
     write_json(Path(out), {key: manifest[key] for key in (
@@ -144,26 +145,6 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
         | {"digest": manifest_digest(manifest), "results": rows,
            "seconds": time.monotonic() - started})
     return len(todo), len(pairs) - len(todo)
-
-
-
-class PairCache:
-    """Finished pair results as JSON files, addressed by content; written atomically."""
-
-    def __init__(self, root):
-        self.root = Path(root)
-
-    def _path(self, key):
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, key):
-        try:
-            return json.loads(self._path(key).read_text())
-        except (OSError, ValueError):  # missing, or cut short by an interrupt
-            return None
-
-    def put(self, key, result):
-        write_json(self._path(key), result)
 
 
 
@@ -196,6 +177,7 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
     if scheduler_address is None:
         cluster = _local_cluster(workers, memory_limit, log) if workers > 1 else None
         if cluster is None:
+            _set_numba_threads(workers)  # Snakemake does not set NUMBA_NUM_THREADS
             for pair in pairs:
                 yield pair, estimate_pair(dataset, pair, settings)
             return
@@ -228,6 +210,13 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
         if cluster is not None:
             cluster.close()
 
+
+
+def _set_numba_threads(threads):
+    """At most ``threads`` numba threads in this process (bootstrap fits run in parallel)."""
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def _local_cluster(workers, memory_limit, log):

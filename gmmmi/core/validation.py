@@ -6,8 +6,6 @@ Every problem is a ``ValueError`` with a one-line message naming the input.
 import math
 
 import numpy as np
-import pandas as pd
-from scipy import special
 
 # A continuous variable with fewer distinct values than this (and repeated
 # values) is probably discrete; it is still estimated, with a warning status.
@@ -106,10 +104,13 @@ def gaussianise(array):
     tails, hard boundaries and skew are gone, so fewer components fit the joint.
     Column by column and in place: a few copies of one column at most, whatever N.
     """
+    import pandas as pd  # here, not at the top: a cached workflow step never needs it
+    from scipy import special
+
     columns = _columns(array)
     out = np.empty((len(columns[0]), len(columns)))
     for j, column in enumerate(columns):
-        # pandas is loaded anyway (through xarray); scipy.stats would add 0.4 s to a start
+        # pandas ranks ties as needed; scipy.stats would add 0.4 s to a start
         scores = pd.Series(column).rank(method="average").to_numpy().copy()
         scores -= 0.5
         scores /= len(column)

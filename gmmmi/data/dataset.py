@@ -345,7 +345,9 @@ def describe_dataset(path, cache_dir=None):
     signature = store_signature(path)
     cached = None if cache_dir is None else Path(cache_dir) / f"dataset-{signature}.json"
     if cached is not None and cached.exists():
-        return json.loads(cached.read_text())
+        description = json.loads(cached.read_text())
+        if "n_samples" in description:  # else written by an older gmmmi
+            return description
     ds = read_xarray(path)
     validate(ds, str(path))
     description = describe(ds, str(path)) | {"signature": signature}
@@ -355,8 +357,9 @@ def describe_dataset(path, cache_dir=None):
 
 
 def describe(ds, source="dataset"):
-    """The groups of a contract Dataset: kind, variable names, content fingerprints."""
-    description = {"groups": {}}
+    """The samples and groups of a contract Dataset: kind, variable names, content
+    fingerprints."""
+    description = {"groups": {}, "n_samples": int(ds.sizes.get(SAMPLE_DIM, 0))}
     for name, group in groups(ds).items():
         values = load_values(ds[name], source)
         description["groups"][name] = {

@@ -8,14 +8,16 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from gmmmi.config import config_problems
+from gmmmi.config import config_problems, typed_values
 from gmmmi.data.dataset import DatasetError, describe_dataset
-from gmmmi.analysis.plan import manifest_digest, parse_chunk, plan_analysis
-from gmmmi.analysis.run import tls_files
+from gmmmi.analysis.cache import prune
+from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
+from gmmmi.analysis.run import pair_memory_mb, tls_files
 
 SCHEMA = "../schemas/config.schema.yaml"
 
 
+config.update(typed_values(config, workflow.source_path(SCHEMA)))
 _problems = config_problems(config, workflow.source_path(SCHEMA))
 if _problems:
     raise WorkflowError("invalid config (see config/README.md):\n"
@@ -37,19 +39,68 @@ def python():
 PYTHON = python()
 
 
+def description():
+    """The dataset's groups, samples and fingerprints (cached by its files' signature);
+    None while it does not exist yet (the demo, written by the workflow)."""
+    if not os.path.exists(DATASET):
+        return None
+    try:
+        return describe_dataset(DATASET, f"{CACHE}/datasets")
+    except DatasetError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+def chunk_threads():
+    """Threads per chunk job: the config's, or a `--set-threads` override; auto = 1 (a
+    job runs its pairs in its own process; more jobs keep the cores busy)."""
+    threads = config["chunk_resources"]["threads"]
+    override = workflow.resource_settings.overwrite_threads.get("estimate_chunk")
+    if override is not None:
+        threads = getattr(override, "value", override)
+    return 1 if threads == "auto" else int(threads)
+
+
+def job_slots():
+    """How many chunk jobs run at once: --cores // a job's threads, or --jobs under a
+    cluster executor (SLURM: each job gets its own cores)."""
+    if workflow.local_exec:
+        cores = workflow.resource_settings.cores or 1
+        return max(1, cores // max(1, min(THREADS, cores)))
+    return max(1, workflow.resource_settings.nodes or 1)
+
+
+def chunk_memory():
+    """mem_mb per chunk job: the config's, or (auto) what a pair of the dataset's size needs
+    per thread (gmmmi.analysis.run.pair_memory_mb), in whole 100 MB."""
+    memory = config["chunk_resources"]["mem_mb"]
+    if memory != "auto":
+        return int(memory)
+    found = description()
+    samples = found["n_samples"] if found else (
+        config["demo"]["samples"] if DATASET == config["demo"]["path"] else 0)
+    return 100 * -(-pair_memory_mb(samples) * THREADS // 100)
+
+
+THREADS = chunk_threads()
+SLOTS = job_slots()
+MEMORY = chunk_memory()
 _plans = {}
 
 
-def plan_digests(analysis, count):
-    """The digest of each of an analysis's chunks (gmmmi.analysis.plan), planned once per run."""
+def plan(analysis, count=None):
+    """An analysis's chunk manifests (gmmmi.analysis.plan), split into ``count`` chunks or
+    by the config's `chunks` (auto: one per job slot); planned once per run. None while
+    the dataset does not exist."""
     if (analysis, count) not in _plans:
+        found = description()
+        if found is None:
+            return None
         try:
-            description = describe_dataset(DATASET, f"{CACHE}/datasets")
-            manifests = plan_analysis(description, analysis, ANALYSES[analysis],
-                                      config["estimator"], count)
+            manifests = plan_analysis(found, analysis, ANALYSES[analysis], config["estimator"],
+                                      count or config["chunks"], SLOTS)
         except (DatasetError, ValueError) as exc:
             raise WorkflowError(f"analysis {analysis}: {exc}") from None
-        _plans[analysis, count] = [manifest_digest(m) for m in manifests]
+        _plans[analysis, count] = _plans[analysis, len(manifests)] = manifests
     return _plans[analysis, count]
 
 
@@ -62,18 +113,34 @@ except ValueError as exc:
 
 # A damaged dataset, or an analysis naming a group it lacks, is refused before any job
 # runs. A dataset the workflow writes itself (the demo) is planned on the next run.
-if os.path.exists(DATASET):
-    for _analysis in ANALYSES:
-        plan_digests(_analysis, config["chunks"])
+for _analysis in ANALYSES:
+    plan(_analysis)
+
+
+def chunk_names(analysis):
+    """The chunk names of an analysis (1-of-N ... N-of-N), as gather expects them."""
+    manifests = plan(analysis)
+    count = len(manifests) if manifests else chunk_count(config["chunks"], None, SLOTS)
+    return [f"{i}-of-{count}" for i in range(1, count + 1)]
 
 
 def chunk_digest(wildcards):
     """The digest of one chunk's plan; 'pending' while the dataset does not exist yet
     (its chunks then rerun once on the next run, reusing every cached pair)."""
-    if not os.path.exists(DATASET):
-        return "pending"
-    index, count = parse_chunk(wildcards.scatteritem)
-    return plan_digests(wildcards.analysis, count)[index]
+    index, count = parse_chunk(wildcards.chunk)
+    manifests = plan(wildcards.analysis, count)
+    return "pending" if manifests is None else manifest_digest(manifests[index])
+
+
+def prune_cache():
+    """Keep in the cache only the pairs the current analyses use (after a successful run)."""
+    if description() is None:
+        return
+    manifests = [m for analysis in ANALYSES for m in plan(analysis)]
+    kept, removed = prune(CACHE, manifests, description()["signature"])
+    if removed:
+        print(f"gmmmi: cache pruned: {removed} pairs no current analysis uses removed, "
+              f"{kept} kept", file=sys.stderr)
 
 
 def analysis_spec(wildcards):
@@ -98,3 +165,4 @@ def scheduler_option(wildcards):
 
 wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
+    chunk=r"\d+-of-\d+",

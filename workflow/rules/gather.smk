@@ -1,7 +1,9 @@
 # Gather: one job per analysis assembles its chunk results into the MI matrices.
 rule gather:
     input:
-        chunks=gather.split("results/{{analysis}}/chunks/{scatteritem}.json"),
+        chunks=lambda wildcards: expand("results/{analysis}/chunks/{chunk}.json",
+                                        analysis=wildcards.analysis,
+                                        chunk=chunk_names(wildcards.analysis)),
         dataset=ancient(DATASET),
     output:
         matrix=directory("results/{analysis}/mi.zarr"),

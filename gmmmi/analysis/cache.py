@@ -1,0 +1,140 @@
+"""The workflow's cache: finished pairs by content, and dataset descriptions.
+
+Pairs are kept in *packs*, a few files per chunk run rather than one per pair (parallel
+file systems are slow with many small files, and sites cap their number). A chunk run
+appends each pair it finishes to its own pack (``<name>.jsonl``, one result per line,
+flushed at once, so an interrupt keeps what was done) and to the pack's index
+(``<name>.keys``: key, byte offset and length per line). A lookup reads every index,
+about 80 bytes per pair, and only the lines it needs. No two processes write one pack.
+
+Keys are content addresses (:meth:`gmmmi.analysis.plan.Pair.cache_key`): the numeric
+code, the settings, the seed and both variables' fingerprints. :func:`prune` keeps the
+keys the current analyses reference, rewritten into one pack; the workflow calls it
+after every successful run, and ``gmmmi cache prune`` does it by hand.
+"""
+
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from .._files import json_default
+
+PAIRS = "pairs"
+DATASETS = "datasets"
+
+
+class PairCache:
+    """Finished pair results under ``root``, by key (see the module's docstring)."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self._index = None
+        self._pack = None
+
+    def get(self, key):
+        """The result stored under ``key``, or None (missing, or its line unreadable)."""
+        if self._index is None:
+            self._index = self._read_index()
+        entry = self._index.get(key)
+        if entry is None:
+            return None
+        pack, offset, length = entry
+        try:
+            with open(pack, "rb") as f:
+                f.seek(offset)
+                line = json.loads(f.read(length))
+        except (OSError, ValueError):  # a pack cut short, or removed meanwhile
+            return None
+        return line.get("result") if line.get("key") == key else None
+
+    def put(self, key, result):
+        """Append ``result`` under ``key`` to this object's pack (made on the first put)."""
+        if self._pack is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
+            self._pack = (open(self.root / f"{name}.jsonl", "ab"),  # noqa: SIM115 - closed by close()
+                          open(self.root / f"{name}.keys", "a", encoding="ascii"))  # noqa: SIM115
+        data, keys = self._pack
+        line = json.dumps({"key": key, "result": result}, default=json_default).encode()
+        offset = data.tell()
+        data.write(line + b"\n")
+        data.flush()
+        keys.write(f"{key} {offset} {len(line)}\n")  # after the line: never points past it
+        keys.flush()
+        if self._index is not None:
+            self._index[key] = (Path(data.name), offset, len(line))
+
+    def close(self):
+        if self._pack is not None:
+            for f in self._pack:
+                f.close()
+            self._pack = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def keys(self):
+        """Every key the indexes list."""
+        return set(self._read_index())
+
+    def files(self):
+        return sorted(p for p in self.root.glob("*") if p.suffix in (".jsonl", ".keys"))
+
+    def prune(self, keep):
+        """Keep only the results whose key is in ``keep``, in one new pack; remove the
+        rest, and the one-file-per-pair layout of gmmmi before 0.x. Returns
+        (kept, removed)."""
+        self.close()
+        index = self._read_index()
+        old = self.files()
+        legacy = [p for p in self.root.glob("??") if p.is_dir()]
+        kept = sorted(k for k in index if k in keep)
+        if len(kept) == len(index) and len(old) <= 2 and not legacy:
+            return len(kept), 0
+        self._index = index
+        written = 0
+        with PairCache(self.root) as fresh:
+            for key in kept:
+                result = self.get(key)
+                if result is not None:  # else its line was cut by an interrupt
+                    fresh.put(key, result)
+                    written += 1
+        for path in old:
+            path.unlink(missing_ok=True)
+        for folder in legacy:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._index = None
+        return written, len(index) - written
+
+    def _read_index(self):
+        index = {}
+        for keys in sorted(self.root.glob("*.keys")):
+            try:
+                lines = keys.read_text(encoding="ascii").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            pack = keys.with_suffix(".jsonl")
+            for line in lines:
+                parts = line.split()  # a last line cut by an interrupt is skipped
+                if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                    index.setdefault(parts[0], (pack, int(parts[1]), int(parts[2])))
+        return index
+
+
+def prune(cache_dir, manifests, signature=None):
+    """Prune the workflow's cache ``cache_dir`` to what ``manifests`` (every chunk of every
+    current analysis) reference, and dataset descriptions to the store ``signature``.
+    Returns (pairs kept, pairs removed)."""
+    cache_dir = Path(cache_dir)
+    keep = {pair.cache_key(m["settings"]) for m in manifests for pair in m["pairs"]}
+    counts = PairCache(cache_dir / PAIRS).prune(keep)
+    if signature is not None:
+        for path in (cache_dir / DATASETS).glob("dataset-*.json"):
+            if path.name != f"dataset-{signature}.json":
+                path.unlink(missing_ok=True)
+    return counts
