@@ -1,5 +1,6 @@
 """Command line: ``gmmmi estimate``, ``ingest``, ``validate``, ``demo-data``,
-``check-config``, and the workflow's steps ``run-chunk``, ``gather``, ``report``, ``flow``.
+``check-config``, ``cache prune``, and the workflow's steps ``run-chunk``, ``gather``,
+``report``, ``flow``.
 
 Every failure prints one line, ``gmmmi: error: ...``, and exits with code 2.
 """
@@ -151,6 +152,16 @@ def _build_parser():
     chunk.add_argument("--tls-key", default=None, help="TLS: this client's private key (PEM)")
     chunk.add_argument("--expect-digest", default=None,
                        help="refuse to run if the chunk's plan no longer has this digest")
+
+    cac = commands.add_parser(
+        "cache", help="prune the workflow's cache",
+        description="Remove from the workflow's cache (results/.cache) every pair no analysis "
+                    "of the config uses. The workflow does this after each successful run; "
+                    "do not run it while the workflow runs.")
+    cac.add_argument("action", choices=["prune"])
+    cac.add_argument("--configfile", default="config/config.yaml",
+                     help="the workflow config whose analyses are kept (default: %(default)s)")
+    cac.add_argument("--cache", default="results/.cache", help="default: %(default)s")
 
     gat = commands.add_parser("gather", help="assemble chunk results into mi.zarr")
     gat.add_argument("chunks", nargs="+")
@@ -305,6 +316,23 @@ def _run_chunk(args):
     print(f"{args.out}: {computed} pairs estimated, {reused} reused", file=sys.stderr)
 
 
+def _prune_cache(args):
+    from .analysis.cache import prune
+    from .config import read_config
+
+    config = read_config(args.configfile)
+    dataset = config.get("dataset")
+    if not dataset or not Path(dataset).exists():
+        raise UsageError(f"{args.configfile}: its dataset {dataset!r} does not exist here "
+                         f"(run in the workflow's folder)")
+    description = describe_dataset(dataset, Path(args.cache) / "datasets")
+    manifests = [m for name, spec in (config.get("analyses") or {}).items()
+                 for m in plan_analysis(description, name, spec, config.get("estimator") or {},
+                                        1)]
+    kept, removed = prune(args.cache, manifests, description["signature"])
+    print(f"{args.cache}: {kept} pairs kept, {removed} removed")
+
+
 def _gather(args):
     from .analysis.gather import gather
 
@@ -367,7 +395,7 @@ def main(argv=None):
         elif args.command == "check-config":
             return _check_config(args)
         else:
-            {"demo-data": _demo_data, "run-chunk": _run_chunk,
+            {"demo-data": _demo_data, "run-chunk": _run_chunk, "cache": _prune_cache,
              "gather": _gather, "flow": _flow, "report": _report}[args.command](args)
     except (UsageError, ValueError, OSError) as exc:
         print(f"gmmmi: error: {first_line(exc)}", file=sys.stderr)

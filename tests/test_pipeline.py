@@ -53,7 +53,8 @@ def test_plan_deals_every_pair_once_with_seeds_independent_of_chunking(store):
     one = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 1)
     three = plan_chunks(description, "ll", "latent", "latent", SETTINGS, 3)
     assert sorted(all_pairs(one)) == sorted(all_pairs(three))
-    assert [(x, y) for x, y, _ in all_pairs(one)] == [("a", "b c"), ("a", "ü"), ("b c", "ü")]
+    assert sorted((x, y) for x, y, _ in all_pairs(one)) == [("a", "b c"), ("a", "ü"),
+                                                             ("b c", "ü")]
     cross = plan_chunks(description, "lc", "latent", ["label"], SETTINGS, 2)
     assert len(all_pairs(cross)) == 6
     seeds = {s for _, _, s in all_pairs(cross)}
@@ -347,3 +348,25 @@ def test_the_pair_cache_keeps_packs_survives_a_cut_line_and_prunes(tmp_path):
     assert len(after.files()) == 2 and not (root / "ab").exists()
     assert PairCache(root).prune({"k0", "k1", "j2"}) == (3, 0)  # nothing to do
     assert PairCache(root).prune(set()) == (0, 3) and PairCache(root).files() == []
+
+
+def test_cache_prune_keeps_the_pairs_of_the_configs_analyses(store, tmp_path, monkeypatch,
+                                                             capsys):
+    from gmmmi.analysis.cache import PairCache
+    from gmmmi.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    description = describe_dataset(store)
+    for name, y in (("ll", "latent"), ("lc", "label")):
+        manifest = plan_chunks(description, name, "latent", y, SETTINGS, 1)[0]
+        run_chunk(store, manifest, tmp_path / f"{name}.json", cache_dir="results/.cache/pairs",
+                  log=io.StringIO())
+    assert len(PairCache("results/.cache/pairs").keys()) == 3 + 6
+    (tmp_path / "c.yaml").write_text(f"dataset: {store}\nanalyses: {{ll: {{x: latent, y: "
+                                     f"latent}}}}\nestimator: {json.dumps(SETTINGS)}\n")
+    assert main(["cache", "prune", "--configfile", "c.yaml"]) == 0
+    assert "3 pairs kept, 6 removed" in capsys.readouterr().out
+    assert len(PairCache("results/.cache/pairs").keys()) == 3
+    (tmp_path / "c.yaml").write_text("dataset: missing.zarr\nanalyses: {}\n")
+    assert main(["cache", "prune", "--configfile", "c.yaml"]) == 2
+    assert "does not exist here" in capsys.readouterr().err

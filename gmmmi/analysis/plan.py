@@ -1,10 +1,11 @@
 """Plan an analysis: its pairs in a fixed order, seeded by name, dealt into chunks.
 
 A *plan* lists every pair of an analysis with the content fingerprint of each variable
-(:func:`gmmmi.dataset.describe_dataset`) and a seed derived from the analysis seed and
-the pair's names (never from chunking or scheduling), and deals the pairs round-robin
-into chunk manifests. A manifest's digest covers everything that decides its results:
-the workflow reruns a chunk exactly when its digest changes. :func:`plan_analysis` is
+(:func:`gmmmi.data.dataset.describe_dataset`) and a seed derived from the analysis seed
+and the pair's names (never from chunking or scheduling), and deals the pairs, in the
+order of their seeds, round-robin into chunk manifests. A manifest's digest covers
+everything that decides its results: the workflow reruns a chunk exactly when its
+digest changes. :func:`plan_analysis` is
 the one entry point, for the workflow (``common.smk``, at DAG build) and ``run-chunk``.
 """
 
@@ -157,13 +158,16 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     settings = estimator_settings(settings)
     pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind)
     n_chunks = chunk_count(n_chunks, len(pairs), slots)
+    # dealt in the order of their seeds (pseudo-random, from names): a pair's cost follows
+    # its variables, and dealing in plan order would hand one chunk a whole row of costly ones
+    dealt = sorted(pairs, key=lambda p: (p.seed, p.group_x, p.name_x, p.group_y, p.name_y))
     found = description["groups"]
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,
              "gmmmi_version": __version__, "code": code_fingerprint(),
              "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
-             "pairs": pairs[i::n_chunks]}
+             "pairs": dealt[i::n_chunks]}
             for i in range(n_chunks)]
 
 
