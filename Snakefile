@@ -30,5 +30,14 @@ rule all:
     default_target: True
 
 
+onstart:
+    start_cluster()
+
+
 onsuccess:
+    stop_cluster()
     prune_cache()
+
+
+onerror:
+    stop_cluster()

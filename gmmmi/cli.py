@@ -147,6 +147,8 @@ def _build_parser():
     chunk.add_argument("--workers", type=int, default=1, help="local Dask worker processes")
     chunk.add_argument("--memory-mb", type=int, default=None, help="memory for all workers")
     chunk.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    chunk.add_argument("--scheduler-file", default=None,
+                       help="the scheduler file of the run's own Dask cluster (address and TLS)")
     chunk.add_argument("--tls-ca-file", default=None, help="TLS: the CA certificate (PEM)")
     chunk.add_argument("--tls-cert", default=None, help="TLS: this client's certificate (PEM)")
     chunk.add_argument("--tls-key", default=None, help="TLS: this client's private key (PEM)")
@@ -308,11 +310,15 @@ def _run_chunk(args):
     if args.expect_digest and manifest_digest(manifest) != args.expect_digest:
         raise UsageError(f"{args.dataset}: changed since the workflow planned chunk "
                          f"{args.chunk}; run the workflow again")
+    address, tls = args.scheduler, tls_files(args.scheduler, args.tls_ca_file, args.tls_cert,
+                                             args.tls_key)
+    if args.scheduler_file:
+        from .analysis.cluster import read_scheduler_file
+
+        address, tls = read_scheduler_file(args.scheduler_file)
     computed, reused = run_chunk(args.dataset, manifest, args.out,
                                  cache_dir=Path(args.cache) / "pairs", workers=args.workers,
-                                 memory_mb=args.memory_mb, scheduler_address=args.scheduler,
-                                 tls=tls_files(args.scheduler, args.tls_ca_file, args.tls_cert,
-                                               args.tls_key))
+                                 memory_mb=args.memory_mb, scheduler_address=address, tls=tls)
     print(f"{args.out}: {computed} pairs estimated, {reused} reused", file=sys.stderr)
 
 

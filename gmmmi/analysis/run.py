@@ -193,6 +193,9 @@ def _estimate_all(dataset, pairs, settings, workers, memory_limit, scheduler_add
             tls_ca_file=tls["tls_ca_file"], tls_client_cert=tls["tls_cert"],
             tls_client_key=tls["tls_key"], require_encryption=True)
         client = Client(scheduler_address, timeout="60s", security=security)
+        workers = len(client.scheduler_info().get("workers", {}))
+        print(f"{len(pairs)} pairs to the Dask cluster at {scheduler_address} ({workers} "
+              f"worker{'s' if workers != 1 else ''} connected now)", file=log, flush=True)
     try:
         futures = {client.submit(estimate_pair, dataset, pair, settings, retries=2,
                                  key=f"gmmmi-pair-{pair.cache_key(settings)}"): pair

@@ -10,7 +10,9 @@ from snakemake.utils import validate
 
 from gmmmi.config import config_problems, typed_values
 from gmmmi.data.dataset import DatasetError, describe_dataset
+from gmmmi._files import write_json
 from gmmmi.analysis.cache import prune
+from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE
 from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
 from gmmmi.analysis.run import pair_memory_mb, tls_files
 
@@ -28,6 +30,7 @@ DATASET = config["dataset"]
 ANALYSES = config["analyses"]
 FLOW_ANALYSES = [name for name, spec in ANALYSES.items() if spec.get("kind") == "flow"]
 CACHE = "results/.cache"
+SPLIT = f"{CACHE}/split.json"  # the last run's chunk counts (see chunk_setting)
 
 
 def python():
@@ -61,12 +64,17 @@ def chunk_threads():
 
 
 def job_slots():
-    """How many chunk jobs run at once: --cores // a job's threads, or --jobs under a
-    cluster executor (SLURM: each job gets its own cores)."""
-    if workflow.local_exec:
-        cores = workflow.resource_settings.cores or 1
-        return max(1, cores // max(1, min(THREADS, cores)))
-    return max(1, workflow.resource_settings.nodes or 1)
+    """How many chunk jobs run at once: --jobs under a cluster executor (each job gets its
+    own cores), else --cores // a job's threads. None where neither is known: a job on a
+    cluster node, `--report`, or `-n` without --cores (Snakemake then says 1 core)."""
+    resources = workflow.resource_settings
+    if workflow.remote_exec or workflow.subprocess_exec:
+        return None
+    if resources.nodes:
+        return resources.nodes
+    if workflow.output_settings.dryrun and resources.cores == 1 and os.path.exists(SPLIT):
+        return None
+    return resources.cores and max(1, resources.cores // max(1, min(THREADS, resources.cores)))
 
 
 def chunk_memory():
@@ -87,6 +95,21 @@ MEMORY = chunk_memory()
 _plans = {}
 
 
+def chunk_setting(analysis):
+    """The `chunks` setting; when auto without job slots (a job on a cluster node, which
+    does not know --jobs; `--report` or `--summary` without --cores), the split of the
+    last run, recorded in SPLIT."""
+    if SLOTS is not None or config["chunks"] != "auto":
+        return config["chunks"]
+    try:
+        return int(json.loads(open(SPLIT).read())[analysis])
+    except (OSError, ValueError, KeyError):
+        if workflow.remote_exec:
+            raise WorkflowError(f"{SPLIT}: no chunk count for {analysis}; run the workflow "
+                                f"again from its main command") from None
+        return "auto"
+
+
 def plan(analysis, count=None):
     """An analysis's chunk manifests (gmmmi.analysis.plan), split into ``count`` chunks or
     by the config's `chunks` (auto: one per job slot); planned once per run. None while
@@ -97,7 +120,7 @@ def plan(analysis, count=None):
             return None
         try:
             manifests = plan_analysis(found, analysis, ANALYSES[analysis], config["estimator"],
-                                      count or config["chunks"], SLOTS)
+                                      count or chunk_setting(analysis), SLOTS or 1)
         except (DatasetError, ValueError) as exc:
             raise WorkflowError(f"analysis {analysis}: {exc}") from None
         _plans[analysis, count] = _plans[analysis, len(manifests)] = manifests
@@ -120,8 +143,14 @@ for _analysis in ANALYSES:
 def chunk_names(analysis):
     """The chunk names of an analysis (1-of-N ... N-of-N), as gather expects them."""
     manifests = plan(analysis)
-    count = len(manifests) if manifests else chunk_count(config["chunks"], None, SLOTS)
+    count = len(manifests) if manifests else chunk_count(chunk_setting(analysis), None, SLOTS or 1)
     return [f"{i}-of-{count}" for i in range(1, count + 1)]
+
+
+# Jobs on cluster nodes re-read this workflow without knowing --jobs: the main process
+# records its split for them (not a dry run: it may ask about other settings meanwhile).
+if SLOTS is not None and not workflow.output_settings.dryrun:
+    write_json(SPLIT, {analysis: len(chunk_names(analysis)) for analysis in ANALYSES})
 
 
 def chunk_digest(wildcards):
@@ -130,6 +159,31 @@ def chunk_digest(wildcards):
     index, count = parse_chunk(wildcards.chunk)
     manifests = plan(wildcards.analysis, count)
     return "pending" if manifests is None else manifest_digest(manifests[index])
+
+
+_cluster = []
+
+
+def start_cluster():
+    """Start the run's own Dask cluster when the config asks for one (dask.cluster)."""
+    if config["dask"].get("cluster") == "slurm":
+        from gmmmi.analysis.cluster import start_slurm_cluster
+
+        options = config["dask"].get("slurm") or {}
+        try:
+            _cluster.append(start_slurm_cluster(options, chunk_memory() // THREADS))
+        except Exception as exc:  # noqa: BLE001 - dask-jobqueue fails in many ways
+            raise WorkflowError(f"dask.cluster slurm: could not start "
+                                f"({type(exc).__name__}: {exc})") from None
+        print(f"gmmmi: Dask cluster for this run: {options.get('workers', 2)} SLURM worker "
+              f"jobs, scheduler {_cluster[0].scheduler_address}", file=sys.stderr)
+
+
+def stop_cluster():
+    if config["dask"].get("cluster"):
+        from gmmmi.analysis.cluster import stop
+
+        stop(_cluster.pop() if _cluster else None)
 
 
 def prune_cache():
@@ -152,8 +206,11 @@ def estimator_settings(wildcards):
 
 
 def scheduler_option(wildcards):
-    """run-chunk's options for an existing Dask cluster: its address and TLS files."""
+    """run-chunk's options for a Dask cluster: the run's own (its scheduler file), or an
+    existing one (its address and TLS files)."""
     dask = config["dask"]
+    if dask.get("cluster"):
+        return f"--scheduler-file {shlex.quote(os.path.join(DASK_FOLDER, SCHEDULER_FILE))}"
     if not dask.get("scheduler_address"):
         return ""
     options = [f"--scheduler {shlex.quote(dask['scheduler_address'])}"]
