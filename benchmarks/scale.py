@@ -8,12 +8,13 @@ correlated Gaussians, some through nonlinear maps, so pairs need one to several
 components) is written, and the workflow runs it from an empty results folder with
 ``snakemake --cores C`` and its default (auto-sized) config. Reported per run:
 
-- the time of each stage (Snakemake's parse and plan, the chunk jobs, gather, report),
-  read from the jobs' logs and the run's own clock;
+- the time of each stage (Snakemake's start, parse and plan; the chunk jobs; gather;
+  report), from Snakemake's log (whole seconds);
 - the in-process bound: the sum of the pairs' own seconds (as each chunk recorded
   them) divided by the cores; efficiency = bound / the run's wall time;
-- a second, fully cached run after a new split (``--config chunks=...``): seconds per
-  chunk job when every pair comes from the cache;
+- a second run after a new split (``--config chunks=2 x as many``), every pair from the
+  cache, and the wall time of one such chunk job (``gmmmi run-chunk`` as the workflow
+  calls it);
 - files in ``results/``.
 
 Results are written to ``benchmarks/measured/scale.md`` (and ``scale.csv``).
@@ -24,7 +25,6 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,25 +62,36 @@ def write_dataset(path, n_latents, n_samples):
 
 
 def run(workdir, cores, extra=()):
+    """Run the workflow; (wall seconds, Snakemake's log text)."""
     command = [str(ROOT / ".venv" / "bin" / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
                "--directory", str(workdir), "--cores", str(cores),
-               "--configfile", str(workdir / "config.yaml"), "--quiet", "rules", *extra]
+               "--configfile", str(workdir / "config.yaml"), *extra]
     start = time.monotonic()
-    subprocess.run(command, check=True, cwd=workdir)
-    return time.monotonic() - start
+    subprocess.run(command, check=True, cwd=workdir, capture_output=True)
+    wall = time.monotonic() - start
+    log = max((workdir / ".snakemake" / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
+    return wall, log.read_text()
 
 
-def stage_seconds(workdir, analysis):
-    """Seconds of each stage from the job logs' first and last write."""
-    logs = workdir / "results" / "logs" / analysis
-    chunks = [json.loads(p.read_text())
-              for p in (workdir / "results" / analysis / "chunks").glob("*.json")]
-    pair_seconds = sum(r.get("seconds") or 0 for c in chunks for r in c["results"]
-                       if r["computed"])
-    chunk_seconds = [c["seconds"] for c in chunks]
-    return {"pairs": sum(len(c["results"]) for c in chunks), "chunks": len(chunks),
-            "pair_seconds": pair_seconds, "chunk_seconds": chunk_seconds,
-            "logs": sorted(p.name for p in logs.iterdir())}
+def stages(log):
+    """Seconds from the first start to the last end of each rule's jobs, and from the
+    run's start to its first job (parse and plan), from Snakemake's log (1 s steps)."""
+    stamp, first, spans = None, None, {}
+    for line in log.splitlines():
+        if m := re.match(r"\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]", line):
+            stamp = time.mktime(time.strptime(m.group(1), "%a %b %d %H:%M:%S %Y"))
+            first = first or stamp
+        elif (m := re.match(r"(?:local)?rule (\w+):", line)) and stamp:
+            spans.setdefault(m.group(1), [stamp, stamp])[0] = min(
+                spans.get(m.group(1), [stamp])[0], stamp)
+        elif (m := re.match(r"Finished jobid: \d+ \(Rule: (\w+)\)", line)) and stamp:
+            spans.setdefault(m.group(1), [stamp, stamp])[1] = stamp
+    return {rule: end - begin for rule, (begin, end) in spans.items()} | {"first": first}
+
+
+def chunk_results(workdir, analysis="latents"):
+    return [json.loads(p.read_text())
+            for p in (workdir / "results" / analysis / "chunks").glob("*.json")]
 
 
 def measure(n_latents, n_samples, cores):
@@ -90,48 +101,56 @@ def measure(n_latents, n_samples, cores):
         (workdir / "config.yaml").write_text(
             "dataset: data.zarr\nanalyses:\n  latents:\n    x: latent\n    y: latent\n")
         load = os.getloadavg()[0]
-        wall = run(workdir, cores)
-        stages = stage_seconds(workdir, "latents")
-        times = _job_times(workdir)
+        started = time.time()
+        wall, log = run(workdir, cores)
+        chunks = chunk_results(workdir)
+        pairs = sum(len(c["results"]) for c in chunks)
+        pair_seconds = sum(r.get("seconds") or 0 for c in chunks for r in c["results"])
+        spans = stages(log)
         files = sum(len(f) for _, _, f in os.walk(workdir / "results"))
-        # a new split: every chunk reruns, every pair from the cache
-        resplit = stages["chunks"] * 2
-        cached_wall = run(workdir, cores, ["--config", f"chunks={resplit}"])
-        cached = stage_seconds(workdir, "latents")
-    bound = stages["pair_seconds"] / cores
+        cache_files = len(list((workdir / "results" / ".cache" / "pairs").iterdir()))
+        # a new split: every chunk job reruns and finds all its pairs in the cache
+        resplit = len(chunks) * 2
+        cached_wall, _ = run(workdir, cores, ["--config", f"chunks={resplit}"])
+        one = _time_cached_chunk(workdir, resplit)
+    bound = pair_seconds / cores
     return {"latents": n_latents, "samples": n_samples, "cores": cores, "load": round(load, 2),
-            "pairs": stages["pairs"], "chunks": stages["chunks"], "wall_s": round(wall, 1),
-            "pairs_per_s": round(stages["pairs"] / wall, 1), "bound_s": round(bound, 1),
-            "efficiency": round(bound / wall, 2),
-            **{f"{k}_s": round(v, 1) for k, v in times.items()},
-            "files": files, "cached_chunks": cached["chunks"],
-            "cached_chunk_s": round(max(cached["chunk_seconds"]), 2),
-            "cached_wall_s": round(cached_wall, 1)}
+            "pairs": pairs, "chunks": len(chunks), "wall_s": round(wall, 1),
+            "pairs_per_s": round(pairs / wall, 1), "pair_seconds": round(pair_seconds, 1),
+            "bound_s": round(bound, 1), "efficiency": round(bound / wall, 2),
+            "estimate_s": spans.get("estimate_chunk"),
+            "estimate_efficiency": round(bound / spans["estimate_chunk"], 2),
+            "gather_s": spans.get("gather"), "report_s": spans.get("report"),
+            "before_first_job_s": round(spans["first"] - started),
+            "files": files, "cache_files": cache_files,
+            "resplit_chunks": resplit, "resplit_wall_s": round(cached_wall, 1),
+            "cached_chunk_job_s": round(one, 2)}
 
 
-def _job_times(workdir):
-    """Wall seconds per stage, from the first to the last modification of its logs."""
-    logs = workdir / "results" / "logs"
-    stages = {"estimate": "chunk-*.log", "gather": "gather.log", "report": "report.log"}
-    out = {}
-    for stage, pattern in stages.items():
-        paths = list(logs.rglob(pattern))
-        starts = [p.stat().st_ctime for p in paths]
-        out[stage] = max(p.stat().st_mtime for p in paths) - min(starts) if paths else 0.0
-    return out
+def _time_cached_chunk(workdir, count):
+    """Wall seconds of one chunk job (as the workflow runs it) whose pairs are all cached."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "gmmmi.cli", "run-chunk",
+               "data.zarr", "--analysis", "latents", "--spec", '{"x": "latent", "y": "latent"}',
+               "--chunk", f"1-of-{count}", "--out", "again.json", "--cache", "results/.cache"]
+    start = time.monotonic()
+    run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=True)
+    assert "0 pairs estimated" in run.stderr, run.stderr
+    return time.monotonic() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latents", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--samples", type=int, default=5000)
+    parser.add_argument("--samples", type=int, nargs="+", default=[5000, 2000],
+                        help="samples for each --latents value (default: 5000 and 2000)")
     parser.add_argument("--out", default=str(MEASURED / "scale"))
     args = parser.parse_args()
     rows = []
-    for n_latents in args.latents:
+    samples = args.samples * len(args.latents) if len(args.samples) == 1 else args.samples
+    for n_latents, n_samples in zip(args.latents, samples):
         for cores in args.cores:
-            row = measure(n_latents, args.samples, cores)
+            row = measure(n_latents, n_samples, cores)
             print(row, flush=True)
             rows.append(row)
     out = Path(args.out)

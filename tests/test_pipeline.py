@@ -370,3 +370,31 @@ def test_cache_prune_keeps_the_pairs_of_the_configs_analyses(store, tmp_path, mo
     (tmp_path / "c.yaml").write_text("dataset: missing.zarr\nanalyses: {}\n")
     assert main(["cache", "prune", "--configfile", "c.yaml"]) == 2
     assert "does not exist here" in capsys.readouterr().err
+
+
+def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers():
+    """A pair at or above spread_samples, estimated on a Dask worker, hands its bootstrap
+    refits to the cluster as tasks; every number equals the in-process estimate."""
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    from gmmmi.analysis.plan import Pair, estimator_settings
+    from gmmmi.analysis.run import estimate_values
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(3000)
+    y = (np.tanh(2 * x) + 0.3 * rng.standard_normal(3000)) ** 3
+    pair = Pair("g", "x", "continuous", "fx", "g", "y", "continuous", "fy", 7)
+    settings = estimator_settings({"n_bootstrap": 6, "seed": 0, "n_inits": 1})
+    here = estimate_values(x, y, pair, settings)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address="127.0.0.1:0", host="127.0.0.1") as cluster, \
+            Client(cluster) as client, get_task_stream(client) as stream:
+        spread = client.submit(estimate_values, x, y, pair, settings, spread_samples=1000,
+                               pure=False).result()
+        whole = client.submit(estimate_values, x, y, pair, settings, pure=False).result()
+    batches = [t for t in stream.data if t["key"].startswith("refit_batch")]
+    assert len(batches) == 2 and len({t["worker"] for t in batches}) == 2
+    for result in (spread, whole):
+        for key in ("value", "std", "low", "high", "bootstrap", "n_components", "status",
+                    "model"):
+            assert result[key] == here[key], key

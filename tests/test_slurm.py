@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def _slurm_up():
     try:
         states = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                                timeout=20).stdout
+                                timeout=20, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
     return any(s in states for s in ("idle", "mix", "alloc"))
@@ -41,17 +41,17 @@ def slurm():
         if os.geteuid() != 0 and not shutil.which("sudo"):
             pytest.skip("no SLURM cluster, and tests/slurm/start.sh needs root or sudo")
         run = subprocess.run([str(REPO / "tests" / "slurm" / "start.sh")], capture_output=True,
-                             text=True, timeout=600)
+                             text=True, timeout=600, check=False)
         if run.returncode != 0 or not _slurm_up():
             pytest.skip(f"SLURM could not start here: {(run.stderr or run.stdout).strip()}")
 
 
-def _copy_data(reference, folder):
+def _copy_data(reference, folder):  # noqa: F811
     folder.mkdir()
     subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
 
 
-def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):
+def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):  # noqa: F811
     """`snakemake --profile profiles/slurm` as the profile is kept (only the queue size
     and status-check delay changed on the command line): every chunk job a SLURM job."""
     folder = tmp_path / "executor"
@@ -67,7 +67,7 @@ def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):
         assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
 
 
-def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference, slurm):
+def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference, slurm):  # noqa: F811
     """dask: {cluster: slurm}: the run starts two worker jobs, the chunk jobs send their
     pairs to them over TLS, and the workers are gone when the run ends."""
     folder = tmp_path / "jobqueue"
@@ -81,6 +81,6 @@ def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference,
         assert "to the Dask cluster at tls://" in log, log  # its only workers: SLURM jobs
         assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
     left = subprocess.run(["squeue", "-h", "-n", "gmmmi-dask", "-t", "PD,R"],
-                          capture_output=True, text=True).stdout
+                          capture_output=True, text=True, check=True).stdout
     assert not left.strip(), left
     assert sorted(p.name for p in (folder / "results" / ".dask").iterdir()) == ["logs"]

@@ -20,6 +20,7 @@ import numpy as np
 from .. import status
 from .._files import write_json
 from ..core.estimator import GMMMI, SETTING_NAMES
+from ..core.fitting import refit_batch, running_batches
 from ..core.validation import first_line
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
 from .cache import PairCache
@@ -35,6 +36,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 WORKER_BASE_MB = 300
 PAIR_BYTES_PER_SAMPLE = 160
 COLUMN_CACHE_BYTES = 64 * 2**20
+# A continuous pair with at least this many samples spreads its bootstrap refits over
+# the Dask cluster's workers (estimate_values).
+SPREAD_SAMPLES = 100_000
 
 
 def pair_memory_mb(n_samples):
@@ -302,17 +306,21 @@ def estimate_pair(dataset, pair, settings):
     return estimate_values(x, y, pair, settings)
 
 
-def estimate_values(x, y, pair, settings):
+def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
     """The MI of one planned pair given its two columns, as a JSON-ready dict
-    (``MIResult.to_dict`` with the seconds taken and the fitted model)."""
-    if "distributed" in sys.modules:  # inside a Dask worker: one thread per task
+    (``MIResult.to_dict`` with the seconds taken and the fitted model).
+
+    On a Dask worker, a continuous pair of at least ``spread_samples`` samples hands its
+    bootstrap refits to the cluster's other workers (:func:`_spread_batches`); the
+    numbers are the same bit for bit.
+    """
+    on_worker = _on_dask_worker()
+    if on_worker:  # one thread per task
         import numba
-        from distributed import get_worker
-        try:
-            get_worker()
-            numba.set_num_threads(1)
-        except ValueError:
-            pass
+
+        numba.set_num_threads(1)
+    spread = (on_worker and len(x) >= spread_samples and settings["n_bootstrap"] > 1
+              and "categorical" not in (pair.kind_x, pair.kind_y))
     if pair.kind_x == "categorical" and pair.kind_y == "categorical":
         return _not_estimated(settings, "both variables are categorical")
     if pair.kind_x == "categorical":
@@ -322,7 +330,7 @@ def estimate_values(x, y, pair, settings):
                       n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
     start = time.perf_counter()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), running_batches(_spread_batches if spread else None):
             warnings.simplefilter("ignore")  # the status carries what the warning says
             estimator.fit(x, y)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
@@ -330,6 +338,43 @@ def estimate_values(x, y, pair, settings):
         return _not_estimated(settings, f"{type(exc).__name__}: {exc}", status.FAILED)
     return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
                                           "model": fitted_model(estimator)}
+
+
+def _on_dask_worker():
+    if "distributed" not in sys.modules:
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _spread_batches(X, batches, key, start, settings):
+    """Bootstrap refits as Dask tasks, in at least one batch per worker of the cluster.
+
+    Runs inside a pair's task: ``worker_client`` lets this task wait without holding
+    its worker, which then takes batches as well. Each fit draws from its own stream,
+    so how the fits are batched changes no number.
+    """
+    from distributed import worker_client
+
+    with worker_client() as client:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        pieces = [piece for fits in batches
+                  for piece in _split(fits, -(-n_workers // len(batches)))]
+        data = client.scatter(X, broadcast=True)  # every worker can take a batch at once
+        futures = [client.submit(refit_batch, data, fits, key, start, settings, pure=False)
+                   for fits in pieces]
+        return client.gather(futures)
+
+
+def _split(fits, parts):
+    """``fits`` (a range) cut into at most ``parts`` consecutive ranges."""
+    size = -(-len(fits) // max(1, parts))
+    return [range(b, min(b + size, fits.stop)) for b in range(fits.start, fits.stop, size)]
 
 
 def fitted_model(estimator):

@@ -5,6 +5,8 @@ Randomness comes only from ``numpy.random.default_rng(key + stream)`` where
 so results never depend on scheduling or thread count.
 """
 
+import contextlib
+import contextvars
 import warnings
 from dataclasses import dataclass, field
 
@@ -364,9 +366,35 @@ def refit(X, sample_weights, start, settings):
     return _fit(X, sample_weights, starts, settings)[:3]
 
 
+def refit_batch(X, fits, key, start, settings):
+    """The refits of bootstrap fits ``fits`` (a range): a unit of work that gives the same
+    numbers wherever it runs and whatever other fits share its batch."""
+    return refit(X, bootstrap_counts(len(X), fits, key), start, settings)
+
+
+# Who runs refit_bootstrap's batches: here, one after the other, unless a caller hands them
+# to others (gmmmi.analysis.run spreads a big pair's batches over Dask workers).
+_RUN_BATCHES = contextvars.ContextVar("gmmmi_run_batches", default=None)
+
+
+@contextlib.contextmanager
+def running_batches(run):
+    """Within the block, :func:`refit_bootstrap` calls ``run(X, batches, key, start,
+    settings)``, which returns the refits of every fit of ``batches`` in order, as
+    :func:`refit_batch` gives them for consecutive ranges of fits, computed however and
+    wherever it likes (``run`` None: here)."""
+    token = _RUN_BATCHES.set(run)
+    try:
+        yield
+    finally:
+        _RUN_BATCHES.reset(token)
+
+
 def refit_bootstrap(X, n_bootstrap, key, start, settings):
     """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X``, in
     memory-bounded batches; (weights, means, covariances) with a leading n_bootstrap."""
-    parts = [refit(X, bootstrap_counts(len(X), fits, key), start, settings)
-             for fits in bootstrap_batches(len(X), n_bootstrap)]
+    batches = bootstrap_batches(len(X), n_bootstrap)
+    run = _RUN_BATCHES.get()
+    parts = (run(X, batches, key, start, settings) if run is not None else
+             [refit_batch(X, fits, key, start, settings) for fits in batches])
     return tuple(np.concatenate(p) for p in zip(*parts))
