@@ -138,6 +138,31 @@ def _time_cached_chunk(workdir, count):
     return time.monotonic() - start
 
 
+def write_markdown(rows, out, command):
+    """scale.md: the rows as a table, with the issue's targets beside them."""
+    lines = ["# How the workflow scales (scale.csv)", "", f"`{command}`; one run per row, "
+             "from an empty results folder, `snakemake --cores C` with the default config "
+             "(chunks and threads auto).", "",
+             "| latents | N | pairs | cores | load | chunks | wall s | pairs/s | bound s | "
+             "efficiency | estimate s (efficiency) | gather s | report s | files | "
+             "cache files | re-split: all cached, wall s | one cached chunk job s |",
+             "|" + "---:|" * 17]
+    for r in rows:
+        lines.append(
+            f"| {r['latents']} | {r['samples']} | {r['pairs']} | {r['cores']} | {r['load']} | "
+            f"{r['chunks']} | {r['wall_s']} | {r['pairs_per_s']} | {r['bound_s']} | "
+            f"{r['efficiency']} | {r['estimate_s']} ({r['estimate_efficiency']}) | "
+            f"{r['gather_s']} | {r['report_s']} | {r['files']} | {r['cache_files']} | "
+            f"{r['resplit_wall_s']} ({r['resplit_chunks']} chunks) | "
+            f"{r['cached_chunk_job_s']} |")
+    lines += ["", "bound = the pairs' own seconds (as the chunks recorded them) / cores; "
+              "efficiency = bound / wall; stage times from Snakemake's log (whole seconds). "
+              "Targets (issue 15): 2016 pairs on 2 cores at efficiency >= 0.80 and <= 45 s; "
+              "a fully cached chunk job well under a second; at most a few hundred files in "
+              "results/ at 32,640 pairs.", ""]
+    Path(out).write_text("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latents", type=int, nargs="+", default=[64, 256])
@@ -158,7 +183,9 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {out.with_suffix('.csv')}")
+    command = " ".join([".venv/bin/python benchmarks/scale.py", *sys.argv[1:]])
+    write_markdown(rows, out.with_suffix(".md"), command)
+    print(f"wrote {out.with_suffix('.csv')} and {out.with_suffix('.md')}")
 
 
 if __name__ == "__main__":

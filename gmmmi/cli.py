@@ -14,8 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis.plan import analysis_groups, manifest_digest, parse_chunk, plan_analysis
-from .analysis.run import run_chunk, tls_files
 from .core.validation import first_line, is_number
 from .data.dataset import describe_dataset, groups, read_xarray, validate, write_dataset
 
@@ -292,6 +290,9 @@ def _estimate(args):
 
 
 def _run_chunk(args):
+    from .analysis.plan import manifest_digest, parse_chunk, plan_analysis
+    from .analysis.run import run_chunk, tls_files
+
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     try:
@@ -324,6 +325,7 @@ def _run_chunk(args):
 
 def _prune_cache(args):
     from .analysis.cache import prune
+    from .analysis.plan import plan_analysis
     from .config import read_config
 
     config = read_config(args.configfile)
@@ -356,6 +358,7 @@ def _flow(args):
 
 
 def _check_config(args):
+    from .analysis.plan import analysis_groups
     from .config import config_problems, find_schema, read_config
 
     config = read_config(args.config)
