@@ -108,6 +108,12 @@ def test_a_tiny_std_is_printed_with_its_digits():
      "chunks: must be auto or a whole number >= 1, got 0"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: nothing}}\n",
      "analyses.ll: the dataset has no group 'nothing'"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\n"
+     "dask: {scheduler_address: 'tls://h:1', cluster: slurm}\n",
+     "dask: give dask.scheduler_address (a cluster you started) or dask.cluster"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\n"
+     "dask: {cluster: slurm, slurm: {memory: lots}}\n",
+     "dask.slurm.memory: must be auto or a size such as 4GB, got 'lots'"),
 ])
 def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypatch, text,
                                                        message):

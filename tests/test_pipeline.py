@@ -392,7 +392,7 @@ def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers
         spread = client.submit(estimate_values, x, y, pair, settings, spread_samples=1000,
                                pure=False).result()
         whole = client.submit(estimate_values, x, y, pair, settings, pure=False).result()
-    batches = [t for t in stream.data if t["key"].startswith("refit_batch")]
+    batches = [t for t in stream.data if t["key"].startswith("_refit_batch_task")]
     assert len(batches) == 2 and len({t["worker"] for t in batches}) == 2
     for result in (spread, whole):
         for key in ("value", "std", "low", "high", "bootstrap", "n_components", "status",

@@ -18,10 +18,18 @@ from .._files import write_json
 FOLDER = "results/.dask"
 SCHEDULER_FILE = "scheduler.json"
 CLIENT_FILES = {"ca_file": "ca.pem", "cert": "client-cert.pem", "key": "client-key.pem"}
-# Pairs hold no Dask-managed data: each worker is one single-threaded process, and BLAS
-# and numba threads are kept to 1 (they would otherwise take every CPU of the node).
-PROLOGUE = [f"export {name}=1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                             "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")]
+# The environment of every Dask worker the workflow starts (here and in run.py's local
+# clusters). Each worker is one single-threaded process: BLAS and numba threads are kept to
+# 1 (they would otherwise take every CPU of the node). Dask's nanny sets glibc's
+# MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold at 128 KB, so every
+# array of a big pair is mapped and unmapped again: a pair's selection at N = 200,000 took
+# 30% longer on a worker than in a plain process. Arrays up to 8 MB from the heap, with
+# 16 MB kept at its top, restore the plain process's speed (benchmarks/measured/big_pair.md).
+WORKER_ENVIRONMENT = {**dict.fromkeys(
+    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+     "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS"), "1"),
+    "MALLOC_MMAP_THRESHOLD_": "8388608", "MALLOC_TOP_PAD_": "16777216"}
+PROLOGUE = [f"export {name}={value}" for name, value in WORKER_ENVIRONMENT.items()]
 
 
 def start_slurm_cluster(options, memory_mb, folder=FOLDER):

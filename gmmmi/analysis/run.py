@@ -24,10 +24,8 @@ from ..core.fitting import refit_batch, running_batches
 from ..core.validation import first_line
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
 from .cache import PairCache
+from .cluster import WORKER_ENVIRONMENT
 from .plan import manifest_digest
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 # What one pair needs, for sizing a chunk's workers (benchmarks/measured/memory.md):
 # a Dask worker with gmmmi loaded holds about 260 MB; a pair about 130 bytes per sample
@@ -236,8 +234,7 @@ def _local_cluster(workers, memory_limit, log):
     import dask
     from dask.distributed import LocalCluster
 
-    for name in THREAD_VARIABLES:  # worker processes inherit these, see STACK notes
-        os.environ[name] = "1"
+    os.environ.update(WORKER_ENVIRONMENT)  # worker processes inherit it (see cluster.py)
     attempts = [workers, workers] + [n for n in (workers // 2, workers // 4) if n >= 2]
     # Pairs hold no Dask-managed data: spilling and pausing do not apply (a paused worker
     # would sit idle), and a pair whose worker died once more is not tried again.
@@ -315,10 +312,8 @@ def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
     numbers are the same bit for bit.
     """
     on_worker = _on_dask_worker()
-    if on_worker:  # one thread per task
-        import numba
-
-        numba.set_num_threads(1)
+    if on_worker:
+        _one_thread()
     spread = (on_worker and len(x) >= spread_samples and settings["n_bootstrap"] > 1
               and "categorical" not in (pair.kind_x, pair.kind_y))
     if pair.kind_x == "categorical" and pair.kind_y == "categorical":
@@ -366,9 +361,22 @@ def _spread_batches(X, batches, key, start, settings):
         pieces = [piece for fits in batches
                   for piece in _split(fits, -(-n_workers // len(batches)))]
         data = client.scatter(X, broadcast=True)  # every worker can take a batch at once
-        futures = [client.submit(refit_batch, data, fits, key, start, settings, pure=False)
-                   for fits in pieces]
+        futures = [client.submit(_refit_batch_task, data, fits, key, start, settings,
+                                 pure=False) for fits in pieces]
         return client.gather(futures)
+
+
+def _refit_batch_task(X, fits, key, start, settings):
+    _one_thread()
+    return refit_batch(X, fits, key, start, settings)
+
+
+def _one_thread():
+    """One numba thread for the task on this thread (numba's count is per thread; a worker
+    whose environment does not set NUMBA_NUM_THREADS=1 would start one per core)."""
+    import numba
+
+    numba.set_num_threads(1)
 
 
 def _split(fits, parts):
