@@ -7,12 +7,14 @@ Run from the repository root (scikit-learn is in the bench extras):
 For each target function of 7 inputs with known importance, a 7-8-5-1 tanh MLP is
 trained (3000 samples; scikit-learn, as examples/nif_mlp.py) for each seed; its
 activations on 2000 held-out samples go through ``gmmmi.mi_matrix`` as a flow analysis
-(every neuron of a layer with every neuron of the next) and as inputs × output. Two
+(every neuron of a layer with every neuron of the next) and as inputs × output. Three
 attributions are compared with the inputs' Sobol total-effect indices of the function
 (share of the output's variance each input explains, interactions included; computed here
 by Jansen's estimator on 200,000 points):
 
 - ``path``: the path heuristic (``gmmmi.flow.attribution``), the default before issue 19;
+- ``weighted``: the weighted flow (``gmmmi.flow.weighted_attribution``): the first hidden
+  layer's neurons split among the inputs by edge MI, each weighted by its MI with the output;
 - ``direct``: I(x_i; output), normalised to sum to 1 (``gmmmi.flow.direct_attribution``,
   the default since).
 
@@ -32,7 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 import gmmmi  # noqa: E402
-from gmmmi.flow import attribution, direct_attribution, flow_graph  # noqa: E402
+from gmmmi.flow import (  # noqa: E402
+    attribution,
+    direct_attribution,
+    flow_graph,
+    weighted_attribution,
+)
 
 N_INPUTS = 7
 OUT = ROOT / "benchmarks" / "measured"
@@ -98,8 +105,8 @@ def attributions(layers, n_bootstrap):
     flow = gmmmi.mi_matrix(data, x=names, kind="flow", n_bootstrap=n_bootstrap,
                            progress=False)
     _, _, shares = attribution(flow_graph(flow))
-    _, _, direct, _, _ = direct_attribution(flow)
-    return {"path": shares[:, 0], "direct": direct[:, 0]}
+    return {"path": shares[:, 0], "weighted": weighted_attribution(flow)[2][:, 0],
+            "direct": direct_attribution(flow)[2][:, 0]}
 
 
 def main():

@@ -8,11 +8,16 @@ measures off it.
 
 Attribution
 -----------
-How much of the information reaching an output comes from each input feature.
+How much of the information reaching an output comes from each input feature. A flow
+analysis also estimates every layer's neurons with every output, for these.
 
-*Direct* (the default, :func:`direct_attribution`): a flow analysis also estimates the MI
-of every input with every output, and input i's share of output o is
-``I(x_i; o) / sum_j I(x_j; o)``, with an interval from the pairs' bootstrap fits.
+*Direct* (the default, :func:`direct_attribution`): input i's share of output o is
+``I(x_i; o) / sum_j I(x_j; o)``.
+
+*Weighted flow* (:func:`weighted_attribution`): each neuron v of the first hidden layer
+splits its incoming information among the inputs as *path* below does, and counts by how
+much it tells about the output, ``I(v; o) / sum_v' I(v'; o)``, measured directly rather
+than traced back through the later layers.
 
 *Path* (:func:`attribution`, a heuristic kept for comparison): each neuron's incoming
 information is apportioned among its inputs in proportion to the MI of each incoming
@@ -21,12 +26,15 @@ the sum over all paths i -> ... -> o of the product of the shares along the path
 ``(S_0 S_1 ... S_{L-1})[i, o]``. A hidden neuron that nearly copies one input hands it most
 of its share whatever that neuron's weight downstream.
 
-Measured on 7-8-5-1 MLPs trained on functions with known Sobol total-effect indices
-(``benchmarks/measured/nif_attribution.md``, 3 networks each): Spearman's rho with the
-indices 0.94 / 0.96 / 0.91 for direct against 0.73 / 0.93 / 0.91 for path (Friedman #1,
-additive, interaction); at most 0.6 % of the shares on irrelevant inputs against 17 %;
-the most important input first in 9 of 9 networks against 6 of 9. Both kinds sum to 1
-per output; negative MI estimates count as 0.
+All three sum to 1 per output; negative MI estimates count as 0; direct and weighted
+flow carry an interval from the pairs' bootstrap fits. Measured on 7-8-5-1 MLPs trained on
+functions with known Sobol total-effect indices (``benchmarks/measured/nif_attribution.md``,
+3 networks each), Spearman's rho with the indices (Friedman #1, additive, interaction):
+direct 0.94 / 0.96 / 0.91, weighted flow 0.73 / 0.90 / 0.91, path 0.73 / 0.93 / 0.91; the
+most important input first in 9, 6 and 6 of 9 networks; irrelevant inputs at most 0.6 %,
+16 % and 17 %. Weighting the first hidden layer's neurons by their MI with the output
+changes little: the error is in splitting a neuron's information by the MI of each
+incoming edge, which favours an input the neuron nearly copies.
 
 Resolution
 ----------
@@ -118,37 +126,63 @@ def _layer_nodes(graph):
     return [by_layer[k] for k in sorted(by_layer)]
 
 
+def _shares(mi):
+    """Each column of an MI block as shares summing to 1 (negative or missing MI count as 0)."""
+    mi = np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None)
+    total = mi.sum(axis=0, keepdims=True)
+    return np.divide(mi, total, out=np.zeros_like(mi), where=total > 0)
+
+
+def _attributed(matrix, shares_of, level):
+    """(inputs, outputs, shares, low, high) of an attribution ``shares_of(mi, block)``, where
+    ``block(a, b)`` takes the (layer a x layer b) block of an MI matrix; the interval is the
+    percentiles of the shares over the pairs' bootstrap fits."""
+    order = layers(matrix)
+    gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
+    names_x, names_y = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
+    inputs = [node_id(order[0], names_x[i]) for i in np.flatnonzero(gx == order[0])]
+    outputs = [node_id(order[-1], names_y[j]) for j in np.flatnonzero(gy == order[-1])]
+
+    def evaluate(mi):
+        return shares_of(mi, lambda a, b: mi[np.ix_(gx == a, gy == b)], order)
+
+    shares = evaluate(matrix["mi"].values)
+    boot = matrix["mi_bootstrap"].values
+    if boot.shape[-1] and np.isfinite(boot).any():
+        draws = np.stack([evaluate(boot[..., b]) for b in range(boot.shape[-1])], axis=-1)
+        tail = 50.0 * (1.0 - level)
+        low, high = np.percentile(draws, [tail, 100.0 - tail], axis=-1)
+    else:
+        low = high = np.full(shares.shape, np.nan)
+    return inputs, outputs, shares, low, high
+
+
 def direct_attribution(matrix, level=0.95):
     """(inputs, outputs, shares, low, high): the share of each input in the information
     about each output, ``I(x_i; o) / sum_j I(x_j; o)``, with its interval.
 
     The default attribution: on networks trained on functions with known importance it
     ranks inputs as their Sobol total-effect indices (``benchmarks/nif_attribution.py``;
-    the path attribution below ranked Friedman #1's largest term fourth). ``low``/``high``
-    are the percentiles of the shares over the pairs' bootstrap fits. Negative estimates
-    count as 0.
+    the path attribution ranked Friedman #1's largest term fourth). ``low``/``high`` are
+    the percentiles of the shares over the pairs' bootstrap fits.
     """
-    order = layers(matrix)
-    gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
-    rows, cols = np.flatnonzero(gx == order[0]), np.flatnonzero(gy == order[-1])
-    names_x, names_y = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
-    inputs = [node_id(order[0], names_x[i]) for i in rows]
-    outputs = [node_id(order[-1], names_y[j]) for j in cols]
+    return _attributed(matrix, lambda mi, block, order: _shares(block(order[0], order[-1])),
+                       level)
 
-    def normalised(mi):
-        mi = np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None)
-        total = mi.sum(axis=0, keepdims=True)
-        return np.divide(mi, total, out=np.zeros_like(mi), where=total > 0)
 
-    shares = normalised(matrix["mi"].values[np.ix_(rows, cols)])
-    boot = matrix["mi_bootstrap"].values[np.ix_(rows, cols)]
-    if boot.shape[-1] and np.isfinite(boot).any():
-        draws = np.stack([normalised(boot[..., b]) for b in range(boot.shape[-1])], axis=-1)
-        tail = 50.0 * (1.0 - level)
-        low, high = np.percentile(draws, [tail, 100.0 - tail], axis=-1)
-    else:
-        low = high = np.full(shares.shape, np.nan)
-    return inputs, outputs, shares, low, high
+def weighted_attribution(matrix, level=0.95):
+    """(inputs, outputs, shares, low, high): the *weighted flow* attribution, with its
+    interval: each neuron of the first hidden layer splits its incoming information among
+    the inputs in proportion to each edge's MI, and counts by its own share of the MI with
+    the output, ``sum_v s(x_i, v) I(v; o) / sum_v' I(v'; o)`` (the direct attribution when
+    there is no hidden layer). Unlike the path attribution, a neuron that copies one input
+    but tells little about the output passes that input little."""
+    def shares_of(mi, block, order):
+        if len(order) < 3:
+            return _shares(block(order[0], order[-1]))
+        return _shares(block(order[0], order[1])) @ _shares(block(order[1], order[-1]))
+
+    return _attributed(matrix, shares_of, level)
 
 
 def attribution(graph):
@@ -164,9 +198,7 @@ def attribution(graph):
     for upper, lower in zip(levels[:-1], levels[1:]):
         mi = np.array([[_weight(graph.edges[u, v]) if graph.has_edge(u, v) else 0.0
                         for v in lower] for u in upper])
-        incoming = mi.sum(axis=0, keepdims=True)
-        shares = np.divide(mi, incoming, out=np.zeros_like(mi), where=incoming > 0)
-        total = total @ shares
+        total = total @ _shares(mi)
     return levels[0], levels[-1], total
 
 
@@ -198,7 +230,8 @@ def neuron_measures(graph, seed=0):
 
 def write_graph(matrix, graphml, json_path, seed=0):
     """Write the flow graph of ``matrix`` with its measures as GraphML, and as JSON with
-    both attributions (``attribution``: direct, with ``low``/``high``; ``path_attribution``).
+    the attributions (``attribution``: direct, and ``weighted_attribution``, each with
+    ``low``/``high``; ``path_attribution``).
     Returns the graph."""
     import networkx as nx
 
@@ -208,14 +241,19 @@ def write_graph(matrix, graphml, json_path, seed=0):
     for node, values in measures.items():
         annotated.nodes[node].update(values)
     inputs, outputs, shares, low, high = direct_attribution(matrix)
+    weighted = weighted_attribution(matrix)[2:]
     path_inputs, path_outputs, path_shares = attribution(graph)
     with replacing(graphml) as staging:
         nx.write_graphml(annotated, staging)
+    def with_intervals(shares, low, high):
+        return {o: {i: {"share": float(shares[a, b]), "low": float(low[a, b]),
+                        "high": float(high[a, b])} for a, i in enumerate(inputs)}
+                for b, o in enumerate(outputs)}
+
     document = {
         "graph": nx.node_link_data(annotated, edges="edges"),
-        "attribution": {o: {i: {"share": float(shares[a, b]), "low": float(low[a, b]),
-                                "high": float(high[a, b])} for a, i in enumerate(inputs)}
-                        for b, o in enumerate(outputs)},
+        "attribution": with_intervals(shares, low, high),
+        "weighted_attribution": with_intervals(*weighted),
         "path_attribution": {o: {i: float(path_shares[a, b])
                                  for a, i in enumerate(path_inputs)}
                              for b, o in enumerate(path_outputs)},

@@ -36,7 +36,8 @@ From the workflow (cells of a matrix only):
 ``diagonal``
     A variable with itself (same groups on both sides); no pair.
 ``not-adjacent``
-    A flow analysis's layers that are not neighbours; no pair.
+    Layers of a flow analysis that are not neighbours (other than inputs or the first
+    hidden layer with the outputs, estimated for the attributions); no pair.
 """
 
 OK = "ok"

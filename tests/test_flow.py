@@ -84,10 +84,11 @@ def test_flow_plans_only_adjacent_layers_in_numeric_order(tmp_path):
     assert x == ["layer_0", "layer_1", "layer_2"] and y == ["layer_1", "layer_2", "layer_3"]
     pairs = [p for m in plan_chunks(description, "nif", x, y, SETTINGS, 3, "flow")
              for p in m["pairs"]]
-    # adjacent layers, and the inputs with the outputs (the direct attribution)
-    assert len(pairs) == 3 * 4 + 4 * 2 + 2 * 1 + 3 * 1
+    # adjacent layers, and the inputs and the first hidden layer with the outputs
+    assert len(pairs) == 3 * 4 + 4 * 2 + 2 * 1 + 3 * 1 + 4 * 1
     assert all(int(p.group_y[-1]) == int(p.group_x[-1]) + 1
-               or (p.group_x, p.group_y) == ("layer_0", "layer_3") for p in pairs)
+               or (p.group_x in ("layer_0", "layer_1") and p.group_y == "layer_3")
+               for p in pairs)
     assert flow_groups(description, ["layer_2", "layer_3"]) == (["layer_2"], ["layer_3"])
     with pytest.raises(ValueError, match="at least 2 layer groups"):
         flow_groups({"groups": {"latent": {}, "layer_0": {}}})
@@ -104,6 +105,63 @@ def test_attribution_of_a_hand_made_graph():
     # h1 gets 1/2 from a and 1/2 from b; h2 all from b; o gets 3/4 from h1, 1/4 from h2
     np.testing.assert_allclose(shares[:, 0], [0.375, 0.375 + 0.25, 0.0])
     assert inputs == ["a", "b", "c"] and outputs == ["o"]
+
+
+def hand_flow_matrix(layers, mi, boot_scale=(1.0, 1.0)):
+    """A flow matrix as gather writes it, but only what the attributions read: ``layers``
+    [(group, [names])] in order, ``mi`` {(x name, y name): MI}; each bootstrap slice is the
+    MI times one of ``boot_scale``'s factors."""
+    import xarray as xr
+
+    xs = [(g, n) for g, names in layers[:-1] for n in names]
+    ys = [(g, n) for g, names in layers[1:] for n in names]
+    values = np.full((len(xs), len(ys)), np.nan)
+    for (u, v), value in mi.items():
+        values[[n for _, n in xs].index(u), [n for _, n in ys].index(v)] = value
+    return xr.Dataset(
+        {"mi": (("var_x", "var_y"), values),
+         "mi_bootstrap": (("var_x", "var_y", "bootstrap"),
+                          values[..., None] * np.array(boot_scale))},
+        coords={"var_x": [n for _, n in xs], "var_y": [n for _, n in ys],
+                "group_x": ("var_x", [g for g, _ in xs]), "group_y": ("var_y", [g for g, _ in ys])},
+        attrs={"kind": "flow"})
+
+
+def test_weighted_flow_counts_each_hidden_neuron_by_its_information_about_the_output():
+    # h1 nearly copies a but tells little about o; h2 carries b, and most of o
+    layers = [("layer_0", ["a", "b"]), ("layer_1", ["h1", "h2"]), ("layer_2", ["g"]),
+              ("layer_3", ["o"])]
+    mi = {("a", "h1"): 2.0, ("b", "h1"): 0.1, ("a", "h2"): 0.0, ("b", "h2"): 0.5,
+          ("h1", "g"): 1.0, ("h2", "g"): 1.0, ("g", "o"): 1.0,
+          ("h1", "o"): 0.1, ("h2", "o"): 0.9, ("a", "o"): 0.05, ("b", "o"): 0.45}
+    matrix = hand_flow_matrix(layers, mi, boot_scale=(1.0, 1.0, 1.0))
+    inputs, outputs, shares, low, high = flow.weighted_attribution(matrix)
+    assert inputs == ["layer_0/a", "layer_0/b"] and outputs == ["layer_3/o"]
+    # h1: 2/2.1 from a, 0.1/2.1 from b, weight 0.1; h2: all from b, weight 0.9
+    np.testing.assert_allclose(shares[:, 0], [0.1 * 2 / 2.1, 0.1 * 0.1 / 2.1 + 0.9])
+    np.testing.assert_allclose(low, shares) and np.testing.assert_allclose(high, shares)
+    np.testing.assert_allclose(flow.direct_attribution(matrix)[2][:, 0], [0.1, 0.9])
+    # the path attribution, through g's equal split of h1 and h2, gives a about half
+    graph = nx.DiGraph()
+    for layer, (group, names) in enumerate(layers):
+        graph.add_nodes_from(names, layer=layer)
+    graph.add_edges_from((u, v, {"mi": value}) for (u, v), value in mi.items()
+                         if graph.nodes[v]["layer"] == graph.nodes[u]["layer"] + 1)
+    np.testing.assert_allclose(flow.attribution(graph)[2][:, 0],
+                               [0.5 * 2 / 2.1, 0.5 * 0.1 / 2.1 + 0.5])
+
+
+def test_attribution_intervals_follow_the_bootstrap_fits():
+    layers = [("layer_0", ["a", "b"]), ("layer_1", ["h"]), ("layer_2", ["o"])]
+    mi = {("a", "h"): 1.0, ("b", "h"): 1.0, ("h", "o"): 1.0, ("a", "o"): 0.3, ("b", "o"): 0.1}
+    matrix = hand_flow_matrix(layers, mi, boot_scale=(1.0, 1.0))
+    matrix["mi_bootstrap"].values[0, 1, 1] = 0.1  # (a, o) lower in one fit: a's share 0.5
+    inputs, _, shares, low, high = flow.direct_attribution(matrix, level=1.0)
+    np.testing.assert_allclose(shares[:, 0], [0.75, 0.25])
+    np.testing.assert_allclose(low[:, 0], [0.5, 0.25]) and np.testing.assert_allclose(
+        high[:, 0], [0.75, 0.5])
+    # one hidden neuron: the weighted flow is its even split
+    np.testing.assert_allclose(flow.weighted_attribution(matrix)[2][:, 0], [0.5, 0.5])
 
 
 def test_flow_matrix_graph_files_and_report(tmp_path):
@@ -132,13 +190,15 @@ def test_flow_matrix_graph_files_and_report(tmp_path):
     assert sum(v["share"] for v in direct.values()) == pytest.approx(1.0)
     assert all(v["low"] <= v["share"] <= v["high"] for v in direct.values())
     assert sum(document["path_attribution"]["layer_2/out_0"].values()) == pytest.approx(1.0)
+    weighted = document["weighted_attribution"]["layer_2/out_0"]
+    assert sum(v["share"] for v in weighted.values()) == pytest.approx(1.0)
 
     page = render(read_xarray(tmp_path / "mi.zarr"), read_xarray(store), top_pairs=2)
     assert 'id="flow"' in page and "finite resolution" in page
     assert 'id="disentanglement"' not in page
     # the 8 edges and the 3 inputs x output pairs of the direct attribution
     assert page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1 == 8 + 3
-    assert "path attribution" in page and "Sobol" in page
+    assert "path attribution" in page and "weighted flow" in page and "Sobol" in page
 
 
 def test_flow_command_refuses_other_analyses(tmp_path, capsys):
@@ -169,7 +229,8 @@ def test_an_output_of_two_inputs_is_attributed_to_those_two(tmp_path):
     out = hidden @ network.coefs_[1] + network.intercepts_[1]
     store = layered_store(tmp_path, [x[2000:], hidden, out])
     matrix = run_flow(tmp_path, store)
-    for method in (flow.direct_attribution, lambda m: flow.attribution(flow.flow_graph(m))):
+    for method in (flow.direct_attribution, flow.weighted_attribution,
+                   lambda m: flow.attribution(flow.flow_graph(m))):
         inputs, outputs, shares = method(matrix)[:3]
         assert shares[:, 0].sum() == pytest.approx(1.0)
         assert shares[0, 0] + shares[1, 0] > 0.95, dict(zip(inputs, shares[:, 0]))

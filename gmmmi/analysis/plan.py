@@ -117,7 +117,8 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
     A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
-    first layer (the inputs) with the last (the outputs), for the direct attribution.
+    inputs and the first hidden layer with the outputs, for the attributions
+    (``gmmmi.flow``).
     """
     found = description["groups"]
     for g in list(x_groups) + list(y_groups):
@@ -131,11 +132,10 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
     xs, ys = variables(x_groups), variables(y_groups)
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
-    ends = (x_groups[0], y_groups[-1])
     for i, (gx, nx, kx, fx) in enumerate(xs):
         for j, (gy, ny, ky, fy) in enumerate(ys):
             adjacent = list(y_groups).index(gy) == list(x_groups).index(gx)
-            if kind == "flow" and not (adjacent or (gx, gy) == ends):
+            if kind == "flow" and not (adjacent or (gy == y_groups[-1] and gx in x_groups[:2])):
                 continue
             if not (symmetric and j <= i):
                 pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,

@@ -242,6 +242,7 @@ def _flow(matrix, scale, unit_label):
     graph = flow.flow_graph(matrix)
     measures = flow.neuron_measures(graph)
     inputs, outputs, shares, low, high = flow.direct_attribution(matrix)
+    weighted = flow.weighted_attribution(matrix)[2:]
     path_inputs, path_outputs, path_shares = flow.attribution(graph)
     label = {node: graph.nodes[node]["name"] for node in graph.nodes}
     levels = [[node for node in graph.nodes if graph.nodes[node]["layer"] == k]
@@ -257,13 +258,9 @@ def _flow(matrix, scale, unit_label):
             {label[n]: m["community"] for n, m in measures.items()}, unit_label),
         "attribution": figures.attribution_bars(
             [label[n] for n in inputs], [label[n] for n in outputs], shares),
-        "shares": [{"output": label[o], "inputs": sorted(
-            ((label[i], float(shares[a, b]), float(low[a, b]), float(high[a, b]))
-             for a, i in enumerate(inputs)), key=lambda kv: -kv[1])}
-            for b, o in enumerate(outputs)],
-        "path_shares": [{"output": label[o], "inputs": sorted(
-            ((label[i], float(path_shares[a, b])) for a, i in enumerate(path_inputs)),
-            key=lambda kv: -kv[1])} for b, o in enumerate(path_outputs)],
+        "shares": _ranked_shares(inputs, outputs, label, shares, low, high),
+        "weighted_shares": _ranked_shares(inputs, outputs, label, *weighted),
+        "path_shares": _ranked_shares(path_inputs, path_outputs, label, path_shares),
         "edges": [{"source": graph.nodes[u]["group"] + " / " + label[u],
                    "target": graph.nodes[v]["group"] + " / " + label[v],
                    "mi": d["mi"] * scale, "std": d["mi_std"] * scale,
@@ -274,6 +271,16 @@ def _flow(matrix, scale, unit_label):
                      "betweenness": m["betweenness"], "community": m["community"]}
                     for n, m in measures.items()],
     }
+
+
+def _ranked_shares(inputs, outputs, label, shares, low=None, high=None):
+    """Per output, its inputs' (name, share, low, high), the largest share first."""
+    low = np.full(shares.shape, np.nan) if low is None else low
+    high = np.full(shares.shape, np.nan) if high is None else high
+    return [{"output": label[o], "inputs": sorted(
+        ((label[i], float(shares[a, b]), float(low[a, b]), float(high[a, b]))
+         for a, i in enumerate(inputs)), key=lambda row: -row[1])}
+        for b, o in enumerate(outputs)]
 
 
 def _column(source, matrix, axis, index):
