@@ -34,9 +34,11 @@ def test_empty():
 
 
 def test_two_dimensional_where_one_expected(xy):
-    one_line_error(lambda: estimate_mi(np.column_stack(xy), xy[1]), "x must be 1-D")
+    """Vectors are welcome as x and y of MI; labels and KL's variables are single."""
     one_line_error(lambda: estimate_mi(xy[0], np.column_stack(xy), categorical=True),
                    "y must be 1-D")
+    one_line_error(lambda: marginal_kl(np.column_stack(xy), xy[1]), "x must be 1-D")
+    one_line_error(lambda: estimate_mi(np.zeros((300, 2, 2)), xy[1]), "x must be 2-D")
 
 
 def test_unknown_setting_and_bad_values(xy):

@@ -133,3 +133,49 @@ BIMODAL_MIXTURES = {
 }
 # grid_mi of each (h=0.01; h=0.005 agrees to 1e-12), checked in tests/test_ground_truth.py.
 BIMODAL_MI = {"bimodal aligned": 0.7447098710, "bimodal crossed": 0.0661357575}
+
+
+def gaussian_vector_mi(cov, n_x):
+    """I(X; Y) of a zero-mean Gaussian vector (X, Y), X its first ``n_x`` coordinates."""
+    cov = np.asarray(cov)
+
+    def logdet(block):
+        return np.linalg.slogdet(block)[1]
+    return float(0.5 * (logdet(cov[:n_x, :n_x]) + logdet(cov[n_x:, n_x:]) - logdet(cov)))
+
+
+def student_t_vector_mi(dof, cov, n_x):
+    """I(X; Y) of a multivariate Student-t (X, Y) with ``dof`` and scale matrix ``cov``.
+
+    With g(d) as in :func:`student_t_mi` (the scale-free part of a d-dimensional t's
+    entropy; the marginals are t with the same dof), I = g(d_x) + g(d_y) - g(d_x + d_y)
+    plus the Gaussian MI of ``cov``.
+    """
+    nu = float(dof)
+    n_dims = len(cov)
+
+    def g(d):
+        return (special.gammaln(nu / 2) - special.gammaln((nu + d) / 2)
+                + (nu + d) / 2 * (special.digamma((nu + d) / 2) - special.digamma(nu / 2)))
+    return float(g(n_x) + g(n_dims - n_x) - g(n_dims) + gaussian_vector_mi(cov, n_x))
+
+
+def sample_student_t_vector(dof, cov, n, rng):
+    z = rng.multivariate_normal(np.zeros(len(cov)), cov, size=n)
+    return z / np.sqrt(rng.chisquare(dof, n) / dof)[:, None]
+
+
+def coupled_cov(n_x, n_y, kind, seed=0):
+    """Correlation matrices of (X, Y): ``"sparse"``, the first two coordinates of X each
+    coupled (rho 0.75) with one of Y; ``"dense"``, every coordinate loading on two shared
+    factors (fixed random loadings), so every pair of coordinates is correlated."""
+    n = n_x + n_y
+    if kind == "sparse":
+        cov = np.eye(n)
+        for i in range(min(2, n_x, n_y)):
+            cov[i, n_x + i] = cov[n_x + i, i] = 0.75
+        return cov
+    loadings = np.random.default_rng([seed, n_x, n_y]).uniform(-0.7, 0.7, (n, 2))
+    cov = loadings @ loadings.T
+    np.fill_diagonal(cov, 1.0)
+    return cov

@@ -6,6 +6,7 @@ for those who also want the fitted mixtures and the selection scores.
 """
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -140,9 +141,10 @@ def _too_few_outcome(n_valid, needed):
 
 
 class GMMMI:
-    """Mutual information between two variables from Gaussian-mixture fits (GMM-MI).
+    """Mutual information between two variables (or two vectors of variables) from
+    Gaussian-mixture fits (GMM-MI).
 
-    The joint density of (x, y), each turned into normal scores of its ranks (or
+    The joint density of (x, y), each column turned into normal scores of its ranks (or
     standardised, ``transform="standardise"``), is modelled by a Gaussian
     mixture whose number of components is chosen by cross-validated held-out
     log-likelihood; the mixture is then refitted on ``n_bootstrap`` resamples
@@ -195,9 +197,12 @@ class GMMMI:
     max_iter : int, default=1000
         EM iterations per fit at most.
     integration : {"quadrature", "mc"}, default="quadrature"
-        Gauss-Hermite cubature per component (deterministic) or Monte Carlo.
+        A cubature rule per component (deterministic) or Monte Carlo.
     quadrature_nodes : int, default=1024
-        Cubature nodes per component (32 x 32 in 2-D; at most 128 per dimension).
+        Cubature nodes per component: a Gauss-Hermite tensor rule for mixtures of up to 2
+        dimensions (32 x 32 in 2-D; at most 128 per dimension); above (vectors, conditional
+        MI), 4 x this many scrambled-Sobol quasi-Monte Carlo points, rounded up to a power
+        of 2, with each component's Gaussian as control variate.
     transform : {"rank", "standardise"}, default="rank"
         How each continuous variable is prepared: normal scores of its ranks (MI is
         unchanged by monotone maps, and the fit no longer fights heavy tails, bounds
@@ -273,7 +278,11 @@ class GMMMI:
         return self
 
     def fit(self, x, y):
-        """Estimate MI between ``x`` and ``y`` (1-D arrays of the same length).
+        """Estimate MI between ``x`` and ``y``.
+
+        ``x`` is one variable (n_samples,) or several (n_samples, n_x), and so is ``y``
+        unless ``categorical`` (then labels, (n_samples,)). Several variables are one
+        vector: I(x; y) is the information between the two vectors.
 
         Returns
         -------
@@ -281,15 +290,15 @@ class GMMMI:
         """
         settings = _make_settings({name: getattr(self, name) for name in SETTING_NAMES})
         _check_run_options(self.n_bootstrap, self.seed, self.unit)
-        x = check.continuous("x", x)
+        x = check.continuous("x", x, allow_columns=True)
         if self.categorical:
             codes, categories = check.labels("y", y)
             check.same_length({"x": x, "y": codes})
-            keep = np.isfinite(x) & (codes >= 0)
+            keep = _finite_rows(x) & (codes >= 0)
         else:
-            y = check.continuous("y", y)
+            y = check.continuous("y", y, allow_columns=True)
             check.same_length({"x": x, "y": y})
-            keep = np.isfinite(x) & np.isfinite(y)
+            keep = _finite_rows(x) & _finite_rows(y)
         self.n_samples_ = int(keep.sum())
         self.n_dropped_ = int(len(x) - self.n_samples_)
         self.mixture_ = None
@@ -324,30 +333,29 @@ class GMMMI:
         return self
 
     def _fit_pair(self, x, y, settings, key):
-        needed = min_samples(2, settings)
+        needed = min_samples(x.shape[1] + y.shape[1], settings)
         if len(x) < needed:
             return _too_few_outcome(len(x), needed)
-        if np.ptp(x) == 0 or np.ptp(y) == 0:
-            name = "x" if np.ptp(x) == 0 else "y"
-            return _constant_outcome(name, 0.0, self.n_bootstrap)
+        constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
+        if constant:
+            return constant
         outcome, selection, mixtures = _fit_continuous(
-            check.transform([x, y], settings.transform), mutual_information, settings,
+            check.transform(_columns(x, y), settings.transform),
+            functools.partial(mutual_information, n_x=x.shape[1]), settings,
             self.n_bootstrap, key)
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
-        for name, column in (("x", x), ("y", y)):
-            if check.has_few_distinct_values(column):
-                _warn_status(outcome, status.FEW_DISTINCT_VALUES,
-                             f"{name} has few distinct values for a continuous variable")
+        _warn_few_distinct(outcome, {"x": x, "y": y})
         return outcome
 
     def _fit_categorical(self, x, codes, categories, settings, key):
-        needed = min_samples(1, settings)
+        needed = min_samples(x.shape[1], settings)
         if len(x) < needed:
             return _too_few_outcome(len(x), needed)
-        if np.ptp(x) == 0:
-            return _constant_outcome("x", 0.0, self.n_bootstrap)
+        constant = _constant_column({"x": x}, self.n_bootstrap)
+        if constant:
+            return constant
         present = np.unique(codes)
         if len(present) < 2:
             return _constant_outcome("y", 0.0, self.n_bootstrap)
@@ -357,7 +365,7 @@ class GMMMI:
             return _Outcome(status=status.CATEGORY_TOO_SMALL,
                             message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
                                     f" samples, at least {needed} needed")
-        xs = check.transform(x[:, None], settings.transform)
+        xs = check.transform(_columns(x), settings.transform)
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
                       for c in present]
         n_max = max(s.params[0].shape[1] for s in selections)
@@ -406,10 +414,45 @@ class GMMMI:
         if any(s.max_reached for s in selections):
             _warn_status(outcome, status.MAX_COMPONENTS,
                          f"selection reached max_components={settings.max_components}")
-        if check.has_few_distinct_values(x):
-            _warn_status(outcome, status.FEW_DISTINCT_VALUES,
-                         "x has few distinct values for a continuous variable")
+        _warn_few_distinct(outcome, {"x": x})
         return outcome
+
+
+def _finite_rows(array):
+    """Rows of a (n, d) array with every value finite (a view's test: no copy of the data)."""
+    return np.isfinite(array[:, 0]) if array.shape[1] == 1 else np.isfinite(array).all(axis=1)
+
+
+def _columns(*arrays):
+    """The columns of (n, d) arrays, as a list of 1-D views."""
+    return [a[:, j] for a in arrays for j in range(a.shape[1])]
+
+
+def _name(name, array, j):
+    return name if array.shape[1] == 1 else f"{name}[:, {j}]"
+
+
+def _constant_column(named, n_bootstrap=0):
+    """For a constant variable: MI 0 (a single variable: nothing to share) or no estimate
+    (a column of a vector: the others may still share information; drop it)."""
+    for name, array in named.items():
+        for j in range(array.shape[1]):
+            if np.ptp(array[:, j]) == 0:
+                if array.shape[1] == 1:
+                    return _constant_outcome(name, 0.0, n_bootstrap)
+                return _Outcome(status=status.CONSTANT, message=(
+                    f"{_name(name, array, j)} is constant; leave that column out"))
+    return None
+
+
+def _warn_few_distinct(outcome, named):
+    for name, array in named.items():
+        for j in range(array.shape[1]):
+            if check.has_few_distinct_values(array[:, j]):
+                _warn_status(outcome, status.FEW_DISTINCT_VALUES,
+                             f"{_name(name, array, j)} has few distinct values for a "
+                             f"continuous variable")
+                return
 
 
 def _categorical_alternatives(xs, codes, present, selections, shares, settings, key):
@@ -448,10 +491,11 @@ def estimate_mi(x, y, *, categorical=False, n_bootstrap=50, seed=0, unit="nat", 
 
     Parameters
     ----------
-    x : array-like of shape (n_samples,)
-        A continuous variable.
-    y : array-like of shape (n_samples,)
-        A continuous variable, or category labels when ``categorical=True``.
+    x : array-like of shape (n_samples,) or (n_samples, n_x)
+        A continuous variable, or several: a vector (each column is rank-transformed on
+        its own, which leaves MI unchanged).
+    y : array-like of shape (n_samples,) or (n_samples, n_y)
+        The same; or category labels (n_samples,) when ``categorical=True``.
     categorical : bool, default=False
     n_bootstrap : int, default=50
     seed : int, default=0
@@ -473,15 +517,19 @@ def _known(settings):
     return settings
 
 
-def _prepare_columns(named, n_bootstrap, seed, unit, settings):
+def _prepare_columns(named, n_bootstrap, seed, unit, settings, vectors=()):
+    """Settings, the finite rows of the variables' columns side by side, the rows dropped,
+    and each variable's number of columns (``vectors``: the names that may have several)."""
     settings = _make_settings(settings)
     _check_run_options(n_bootstrap, seed, unit)
-    arrays = {name: check.continuous(name, values, allow_columns=(name == "z"))
+    arrays = {name: check.continuous(name, values, allow_columns=True)
+              if name in vectors else check.continuous(name, values)[:, None]
               for name, values in named.items()}
     check.same_length(arrays)
     data = np.column_stack(list(arrays.values()))
     keep = np.isfinite(data).all(axis=1)
-    return settings, data[keep], int(len(data) - keep.sum())
+    return (settings, data[keep], int(len(data) - keep.sum()),
+            {name: a.shape[1] for name, a in arrays.items()})
 
 
 def _result(cls, outcome, quantity, unit, data, n_dropped, settings, n_bootstrap, seed):
@@ -502,7 +550,8 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
 
     Parameters
     ----------
-    x, y : array-like of shape (n_samples,)
+    x, y : array-like of shape (n_samples,) or (n_samples, n_columns)
+        One variable each, or vectors of several.
     z : array-like of shape (n_samples,) or (n_samples, n_conditioning)
     n_bootstrap, seed, unit, **settings
         As for :func:`estimate_mi`.
@@ -512,18 +561,21 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     MIResult
         With ``quantity="conditional_mi"``.
     """
-    settings, data, n_dropped = _prepare_columns({"x": x, "y": y, "z": z}, n_bootstrap,
-                                                 seed, unit, settings)
+    settings, data, n_dropped, dims = _prepare_columns(
+        {"x": x, "y": y, "z": z}, n_bootstrap, seed, unit, settings, vectors=("x", "y", "z"))
     needed = min_samples(data.shape[1], settings)
+    n_xy = dims["x"] + dims["y"]
     if len(data) < needed:
         outcome = _too_few_outcome(len(data), needed)
-    elif check.is_constant(data[:, :2]):
-        outcome = _constant_outcome("x" if np.ptp(data[:, 0]) == 0 else "y", 0.0, n_bootstrap)
-    elif check.is_constant(data[:, 2:]):
+    elif check.is_constant(data[:, :n_xy]):
+        outcome = _constant_column({"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy]},
+                                   n_bootstrap)
+    elif check.is_constant(data[:, n_xy:]):
         outcome = _Outcome(status=status.CONSTANT, message="a column of z is constant")
     else:
-        outcome = _fit_continuous(check.transform(data, settings.transform),
-                                  conditional_mutual_information,
+        quantity = functools.partial(conditional_mutual_information, n_x=dims["x"],
+                                     n_y=dims["y"])
+        outcome = _fit_continuous(check.transform(data, settings.transform), quantity,
                                   settings, n_bootstrap, (int(seed),))[0]
     return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
                    n_bootstrap, int(seed))
@@ -547,8 +599,8 @@ def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     -------
     KLResult
     """
-    settings, data, n_dropped = _prepare_columns({"x": x, "y": y}, n_bootstrap, seed, unit,
-                                                 settings)
+    settings, data, n_dropped, _ = _prepare_columns({"x": x, "y": y}, n_bootstrap, seed,
+                                                    unit, settings)
     needed = min_samples(2, settings)
     if len(data) < needed:
         outcome = _too_few_outcome(len(data), needed)

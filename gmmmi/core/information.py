@@ -1,15 +1,26 @@
 """Information quantities of fitted mixtures: MI, conditional MI, KL, categorical MI.
 
 Every function takes a batch of mixtures (one per bootstrap fit) and returns one
-value per mixture, in nats.  ``integration`` is "quadrature" (Gauss-Hermite
-cubature per component; deterministic) or "mc" (Monte Carlo with ``mc_samples``
-draws from each mixture, seeded by ``rng``).
+value per mixture, in nats.  ``integration`` is "quadrature" (a cubature rule per
+component, deterministic for a given ``rng``: Gauss-Hermite for mixtures of up to 2
+dimensions, scrambled-Sobol quasi-Monte Carlo above; see ``mixture``) or "mc" (Monte
+Carlo with ``mc_samples`` draws from each mixture, seeded by ``rng``). X and Y may be
+vectors: their dimensions are the first ``n_x`` and the next ``n_y`` of the mixture.
 """
 
 import numpy as np
 
 from .engine import logpdf_batch
-from .mixture import cross_entropy_quadrature, entropy_quadrature, marginal, sample_batch
+from .mixture import (
+    QMC_POINTS_PER_NODE,
+    TENSOR_MAX_DIMS,
+    cross_entropy_quadrature,
+    entropy,
+    entropy_combination_qmc,
+    entropy_quadrature,
+    marginal,
+    sample_batch,
+)
 
 
 def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_samples, rng):
@@ -18,6 +29,9 @@ def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_sa
     Monte Carlo evaluates every marginal density at the same joint draws, which
     makes the combination's variance far smaller than that of separate entropies.
     """
+    if integration == "quadrature" and mixtures[1].shape[2] > TENSOR_MAX_DIMS:
+        return entropy_combination_qmc(*mixtures, terms, QMC_POINTS_PER_NODE * quadrature_nodes,
+                                       rng)
     if integration == "quadrature":
         total = 0.0
         for coef, dims in terms:
@@ -31,17 +45,21 @@ def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_sa
     return total
 
 
-def mutual_information(mixtures, **integration):
-    """I(X0; X1) = H(X0) + H(X1) - H(X0, X1) of 2-D mixtures."""
-    terms = [(1.0, [0]), (1.0, [1]), (-1.0, [0, 1])]
+def mutual_information(mixtures, n_x=1, **integration):
+    """I(X; Y) = H(X) + H(Y) - H(X, Y); X the first ``n_x`` dimensions, Y the rest."""
+    n_dims = mixtures[1].shape[2]
+    x, y = list(range(n_x)), list(range(n_x, n_dims))
+    terms = [(1.0, x), (1.0, y), (-1.0, x + y)]
     return entropy_combination(mixtures, terms, **integration)
 
 
-def conditional_mutual_information(mixtures, **integration):
-    """I(X0; X1 | X2..) = H(X0,Z) + H(X1,Z) - H(Z) - H(X0,X1,Z), Z = dims 2 onwards."""
+def conditional_mutual_information(mixtures, n_x=1, n_y=1, **integration):
+    """I(X; Y | Z) = H(X,Z) + H(Y,Z) - H(Z) - H(X,Y,Z); X the first ``n_x`` dimensions,
+    Y the next ``n_y``, Z the rest."""
     n_dims = mixtures[1].shape[2]
-    z = list(range(2, n_dims))
-    terms = [(1.0, [0] + z), (1.0, [1] + z), (-1.0, z), (-1.0, [0, 1] + z)]
+    x, y = list(range(n_x)), list(range(n_x, n_x + n_y))
+    z = list(range(n_x + n_y, n_dims))
+    terms = [(1.0, x + z), (1.0, y + z), (-1.0, z), (-1.0, x + y + z)]
     return entropy_combination(mixtures, terms, **integration)
 
 
@@ -65,23 +83,25 @@ def categorical_mutual_information(mixtures, proportions, *, integration, quadra
     """
     weights, means, covariances = mixtures
     n_batch, n_cat, n_comp = weights.shape
+    n_dims = means.shape[-1]
     pooled = (
         (proportions[:, :, None] * weights).reshape(n_batch, n_cat * n_comp),
-        means.reshape(n_batch, n_cat * n_comp, 1),
-        covariances.reshape(n_batch, n_cat * n_comp, 1, 1),
+        means.reshape(n_batch, n_cat * n_comp, n_dims),
+        covariances.reshape(n_batch, n_cat * n_comp, n_dims, n_dims),
     )
     per_category = (weights.reshape(n_batch * n_cat, n_comp),
-                    means.reshape(n_batch * n_cat, n_comp, 1),
-                    covariances.reshape(n_batch * n_cat, n_comp, 1, 1))
+                    means.reshape(n_batch * n_cat, n_comp, n_dims),
+                    covariances.reshape(n_batch * n_cat, n_comp, n_dims, n_dims))
     if integration == "quadrature":
-        h_x = entropy_quadrature(*pooled, quadrature_nodes)
-        h_given = entropy_quadrature(*per_category, quadrature_nodes).reshape(n_batch, n_cat)
+        h_x = entropy(*pooled, quadrature_nodes, rng)
+        h_given = entropy(*per_category, quadrature_nodes, rng).reshape(n_batch, n_cat)
         return h_x - (proportions * h_given).sum(axis=1)
     # E[log p(x|c) - log p(x)] over draws of (c, x) from the fitted joint.
     samples = sample_batch(*pooled, mc_samples, rng)
     log_marginal = logpdf_batch(samples, *pooled)
     draws = np.broadcast_to(samples[:, None], (n_batch, n_cat) + samples.shape[1:])
-    log_given = logpdf_batch(draws.reshape(n_batch * n_cat, mc_samples, 1), *per_category)
+    log_given = logpdf_batch(draws.reshape(n_batch * n_cat, mc_samples, n_dims),
+                             *per_category)
     log_given = log_given.reshape(n_batch, n_cat, mc_samples)
     log_joint = np.log(np.maximum(proportions, 1e-300))[:, :, None] + log_given
     # log p(c | x) - log p(c), averaged over x ~ p and c ~ p(c | x)
