@@ -117,3 +117,56 @@ def test_the_quasi_monte_carlo_rule_against_a_fine_one(n_dims):
     one = marginal(*mixture, [0])
     assert entropy_combination_qmc(*one, [(1.0, [0])], 2 ** 14, np.random.default_rng(4))[0] \
         == pytest.approx(entropy_quadrature(*one, 1024)[0], abs=1e-3)
+
+
+def sets_dataset(tmp_path=None, n=1500):
+    """latent z0..z3 (z0, z1 carry a factor s together), factor s and a label c."""
+    rng = np.random.default_rng(27)
+    cov = truth.coupled_cov(3, 1, "dense")  # (z0, z1, z2) with s
+    zs = rng.multivariate_normal(np.zeros(4), cov, size=n)
+    latent = np.column_stack([zs[:, :3], rng.standard_normal(n)])
+    return {"latent": latent, "factor": zs[:, 3:]}, cov
+
+
+def test_a_sets_analysis_estimates_each_set_as_one_vector():
+    import gmmmi
+
+    data, cov = sets_dataset()
+    sets = {"first_three": ["latent_0", "latent_1", "latent_2"], "all": "latent",
+            "one": ["latent/latent_3"]}
+    matrix = gmmmi.mi_matrix(data, sets, "factor", kind="sets", n_bootstrap=10,
+                             progress=False)
+    assert list(matrix["var_x"].values) == ["first_three", "all", "one"]
+    assert list(matrix["members_x"].values) == [
+        "latent/latent_0, latent/latent_1, latent/latent_2",
+        "latent/latent_0, latent/latent_1, latent/latent_2, latent/latent_3",
+        "latent/latent_3"]
+    mi = matrix["mi"].sel(var_y="factor_0")
+    expected = truth.gaussian_vector_mi(cov, 3)
+    assert abs(float(mi.sel(var_x="first_three")) - expected) < 0.05
+    assert abs(float(mi.sel(var_x="all")) - expected) < 0.05  # z3 adds nothing
+    assert abs(float(mi.sel(var_x="one"))) < 0.03
+    table = gmmmi.pairs_table(matrix)
+    assert table["members_x"].tolist()[0].startswith("latent/latent_0")
+    from gmmmi.report.page import render
+
+    html = render(matrix, None, top_pairs=1)
+    assert 'id="sets"' in html and "latent/latent_0, latent/latent_1" in html
+    assert 'id="disentanglement"' not in html
+
+
+@pytest.mark.parametrize("sets,message", [
+    ({"s": ["nothing"]}, "set 's': the dataset has no variable or group 'nothing'"),
+    ({"s": ["latent/zz"]}, "set 's': the dataset has no variable 'latent/zz'"),
+    ({"s": ["label"]}, "set 's': label/label is categorical; a set holds continuous variables"),
+    ({"s": ["latent_0", "latent/latent_0"]}, "set 's' names a variable twice"),
+])
+def test_sets_that_cannot_be_planned_are_refused_in_one_line(sets, message):
+    import gmmmi
+    from gmmmi.data.dataset import DatasetError
+
+    data, _ = sets_dataset(n=200)
+    data["label"] = np.arange(200) % 3
+    with pytest.raises(DatasetError) as info:
+        gmmmi.mi_matrix(data, sets, "factor", kind="sets", progress=False)
+    assert str(info.value) == message

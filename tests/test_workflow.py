@@ -449,6 +449,31 @@ def test_flow_config_mistakes_are_named(tmp_path):
     assert "analyses.plain: `layers` belongs to a flow analysis" in text
 
 
+def test_a_sets_analysis_runs_through_the_workflow(tmp_path):
+    """Sets of latents against the factors: each set one vector, through chunks, the cache,
+    gather (members recorded, in pairs.csv too) and the report; the planner's one-line
+    error for a set naming a variable the dataset lacks."""
+    small_demo(tmp_path / "data.zarr")
+    make_config(tmp_path, analyses={"sets": {
+        "kind": "sets", "sets": {"pair": ["z0", "z1"], "all": "latent"},
+        "y": ["factor", "category"]}})
+    snakemake(tmp_path, "--cores", 2)
+    matrix = open_matrix(tmp_path, "sets")
+    # in the config's order (make_config's YAML sorts keys)
+    assert [str(v) for v in matrix["var_x"].values] == ["all", "pair"]
+    assert str(matrix["members_x"].values[1]) == "latent/z0, latent/z1"
+    assert (matrix["status"].values == "ok").all(), matrix["message"].values
+    table = (tmp_path / "results" / "sets" / "pairs.csv").read_text()
+    assert "members_x" in table.splitlines()[0] and "latent/z0, latent/z1" in table
+    assert 'id="sets"' in (tmp_path / "results" / "sets" / "report.html").read_text()
+    assert "Nothing to be done" in snakemake(tmp_path, "--cores", 2).stderr
+    make_config(tmp_path, analyses={"sets": {"kind": "sets", "sets": {"s": ["zz"]},
+                                             "y": "factor"}})
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    assert run.returncode != 0
+    assert "set 's': the dataset has no variable or group 'zz'" in run.stdout + run.stderr
+
+
 def test_two_million_samples_finish_with_the_default_resources(tmp_path):
     """3 latents x 2,000,000 samples through the default chunk resources (2 workers,
     4000 MB): every pair estimated, none lost to memory (issue: KilledWorker before)."""

@@ -35,7 +35,7 @@ def gather(chunk_paths, out, *, dataset=None, pairs_csv=None, overwrite=True):
         known_quantities(read_xarray(dataset), xs, ys, rows)
     result = matrix.build(
         analysis, first.get("kind", "pairs"), settings, xs, ys, rows, truth=truth,
-        entropies=entropies, attrs={
+        entropies=entropies, sets=first.get("sets"), attrs={
             "dataset": str(dataset) if dataset else "",
             "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
     matrix.write(result, out, overwrite=overwrite)

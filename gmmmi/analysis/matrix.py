@@ -34,13 +34,14 @@ DIMS = ("var_x", "var_y")
 
 
 def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
-          attrs=None):
+          sets=None, attrs=None):
     """The matrix of one analysis.
 
     ``xs``, ``ys``: the (group, name) of each row and column; ``rows``: one pair result
     each (``{"pair": Pair fields, "value", "std", "low", "high", "bootstrap", ...}``; a
     symmetric matrix fills both cells). ``truth``: the known MI per cell, or None;
-    ``entropies``: {"x" or "y": entropy per variable (NaN for continuous ones)}.
+    ``entropies``: {"x" or "y": entropy per variable (NaN for continuous ones)};
+    ``sets``: {set name: ["group/name", ...]} of a sets analysis, kept as ``members_x``.
     """
     import xarray as xr
 
@@ -92,6 +93,9 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
         "fingerprint_x": ("var_x", np.array([fingerprints.get(v, "") for v in xs], dtype=object)),
         "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
     }
+    if sets:
+        coords["members_x"] = ("var_x", np.array([", ".join(sets.get(n, [])) for _, n in xs],
+                                                 dtype=object))
     content = hashlib.sha256(json.dumps(sorted(
         f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())).encode()).hexdigest()
     result = xr.Dataset(
@@ -192,6 +196,9 @@ def pairs(matrix):
                "group_x": [groups["x"][i] for i, _ in cells],
                "var_y": [names["y"][j] for _, j in cells],
                "group_y": [groups["y"][j] for _, j in cells]}
+    if "members_x" in matrix.coords:  # a sets analysis: each set's variables
+        members = strings(matrix, "members_x")
+        columns["members_x"] = [members[i] for i, _ in cells]
     index = tuple(np.array(c) for c in zip(*cells)) if cells else ([], [])
     for name in ("mi", "mi_std"):
         columns[name] = matrix[name].values[index]

@@ -41,8 +41,10 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
     x, y : str or list of str
         Group(s) on each side; ``y=None`` pairs ``x`` with itself (upper triangle).
         For ``kind="flow"``, ``x`` may list the layer groups in order (or be None: every
-        ``layer_<n>`` group).
-    kind : {"pairs", "flow"}
+        ``layer_<n>`` group). For ``kind="sets"``, ``x`` is ``{set name: members}`` (a
+        group, or a list of ``group/name`` or ``name``), each set paired as one vector
+        with every variable of the groups ``y``.
+    kind : {"pairs", "flow", "sets"}
         As an analysis of the workflow config.
     n_bootstrap, seed, **settings
         Estimator settings, as in :class:`gmmmi.GMMMI` (unit: always nats).
@@ -66,6 +68,8 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
     if kind == "flow":
         spec = {"kind": "flow"} | ({"layers": [x] if isinstance(x, str) else list(x)}
                                    if x is not None else {})
+    elif kind == "sets":
+        spec = {"kind": "sets", "sets": x, "y": y}
     else:
         spec = {"kind": "pairs", "x": x, "y": x if y is None else y}
     settings = estimator_settings({"n_bootstrap": n_bootstrap, "seed": seed, **settings})
@@ -73,17 +77,21 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
     pairs = manifest["pairs"]
     columns = {}
     for pair in pairs:
+        if pair.members_x and (pair.group_x, pair.name_x) not in columns:
+            columns[pair.group_x, pair.name_x] = np.column_stack(
+                [variable(ds, g, n) for g, n, _ in pair.members_x])
         for group, var in ((pair.group_x, pair.name_x), (pair.group_y, pair.name_y)):
             if (group, var) not in columns:
                 columns[group, var] = variable(ds, group, var)
     log = sys.stderr if progress else None
-    rows = [dict(pair=pair.__dict__, computed=True, **result)
+    rows = [dict(pair=pair.fields(), computed=True, **result)
             for pair, result in _estimate(pairs, columns, settings, client, name, log)]
     xs = [tuple(v) for v in manifest["x_variables"]]
     ys = [tuple(v) for v in manifest["y_variables"]]
     truth, entropies = known_quantities(ds, xs, ys, rows)
     return matrix.build(name, manifest["kind"], settings, xs, ys, rows, truth=truth,
-                        entropies=entropies, attrs={"dataset": "", "chunk_seconds": "[]"})
+                        entropies=entropies, sets=manifest.get("sets"),
+                        attrs={"dataset": "", "chunk_seconds": "[]"})
 
 
 def as_dataset(data, kinds=None):

@@ -29,9 +29,18 @@ ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 NUMERIC_CODE = ("core/*.py", "status.py")
 
 
+# The group and kind of a set of variables in a "sets" analysis (its x side).
+SET = "set"
+
+
 @dataclass(frozen=True)
 class Pair:
-    """One pair of an analysis: (group, name, kind) for x and y, fingerprints and seed."""
+    """One pair of an analysis: (group, name, kind) for x and y, fingerprints and seed.
+
+    In a ``"sets"`` analysis x is a set of variables: group and kind ``"set"``, its name,
+    the fingerprint of its members, and ``members_x``, the (group, name, fingerprint) of
+    each member in order (their columns are x's columns).
+    """
 
     group_x: str
     name_x: str
@@ -42,6 +51,11 @@ class Pair:
     kind_y: str
     fingerprint_y: str
     seed: int
+    members_x: tuple = ()
+
+    def fields(self):
+        """The pair as a JSON-ready dict (``members_x`` only for a set)."""
+        return {k: v for k, v in self.__dict__.items() if k != "members_x" or v}
 
     def cache_key(self, settings):
         """The content address of this pair's result under ``settings`` and this code."""
@@ -55,12 +69,16 @@ def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
     """The chunk manifests of analysis ``name`` of the workflow config.
 
     ``analysis`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
-    y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional).
+    y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional)
+    or ``{"kind": "sets", "sets": {name: members}, "y": groups}`` (each set of variables,
+    as one vector, with every variable of y; see :func:`set_members`).
     ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
     x_groups, y_groups = analysis_groups(description, analysis)
-    return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks,
-                       analysis.get("kind", "pairs"), slots)
+    kind = analysis.get("kind", "pairs")
+    sets = set_members(description, analysis["sets"]) if kind == "sets" else None
+    return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks, kind, slots,
+                       sets=sets)
 
 
 def chunk_count(setting, n_pairs, slots):
@@ -78,6 +96,10 @@ def analysis_groups(description, analysis):
     the dataset: one-line :class:`DatasetError` for a group it does not have."""
     if analysis.get("kind") == "flow":
         x_groups, y_groups = flow_groups(description, analysis.get("layers"))
+    elif analysis.get("kind") == "sets":
+        members = set_members(description, analysis.get("sets") or {})
+        x_groups = list(dict.fromkeys(g for found in members.values() for g, _, _ in found))
+        y_groups = _as_list(analysis.get("y") or [])
     elif "x" in analysis and "y" in analysis:
         x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
     else:
@@ -88,6 +110,49 @@ def analysis_groups(description, analysis):
             raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
     return x_groups, y_groups
 
+
+
+def set_members(description, sets):
+    """{set name: ((group, name, fingerprint), ...)}: each set's members, in order.
+
+    A set's entry is a group (all its variables) or a list of variables, each
+    ``group/name`` or a bare ``name`` that only one group has. Members must be continuous.
+    One-line :class:`DatasetError` for a member the dataset does not have.
+    """
+    found = description["groups"]
+    resolved = {}
+    for set_name, entry in sets.items():
+        if isinstance(entry, str) and entry in found:
+            wanted = [(entry, v) for v in found[entry]["variables"]]
+        else:
+            wanted = [_member(found, set_name, text) for text in _as_list(entry)]
+        members = []
+        for group, name in wanted:
+            if found[group]["kind"] != "continuous":
+                raise DatasetError(f"set {set_name!r}: {group}/{name} is categorical; a set "
+                                   f"holds continuous variables")
+            index = found[group]["variables"].index(name)
+            members.append((group, name, found[group]["fingerprints"][index]))
+        if len(set(members)) != len(members):
+            raise DatasetError(f"set {set_name!r} names a variable twice")
+        resolved[set_name] = tuple(members)
+    if not resolved:
+        raise DatasetError("a sets analysis needs at least one set")
+    return resolved
+
+
+def _member(found, set_name, text):
+    group, _, name = text.rpartition("/")
+    if group:
+        if group not in found or name not in found[group]["variables"]:
+            raise DatasetError(f"set {set_name!r}: the dataset has no variable {text!r}")
+        return group, name
+    groups = [g for g, spec in found.items() if text in spec["variables"]]
+    if len(groups) != 1:
+        raise DatasetError(f"set {set_name!r}: " + (
+            f"the dataset has no variable or group {text!r}" if not groups else
+            f"{text!r} is in groups {', '.join(groups)}; write group/{text}"))
+    return groups[0], text
 
 
 def flow_groups(description, layers=None):
@@ -112,8 +177,11 @@ def flow_groups(description, layers=None):
 
 
 
-def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
+def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
     """Every pair of an analysis in a fixed order.
+
+    A ``"sets"`` analysis pairs each set of ``sets`` (:func:`set_members`) with each
+    variable of ``y_groups`` that is not one of its members.
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
     A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
@@ -130,6 +198,11 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
                 for n, f in zip(found[g]["variables"], found[g]["fingerprints"])]
 
     xs, ys = variables(x_groups), variables(y_groups)
+    if kind == "sets":
+        return [Pair(SET, name, SET, set_fingerprint(members), gy, ny, ky, fy,
+                     pair_seed(seed, SET, name, gy, ny), members)
+                for name, members in sets.items() for gy, ny, ky, fy in ys
+                if (gy, ny) not in {(g, n) for g, n, _ in members}]
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
@@ -145,18 +218,18 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs"):
 
 
 def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs",
-                slots=1):
+                slots=1, sets=None):
     """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks`` (a
     number, or ``"auto"``: :func:`chunk_count` for ``slots``).
 
-    ``kind`` is ``"pairs"`` (every x with every y) or ``"flow"`` (adjacent layers only;
-    see :func:`flow_groups`).
+    ``kind`` is ``"pairs"`` (every x with every y), ``"flow"`` (adjacent layers only;
+    see :func:`flow_groups`) or ``"sets"`` (each of ``sets`` with every y).
     """
-    if kind not in ("pairs", "flow"):
-        raise ValueError(f"analysis kind must be 'pairs' or 'flow', got {kind!r}")
+    if kind not in ("pairs", "flow", "sets"):
+        raise ValueError(f"analysis kind must be 'pairs', 'flow' or 'sets', got {kind!r}")
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
-    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind)
+    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets)
     n_chunks = chunk_count(n_chunks, len(pairs), slots)
     # dealt in the order of their seeds (pseudo-random, from names): a pair's cost follows
     # its variables, and dealing in plan order would hand one chunk a whole row of costly ones
@@ -165,16 +238,19 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,
              "gmmmi_version": __version__, "code": code_fingerprint(),
-             "x_variables": [[g, n] for g in x_groups for n in found[g]["variables"]],
+             "x_variables": [[SET, name] for name in sets] if kind == "sets" else
+             [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
              "pairs": dealt[i::n_chunks]}
+            | ({"sets": {name: [f"{g}/{n}" for g, n, _ in members]
+                         for name, members in sets.items()}} if kind == "sets" else {})
             for i in range(n_chunks)]
 
 
 
 def manifest_digest(manifest):
     """A digest of everything that decides a chunk's results."""
-    return _digest(dict(manifest, pairs=[p.__dict__ for p in manifest["pairs"]]))[:32]
+    return _digest(dict(manifest, pairs=[p.fields() for p in manifest["pairs"]]))[:32]
 
 
 
@@ -213,6 +289,11 @@ def code_fingerprint():
     for path in sorted(p for pattern in NUMERIC_CODE for p in root.glob(pattern)):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:32]
+
+
+def set_fingerprint(members):
+    """The content fingerprint of a set: its members' names and fingerprints, in order."""
+    return _digest([list(m) for m in members])[:32]
 
 
 def pair_seed(seed, group_x, name_x, group_y, name_y):

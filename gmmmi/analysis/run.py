@@ -140,10 +140,11 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
                 cache.put(pair.cache_key(settings), result)
             results[pair] = (result, True)
             progress.step()
-    rows = [{"pair": pair.__dict__, "computed": results[pair][1], **results[pair][0]}
+    rows = [{"pair": pair.fields(), "computed": results[pair][1], **results[pair][0]}
             for pair in pairs]
     write_json(Path(out), {key: manifest[key] for key in (
-        "analysis", "kind", "chunk", "n_chunks", "settings", "x_variables", "y_variables")}
+        "analysis", "kind", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
+        "sets") if key in manifest}
         | {"digest": manifest_digest(manifest), "results": rows,
            "seconds": time.monotonic() - started})
     return len(todo), len(pairs) - len(todo)
@@ -298,7 +299,11 @@ def _read_column(dataset, group, name):
 def estimate_pair(dataset, pair, settings):
     """The MI of one pair of the dataset at path ``dataset``, JSON-ready (see
     :func:`estimate_values`); its columns are checked against the plan's fingerprints."""
-    x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
+    if pair.members_x:  # a set: its members' columns side by side
+        x = np.column_stack([_column(dataset, g, n, f, "continuous")
+                             for g, n, f in pair.members_x])
+    else:
+        x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
     y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
     return estimate_values(x, y, pair, settings)
 

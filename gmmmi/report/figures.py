@@ -98,13 +98,15 @@ def heatmap(mi, low, high, flagged, rows, cols, unit):
         return to_data_uri(fig), annotate
 
 
-def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data):
-    """One top pair: the data with the fitted model (``draw_data(ax)``) and the bootstrap."""
+def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data,
+                missing="data not available\n(pass --data)"):
+    """One top pair: the data with the fitted model (``draw_data(ax)``, or the text
+    ``missing`` when None) and the bootstrap."""
     with matplotlib.rc_context(STYLE):
         fig = _new(9.0, 3.4, margins=(0.65, 0.5, 0.15, 0.4), wspace=0.22)
         left, right = fig.subplots(1, 2, width_ratios=[1.25, 1])
         if draw_data is None:
-            left.text(0.5, 0.5, "data not available\n(pass --data)", ha="center",
+            left.text(0.5, 0.5, missing, ha="center",
                       va="center", transform=left.transAxes, color="#777777")
             left.set_axis_off()
         else:

@@ -88,6 +88,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     settings = json.loads(matrix.attrs.get("settings", "{}"))
     symmetric = bool(matrix.attrs.get("symmetric", 0))
     is_flow = matrix.attrs.get("kind") == "flow"
+    is_sets = "members_x" in matrix.coords
     rows = mx.strings(matrix, "var_x")
     cols = mx.strings(matrix, "var_y")
     mi = matrix["mi"].values * scale
@@ -122,7 +123,9 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "table": sorted(pairs, key=lambda p: -p.mi if np.isfinite(p.mi) else math.inf)[
             :MAX_TABLE_ROWS],
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
-        "disentanglement": None if symmetric or is_flow else _disentanglement(
+        "sets": list(zip(rows, (m.split(", ") for m in mx.strings(matrix, "members_x"))))
+        if is_sets else None,
+        "disentanglement": None if symmetric or is_flow or is_sets else _disentanglement(
             matrix, scale, rows, cols),
         "flow": _flow(matrix, scale, unit_label) if is_flow else None,
         "top": [_top_pair(p, matrix, source, scale, unit_label)
@@ -303,13 +306,16 @@ def _column(source, matrix, axis, index):
 def _top_pair(pair, matrix, source, scale, unit_label):
     boot = matrix["mi_bootstrap"].values[pair.i, pair.j] * scale
     model = mx.model(matrix, pair.i, pair.j)
-    draw = None
-    if source is not None and model is not None:
+    draw, missing = None, "data not available\n(pass --data)"
+    if "members_x" in matrix.coords:
+        members = mx.strings(matrix, "members_x")[pair.i].split(", ")
+        missing = f"a set of {len(members)} variables:\nits mixture is not drawn"
+    elif source is not None and model is not None:
         draw = _data_drawer(pair, matrix, source, model)
     title = (f"{pair.x} × {pair.y}: {pair.mi:.3f} {unit_label} "
              f"(95% {pair.low:.3f} to {pair.high:.3f})")
     return {"pair": pair, "figure": figures.pair_panels(
-        title, unit_label, boot, pair.mi, (pair.low, pair.high), pair.truth, draw)}
+        title, unit_label, boot, pair.mi, (pair.low, pair.high), pair.truth, draw, missing)}
 
 
 def _data_drawer(pair, matrix, source, model):
