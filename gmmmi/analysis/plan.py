@@ -181,7 +181,8 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
     """Every pair of an analysis in a fixed order.
 
     A ``"sets"`` analysis pairs each set of ``sets`` (:func:`set_members`) with each
-    variable of ``y_groups`` that is not one of its members.
+    variable of ``y_groups`` that is not one of its members, and each member on its own
+    with the same variables (so that a set's gain over its best member can be read).
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
     A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
@@ -199,10 +200,14 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
 
     xs, ys = variables(x_groups), variables(y_groups)
     if kind == "sets":
+        singles = dict.fromkeys((g, n, "continuous", f) for members in sets.values()
+                                for g, n, f in members)
         return [Pair(SET, name, SET, set_fingerprint(members), gy, ny, ky, fy,
                      pair_seed(seed, SET, name, gy, ny), members)
                 for name, members in sets.items() for gy, ny, ky, fy in ys
-                if (gy, ny) not in {(g, n) for g, n, _ in members}]
+                if (gy, ny) not in {(g, n) for g, n, _ in members}] + [
+            Pair(gx, nx, kx, fx, gy, ny, ky, fy, pair_seed(seed, gx, nx, gy, ny))
+            for gx, nx, kx, fx in singles for gy, ny, ky, fy in ys if (gx, nx) != (gy, ny)]
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
@@ -238,7 +243,7 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,
              "gmmmi_version": __version__, "code": code_fingerprint(),
-             "x_variables": [[SET, name] for name in sets] if kind == "sets" else
+             "x_variables": _set_rows(sets) if kind == "sets" else
              [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
              "pairs": dealt[i::n_chunks]}
@@ -289,6 +294,12 @@ def code_fingerprint():
     for path in sorted(p for pattern in NUMERIC_CODE for p in root.glob(pattern)):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:32]
+
+
+def _set_rows(sets):
+    """The rows of a sets analysis: the sets, then each member variable once."""
+    members = dict.fromkeys((g, n) for found in sets.values() for g, n, _ in found)
+    return [[SET, name] for name in sets] + [list(m) for m in members]
 
 
 def set_fingerprint(members):

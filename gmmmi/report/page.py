@@ -27,6 +27,7 @@ from . import figures, scores
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
+MAX_SET_ROWS = 200
 N_CV_CURVES = 6
 SPACE_LABEL = {"rank": "normal score", "standardise": "standardised"}
 STATUS_SHORT = {st.MAX_COMPONENTS: "max K", st.UNDER_RESOLVED: "K open",
@@ -123,8 +124,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "table": sorted(pairs, key=lambda p: -p.mi if np.isfinite(p.mi) else math.inf)[
             :MAX_TABLE_ROWS],
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
-        "sets": list(zip(rows, (m.split(", ") for m in mx.strings(matrix, "members_x"))))
-        if is_sets else None,
+        "sets": _sets(matrix, scale) if is_sets else None,
         "disentanglement": None if symmetric or is_flow or is_sets else _disentanglement(
             matrix, scale, rows, cols),
         "flow": _flow(matrix, scale, unit_label) if is_flow else None,
@@ -274,6 +274,33 @@ def _flow(matrix, scale, unit_label):
                      "betweenness": m["betweenness"], "community": m["community"]}
                     for n, m in measures.items()],
     }
+
+
+def _sets(matrix, scale, limit=MAX_SET_ROWS):
+    """The sets of a sets analysis: [(name, members)], and per set and column the set's MI
+    beside its best single member's (the analysis estimates the members on their own too),
+    the largest gains first (at most ``limit`` rows)."""
+    names, groups = mx.strings(matrix, "var_x"), mx.strings(matrix, "group_x")
+    members = [m.split(", ") if m else [] for m in mx.strings(matrix, "members_x")]
+    sets = [i for i, m in enumerate(members) if m]  # the other rows are single members
+    single = {f"{groups[i]}/{names[i]}": i for i, m in enumerate(members) if not m}
+    mi = matrix["mi"].values * scale
+    low, high = (v * scale for v in mx.intervals(matrix))
+    gains = []
+    for i in sets:
+        for j, column in enumerate(mx.strings(matrix, "var_y")):
+            alone = [(mi[k, j], k) for k in (single.get(m) for m in members[i])
+                     if k is not None and np.isfinite(mi[k, j])]
+            if not np.isfinite(mi[i, j]) or not alone:
+                continue
+            best, k = max(alone)
+            gains.append({"set": names[i], "y": column, "mi": mi[i, j], "low": low[i, j],
+                          "high": high[i, j], "member": names[k], "member_mi": best,
+                          "member_low": low[k, j], "member_high": high[k, j],
+                          "gain": mi[i, j] - best, "adds": bool(low[i, j] > high[k, j])})
+    gains.sort(key=lambda row: -row["gain"])
+    return {"members": [(names[i], members[i]) for i in sets],
+            "gains": gains[:limit], "cut": max(len(gains) - limit, 0)}
 
 
 def _ranked_shares(inputs, outputs, label, shares, low=None, high=None):
