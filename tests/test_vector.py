@@ -176,3 +176,27 @@ def test_sets_that_cannot_be_planned_are_refused_in_one_line(sets, message):
     with pytest.raises(DatasetError) as info:
         gmmmi.mi_matrix(data, sets, "factor", kind="sets", progress=False)
     assert str(info.value) == message
+
+
+def test_sets_against_sets():
+    """Sets as columns too: each two sets once, never two that share a variable."""
+    import gmmmi
+
+    rng = np.random.default_rng(28)
+    z = rng.standard_normal((1500, 4))
+    latent = np.column_stack([z[:, :2], z[:, :2] @ [[0.8, 0.0], [0.0, 0.8]]
+                              + 0.6 * z[:, 2:]])  # latent_2, latent_3: noisy copies
+    sets = {"a": ["latent_0", "latent_1"], "b": ["latent_2", "latent_3"], "all": "latent"}
+    matrix = gmmmi.mi_matrix({"latent": latent}, sets, ["a", "b"], kind="sets",
+                             n_bootstrap=10, progress=False)
+    assert [str(v) for v in matrix["var_y"].values] == ["a", "b"]
+    assert list(matrix["members_y"].values) == ["latent/latent_0, latent/latent_1",
+                                                "latent/latent_2, latent/latent_3"]
+    status = matrix["status"].to_pandas()
+    assert status.loc["a", "b"] in ("ok", "under-resolved")
+    assert status.loc["b", "a"] == "not-estimated"  # a x b already
+    assert status.loc["all", "a"] == "not-estimated"  # shares latent_0, latent_1
+    expected = 2 * -0.5 * np.log(1 - 0.64)  # two coordinate pairs at correlation 0.8
+    assert abs(float(matrix["mi"].sel(var_x="a", var_y="b")) - expected) < 0.08
+    table = gmmmi.pairs_table(matrix)
+    assert {"members_x", "members_y"} <= set(table.columns)

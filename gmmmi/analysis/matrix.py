@@ -30,6 +30,8 @@ from .. import __version__, status
 from ..data.dataset import DatasetError, read_xarray, write_dataset
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
+# The group (and kind) of a set of variables in a sets analysis (gmmmi.analysis.plan).
+SET = "set"
 DIMS = ("var_x", "var_y")
 
 
@@ -41,7 +43,8 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
     each (``{"pair": Pair fields, "value", "std", "low", "high", "bootstrap", ...}``; a
     symmetric matrix fills both cells). ``truth``: the known MI per cell, or None;
     ``entropies``: {"x" or "y": entropy per variable (NaN for continuous ones)};
-    ``sets``: {set name: ["group/name", ...]} of a sets analysis, kept as ``members_x``.
+    ``sets``: {set name: ["group/name", ...]} of a sets analysis, kept as ``members_x``
+    (and ``members_y``, for the sets among the columns).
     """
     import xarray as xr
 
@@ -94,8 +97,10 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
         "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
     }
     if sets:
-        coords["members_x"] = ("var_x", np.array([", ".join(sets.get(n, [])) for _, n in xs],
-                                                 dtype=object))
+        for axis, variables in (("x", xs), ("y", ys)):
+            coords[f"members_{axis}"] = (f"var_{axis}", np.array(
+                [", ".join(sets.get(n, [])) if g == SET else "" for g, n in variables],
+                dtype=object))
     content = hashlib.sha256(json.dumps(sorted(
         f"{g}/{n}:{f}" for (g, n), f in fingerprints.items())).encode()).hexdigest()
     result = xr.Dataset(
@@ -197,8 +202,9 @@ def pairs(matrix):
                "var_y": [names["y"][j] for _, j in cells],
                "group_y": [groups["y"][j] for _, j in cells]}
     if "members_x" in matrix.coords:  # a sets analysis: each set's variables
-        members = strings(matrix, "members_x")
-        columns["members_x"] = [members[i] for i, _ in cells]
+        for axis, at in (("x", 0), ("y", 1)):
+            members = strings(matrix, f"members_{axis}")
+            columns[f"members_{axis}"] = [members[cell[at]] for cell in cells]
     index = tuple(np.array(c) for c in zip(*cells)) if cells else ([], [])
     for name in ("mi", "mi_std"):
         columns[name] = matrix[name].values[index]

@@ -43,7 +43,7 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
         For ``kind="flow"``, ``x`` may list the layer groups in order (or be None: every
         ``layer_<n>`` group). For ``kind="sets"``, ``x`` is ``{set name: members}`` (a
         group, or a list of ``group/name`` or ``name``), each set paired as one vector
-        with every variable of the groups ``y``.
+        with every variable of the groups ``y`` and with the sets ``y`` names.
     kind : {"pairs", "flow", "sets"}
         As an analysis of the workflow config.
     n_bootstrap, seed, **settings
@@ -77,9 +77,11 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
     pairs = manifest["pairs"]
     columns = {}
     for pair in pairs:
-        if pair.members_x and (pair.group_x, pair.name_x) not in columns:
-            columns[pair.group_x, pair.name_x] = np.column_stack(
-                [variable(ds, g, n) for g, n, _ in pair.members_x])
+        for axis in "xy":
+            members, key = getattr(pair, f"members_{axis}"), (
+                getattr(pair, f"group_{axis}"), getattr(pair, f"name_{axis}"))
+            if members and key not in columns:
+                columns[key] = np.column_stack([variable(ds, g, n) for g, n, _ in members])
         for group, var in ((pair.group_x, pair.name_x), (pair.group_y, pair.name_y)):
             if (group, var) not in columns:
                 columns[group, var] = variable(ds, group, var)

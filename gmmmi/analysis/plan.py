@@ -20,6 +20,7 @@ from .. import __version__
 from ..core.estimator import GMMMI, SETTING_NAMES, _check_run_options
 from ..core.fitting import Settings
 from ..data.dataset import DatasetError
+from .matrix import SET
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
 ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
@@ -29,17 +30,13 @@ ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 NUMERIC_CODE = ("core/*.py", "status.py")
 
 
-# The group and kind of a set of variables in a "sets" analysis (its x side).
-SET = "set"
-
-
 @dataclass(frozen=True)
 class Pair:
     """One pair of an analysis: (group, name, kind) for x and y, fingerprints and seed.
 
     In a ``"sets"`` analysis x is a set of variables: group and kind ``"set"``, its name,
     the fingerprint of its members, and ``members_x``, the (group, name, fingerprint) of
-    each member in order (their columns are x's columns).
+    each member in order (their columns are x's columns); so may y be (``members_y``).
     """
 
     group_x: str
@@ -52,10 +49,11 @@ class Pair:
     fingerprint_y: str
     seed: int
     members_x: tuple = ()
+    members_y: tuple = ()
 
     def fields(self):
-        """The pair as a JSON-ready dict (``members_x`` only for a set)."""
-        return {k: v for k, v in self.__dict__.items() if k != "members_x" or v}
+        """The pair as a JSON-ready dict (``members_x``/``_y`` only for a set)."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("members") or v}
 
     def cache_key(self, settings):
         """The content address of this pair's result under ``settings`` and this code."""
@@ -70,15 +68,17 @@ def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
 
     ``analysis`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
     y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional)
-    or ``{"kind": "sets", "sets": {name: members}, "y": groups}`` (each set of variables,
-    as one vector, with every variable of y; see :func:`set_members`).
+    or ``{"kind": "sets", "sets": {name: members}, "y": groups or sets}`` (each set of
+    variables, as one vector, with every variable of y's groups and with y's sets; see
+    :func:`set_members`).
     ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
     x_groups, y_groups = analysis_groups(description, analysis)
     kind = analysis.get("kind", "pairs")
     sets = set_members(description, analysis["sets"]) if kind == "sets" else None
+    y_sets = [y for y in _as_list(analysis.get("y") or []) if y in sets] if sets else []
     return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks, kind, slots,
-                       sets=sets)
+                       sets=sets, y_sets=y_sets)
 
 
 def chunk_count(setting, n_pairs, slots):
@@ -99,7 +99,7 @@ def analysis_groups(description, analysis):
     elif analysis.get("kind") == "sets":
         members = set_members(description, analysis.get("sets") or {})
         x_groups = list(dict.fromkeys(g for found in members.values() for g, _, _ in found))
-        y_groups = _as_list(analysis.get("y") or [])
+        y_groups = [y for y in _as_list(analysis.get("y") or []) if y not in members]
     elif "x" in analysis and "y" in analysis:
         x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
     else:
@@ -177,12 +177,13 @@ def flow_groups(description, layers=None):
 
 
 
-def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
+def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y_sets=()):
     """Every pair of an analysis in a fixed order.
 
     A ``"sets"`` analysis pairs each set of ``sets`` (:func:`set_members`) with each
     variable of ``y_groups`` that is not one of its members, and each member on its own
-    with the same variables (so that a set's gain over its best member can be read).
+    with the same variables (so that a set's gain over its best member can be read); and
+    each set with each of ``y_sets`` that shares no variable with it, once per two sets.
 
     With the same groups on both sides only the upper triangle (x before y) is paired.
     A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
@@ -207,7 +208,8 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
                 for name, members in sets.items() for gy, ny, ky, fy in ys
                 if (gy, ny) not in {(g, n) for g, n, _ in members}] + [
             Pair(gx, nx, kx, fx, gy, ny, ky, fy, pair_seed(seed, gx, nx, gy, ny))
-            for gx, nx, kx, fx in singles for gy, ny, ky, fy in ys if (gx, nx) != (gy, ny)]
+            for gx, nx, kx, fx in singles for gy, ny, ky, fy in ys if (gx, nx) != (gy, ny)] + \
+            _set_pairs(sets, y_sets, seed)
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
@@ -223,18 +225,19 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None):
 
 
 def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs",
-                slots=1, sets=None):
+                slots=1, sets=None, y_sets=()):
     """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks`` (a
     number, or ``"auto"``: :func:`chunk_count` for ``slots``).
 
     ``kind`` is ``"pairs"`` (every x with every y), ``"flow"`` (adjacent layers only;
-    see :func:`flow_groups`) or ``"sets"`` (each of ``sets`` with every y).
+    see :func:`flow_groups`) or ``"sets"`` (each of ``sets`` with every y, and with
+    ``y_sets``).
     """
     if kind not in ("pairs", "flow", "sets"):
         raise ValueError(f"analysis kind must be 'pairs', 'flow' or 'sets', got {kind!r}")
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
-    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets)
+    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets, y_sets)
     n_chunks = chunk_count(n_chunks, len(pairs), slots)
     # dealt in the order of their seeds (pseudo-random, from names): a pair's cost follows
     # its variables, and dealing in plan order would hand one chunk a whole row of costly ones
@@ -245,7 +248,8 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
              "gmmmi_version": __version__, "code": code_fingerprint(),
              "x_variables": _set_rows(sets) if kind == "sets" else
              [[g, n] for g in x_groups for n in found[g]["variables"]],
-             "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]],
+             "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]]
+             + [[SET, name] for name in y_sets],
              "pairs": dealt[i::n_chunks]}
             | ({"sets": {name: [f"{g}/{n}" for g, n, _ in members]
                          for name, members in sets.items()}} if kind == "sets" else {})
@@ -294,6 +298,23 @@ def code_fingerprint():
     for path in sorted(p for pattern in NUMERIC_CODE for p in root.glob(pattern)):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:32]
+
+
+def _set_pairs(sets, y_sets, seed):
+    """Set x set pairs: each set with each of ``y_sets`` sharing no variable with it (a
+    variable shared by both would make the information unbounded), once per two sets."""
+    pairs, seen = [], set()
+    for a, members_a in sets.items():
+        for b in y_sets:
+            members_b = sets[b]
+            if a == b or frozenset((a, b)) in seen or \
+                    {m[:2] for m in members_a} & {m[:2] for m in members_b}:
+                continue
+            seen.add(frozenset((a, b)))
+            pairs.append(Pair(SET, a, SET, set_fingerprint(members_a), SET, b, SET,
+                              set_fingerprint(members_b), pair_seed(seed, SET, a, SET, b),
+                              members_a, members_b))
+    return pairs
 
 
 def _set_rows(sets):

@@ -299,13 +299,17 @@ def _read_column(dataset, group, name):
 def estimate_pair(dataset, pair, settings):
     """The MI of one pair of the dataset at path ``dataset``, JSON-ready (see
     :func:`estimate_values`); its columns are checked against the plan's fingerprints."""
-    if pair.members_x:  # a set: its members' columns side by side
-        x = np.column_stack([_column(dataset, g, n, f, "continuous")
-                             for g, n, f in pair.members_x])
-    else:
-        x = _column(dataset, pair.group_x, pair.name_x, pair.fingerprint_x, pair.kind_x)
-    y = _column(dataset, pair.group_y, pair.name_y, pair.fingerprint_y, pair.kind_y)
+    x, y = (_variables(dataset, pair, axis) for axis in "xy")
     return estimate_values(x, y, pair, settings)
+
+
+def _variables(dataset, pair, axis):
+    """x or y of a pair: one variable's values, or a set's members' side by side."""
+    members = getattr(pair, f"members_{axis}")
+    if members:
+        return np.column_stack([_column(dataset, g, n, f, "continuous") for g, n, f in members])
+    return _column(dataset, *(getattr(pair, f"{field}_{axis}")
+                              for field in ("group", "name", "fingerprint", "kind")))
 
 
 def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):

@@ -283,12 +283,15 @@ def _sets(matrix, scale, limit=MAX_SET_ROWS):
     names, groups = mx.strings(matrix, "var_x"), mx.strings(matrix, "group_x")
     members = [m.split(", ") if m else [] for m in mx.strings(matrix, "members_x")]
     sets = [i for i, m in enumerate(members) if m]  # the other rows are single members
+    set_columns = mx.strings(matrix, "members_y")
     single = {f"{groups[i]}/{names[i]}": i for i, m in enumerate(members) if not m}
     mi = matrix["mi"].values * scale
     low, high = (v * scale for v in mx.intervals(matrix))
     gains = []
     for i in sets:
         for j, column in enumerate(mx.strings(matrix, "var_y")):
+            if set_columns[j]:
+                continue
             alone = [(mi[k, j], k) for k in (single.get(m) for m in members[i])
                      if k is not None and np.isfinite(mi[k, j])]
             if not np.isfinite(mi[i, j]) or not alone:
@@ -334,9 +337,11 @@ def _top_pair(pair, matrix, source, scale, unit_label):
     boot = matrix["mi_bootstrap"].values[pair.i, pair.j] * scale
     model = mx.model(matrix, pair.i, pair.j)
     draw, missing = None, "data not available\n(pass --data)"
-    if "members_x" in matrix.coords:
-        members = mx.strings(matrix, "members_x")[pair.i].split(", ")
-        missing = f"a set of {len(members)} variables:\nits mixture is not drawn"
+    sets = [mx.strings(matrix, f"members_{a}")[k] for a, k in (("x", pair.i), ("y", pair.j))
+            if f"members_{a}" in matrix.coords]
+    if any(sets):
+        missing = f"a set of {max(len(m.split(', ')) for m in sets)} variables:\n" \
+                  f"its mixture is not drawn"
     elif source is not None and model is not None:
         draw = _data_drawer(pair, matrix, source, model)
     title = (f"{pair.x} × {pair.y}: {pair.mi:.3f} {unit_label} "
