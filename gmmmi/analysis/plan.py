@@ -201,15 +201,7 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y
 
     xs, ys = variables(x_groups), variables(y_groups)
     if kind == "sets":
-        singles = dict.fromkeys((g, n, "continuous", f) for members in sets.values()
-                                for g, n, f in members)
-        return [Pair(SET, name, SET, set_fingerprint(members), gy, ny, ky, fy,
-                     pair_seed(seed, SET, name, gy, ny), members)
-                for name, members in sets.items() for gy, ny, ky, fy in ys
-                if (gy, ny) not in {(g, n) for g, n, _ in members}] + [
-            Pair(gx, nx, kx, fx, gy, ny, ky, fy, pair_seed(seed, gx, nx, gy, ny))
-            for gx, nx, kx, fx in singles for gy, ny, ky, fy in ys if (gx, nx) != (gy, ny)] + \
-            _set_pairs(sets, y_sets, seed)
+        return _set_pairs(sets, ys, y_sets, seed)
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
@@ -300,10 +292,19 @@ def code_fingerprint():
     return h.hexdigest()[:32]
 
 
-def _set_pairs(sets, y_sets, seed):
-    """Set x set pairs: each set with each of ``y_sets`` sharing no variable with it (a
-    variable shared by both would make the information unbounded), once per two sets."""
-    pairs, seen = [], set()
+def _set_pairs(sets, ys, y_sets, seed):
+    """The pairs of a sets analysis (see :func:`plan_pairs`)."""
+    pairs = []
+    for name, members in sets.items():
+        own = {(g, n) for g, n, _ in members}
+        pairs += [Pair(SET, name, SET, set_fingerprint(members), gy, ny, ky, fy,
+                       pair_seed(seed, SET, name, gy, ny), members)
+                  for gy, ny, ky, fy in ys if (gy, ny) not in own]
+    singles = dict.fromkeys(m for members in sets.values() for m in members)
+    pairs += [Pair(gx, nx, "continuous", fx, gy, ny, ky, fy, pair_seed(seed, gx, nx, gy, ny))
+              for gx, nx, fx in singles for gy, ny, ky, fy in ys if (gx, nx) != (gy, ny)]
+    # set x set, once per two sets; never two sharing a variable (unbounded information)
+    seen = set()
     for a, members_a in sets.items():
         for b in y_sets:
             members_b = sets[b]
