@@ -1,5 +1,6 @@
 """The HTML report: contents, escaping, units, size at 1000+ pairs, and a real browser."""
 
+import html
 import json
 import math
 import re
@@ -60,7 +61,7 @@ def parse(page):
 
 def table_rows(page):
     """Rows of the sortable pair table."""
-    return page.split('id="pair-table"')[1].split("</table>")[0].count("<tr>") - 1
+    return page.split('id="pair-table"')[1].split("</table>")[0].count("<tr") - 1
 
 
 def estimate(tmp_path, dataset, x, y, name):
@@ -119,7 +120,11 @@ def test_names_from_the_data_are_escaped(analyses):
         elements = parse(page)
         assert HOSTILE not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        assert len(elements.scripts) == 1 and "alert" not in elements.scripts[0]
+        # the interactive matrix's JSON holds the name, with < and > escaped, and the script
+        # reads it as text: nothing of it can run
+        data, code = elements.scripts
+        assert "<" not in data and json.loads(data)["rows"][0] == HOSTILE
+        assert "alert" not in code
         assert "z &amp; co" in page
 
 
@@ -321,7 +326,8 @@ def test_table_sorts_in_the_browser_and_the_dom_has_only_our_script(analyses, tm
     lowest = float(np.nanmin(analyses["lf"]["mi"].values))
     assert f'data-value="{lowest}"' in first_row
     assert 'data-order="asc"' in dom
-    assert dom.count("<script") == 2 and "alert(1)" not in dom.replace("&lt;script&gt;alert(1)", "")
+    assert dom.count("<script") == 3  # the matrix's JSON, the page's script, the click
+    assert "<script>alert(1)" not in dom
 
 
 def test_a_dataset_given_as_the_matrix_is_refused_in_one_line(analyses, tmp_path, capsys):
@@ -346,3 +352,91 @@ def test_data_that_does_not_match_the_matrix_is_refused_in_one_line(analyses, tm
         error = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(error) == 1 and expected in error[0], error
     assert not out.exists()
+
+
+def synthetic_matrix(n_variables, block=8, seed=0):
+    """A latent x latent matrix as gather writes it, without estimating: blocks of
+    ``block`` variables sharing 0.3-0.8 nat, 0.01 between blocks."""
+    from gmmmi.analysis import matrix as mx
+
+    rng = np.random.default_rng(seed)
+    names = [f"z{i:03d}" for i in range(n_variables)]
+    strength = rng.uniform(0.3, 0.8, n_variables // block + 1)
+    rows = []
+    for i in range(n_variables):
+        for j in range(i + 1, n_variables):
+            value = strength[i // block] if i // block == j // block else 0.01
+            rows.append({"pair": {"group_x": "latent", "name_x": names[i], "kind_x": "continuous",
+                                  "fingerprint_x": "f", "group_y": "latent", "name_y": names[j],
+                                  "kind_y": "continuous", "fingerprint_y": "f", "seed": 0},
+                         "value": value, "std": 0.01, "low": value - 0.02, "high": value + 0.02,
+                         "bootstrap": [], "n_components": 1 + (i + j) % 3, "n_samples": 1000,
+                         "n_dropped": 0, "status": "ok", "message": "", "seconds": 0.01,
+                         "model": None})
+    xs = [("latent", name) for name in names]
+    return mx.build("big", "pairs", {"n_bootstrap": 0}, xs, xs, rows)
+
+
+def test_clusters_are_named_and_cut_at_the_documented_mi():
+    from gmmmi.report.clusters import best_rows, named_clusters
+
+    matrix = synthetic_matrix(20, block=8)
+    groups, alone = named_clusters(matrix["mi"].values, [f"z{i:03d}" for i in range(20)])
+    assert [len(g["members"]) for g in groups] == [8, 8, 4] and alone == 0
+    assert groups[0]["name"].startswith("C1 (z00") and groups[0]["members"][0].startswith("z00")
+    assert all(abs(g["link"][3] - 0.01) < 1e-12 for g in groups)  # between blocks: 0.01
+    mi = matrix["mi"].values[:, :2]
+    best = best_rows(mi, mi - 0.02, mi + 0.02, [f"z{i:03d}" for i in range(20)], ["a", "b"])
+    assert [name for name, *_ in best[0]["best"]][:1] in (["z001"], ["z002"])
+    assert best[0]["best"][0][1] == pytest.approx(np.nanmax(mi[:, 0]))
+
+
+def hover(page_path, row, column):
+    """The interactive matrix's tooltip after the pointer moves over displayed cell
+    (row, column), read from the DOM Chromium renders."""
+    script = ("<script>var c = document.getElementById('explorer');"
+              "var d = JSON.parse(document.getElementById('explorer-data').textContent);"
+              "var b = c.getBoundingClientRect();"
+              f"c.dispatchEvent(new MouseEvent('mousemove', {{bubbles: true,"
+              f" clientX: b.left + ({column} + 0.5) * b.width / d.col_order.length,"
+              f" clientY: b.top + ({row} + 0.5) * b.height / d.row_order.length}}));"
+              "document.body.setAttribute('data-tip',"
+              " document.getElementById('explorer-tip').textContent);</script></body>")
+    probed = page_path.with_name("probed.html")
+    probed.write_text(page_path.read_text().replace("</body>", script))
+    run = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--no-first-run", "--window-size=1280,2000", "--dump-dom",
+                          probed.resolve().as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    return html.unescape(run.stdout.split('data-tip="')[1].split('"')[0])
+
+
+@needs_chromium
+def test_hovering_a_cell_shows_its_names_and_numbers(analyses, tmp_path):
+    page = write_report(analyses["folder"] / "ll.zarr", tmp_path / "report.html")
+    data = json.loads(parse(page.read_text()).scripts[0])
+    row = data["row_order"].index(data["rows"].index(HOSTILE))  # a name that is markup
+    column = 0 if row != 0 else 1
+    i, j = data["row_order"][row], data["col_order"][column]
+    m = analyses["ll"]
+    expected = (f"{m['var_x'].values[i]} × {m['var_y'].values[j]}\n"
+                f"MI {float(m['mi'].values[i, j]):.3f} nats (95% "
+                f"{float(m['mi_low'].values[i, j]):.3f} to {float(m['mi_high'].values[i, j]):.3f})"
+                f"\nK = {int(m['n_components'].values[i, j])}, status {m['status'].values[i, j]}")
+    assert expected.startswith(HOSTILE + " × ")
+    assert hover(page, row, column).startswith(expected)  # the markup shown as text
+
+
+@needs_chromium
+def test_a_256_variable_report_stays_small_and_answers_in_the_browser(tmp_path):
+    matrix = synthetic_matrix(256)
+    page = tmp_path / "big.html"
+    page.write_text(render(matrix, top_pairs=0), encoding="utf-8")
+    size = page.stat().st_size
+    assert size < 3_000_000, size  # stated in README: about 2 MB at 256 x 256
+    assert browse(page, tmp_path / "big.png") == []
+    data = json.loads(parse(page.read_text()).scripts[0])
+    i, j = data["row_order"][100], data["col_order"][101]
+    tip = hover(page, 100, 101)
+    value = float(matrix["mi"].values[i, j])
+    assert tip.startswith(f"z{i:03d} × z{j:03d}\nMI {value:.3f} nats"), tip

@@ -23,7 +23,7 @@ from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
 from ..core.validation import labels, transform
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
-from . import figures, scores
+from . import clusters, explorer, figures, scores
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -99,7 +99,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     pairs = _pairs(matrix, scale, symmetric)
     estimated = [p for p in pairs if np.isfinite(p.mi)]
 
-    row_order, col_order, ordering = _order(mi, symmetric) if not is_flow else (
+    row_order, col_order, ordering = _order(matrix["mi"].values, symmetric) if not is_flow else (
         list(range(len(rows))), list(range(len(cols))), "layers in order; grey cells pair "
         "neurons of layers that are not adjacent")
     flagged = np.vectorize(lambda s: "" if s in (st.OK,) + st.NO_PAIR
@@ -121,6 +121,13 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "n_pairs": len(pairs), "n_estimated": len(estimated),
         "status_counts": _count(p.status for p in pairs),
         "heatmap": heatmap, "annotated": annotated, "ordering": ordering,
+        "explorer": explorer.explorer_data(
+            {"mi": mi, "low": low, "high": high, "status": status,
+             "n_components": matrix["n_components"].values}, (rows, cols),
+            (row_order, col_order), symmetric, unit_label),
+        "clusters": _clusters(matrix, rows, scale) if symmetric and len(rows) > 2 else None,
+        "best_rows": clusters.best_rows(mi, low, high, rows, cols)
+        if not (symmetric or is_flow or is_sets) else None,
         "table": sorted(pairs, key=lambda p: -p.mi if np.isfinite(p.mi) else math.inf)[
             :MAX_TABLE_ROWS],
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
@@ -176,17 +183,8 @@ def _order(mi, symmetric):
     n_rows, n_cols = mi.shape
     if symmetric and n_rows > 2:
         from scipy.cluster import hierarchy
-        from scipy.spatial.distance import squareform
 
-        # exp(-2 MI) = 1 - (Linfoot's informational correlation)^2: 0 for identical,
-        # 1 for independent variables
-        distance = np.exp(-2.0 * np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None))
-        distance = (distance + distance.T) / 2
-        np.fill_diagonal(distance, 0.0)
-        condensed = squareform(distance, checks=False)
-        tree = hierarchy.optimal_leaf_ordering(hierarchy.linkage(condensed, "average"),
-                                               condensed)
-        order = hierarchy.leaves_list(tree).tolist()
+        order = hierarchy.leaves_list(clusters.tree(mi)).tolist()
         return order, order, ("rows and columns clustered (average linkage on "
                               "1 − Linfoot's informational correlation², i.e. exp(−2·MI))")
     if not symmetric and n_rows > 1:
@@ -196,6 +194,15 @@ def _order(mi, symmetric):
         return order, list(range(n_cols)), ("rows grouped by the column they share most "
                                             "with, strongest first; columns as in the data")
     return list(range(n_rows)), list(range(n_cols)), "as in the data"
+
+
+def _clusters(matrix, names, scale):
+    found, alone = clusters.named_clusters(matrix["mi"].values, names)
+    for group in found:
+        group["mean_mi"] *= scale
+        if group["link"]:
+            group["link"] = group["link"][:3] + (group["link"][3] * scale,)
+    return {"groups": found, "alone": alone, "threshold": clusters.CLUSTER_MI * scale}
 
 
 def _count(values):
