@@ -395,11 +395,11 @@ def hover(page_path, row, column):
     """The interactive matrix's tooltip after the pointer moves over displayed cell
     (row, column), read from the DOM Chromium renders."""
     script = ("<script>var c = document.getElementById('explorer');"
-              "var d = JSON.parse(document.getElementById('explorer-data').textContent);"
+              "var at = JSON.parse(c.getAttribute('data-layout'));"
               "var b = c.getBoundingClientRect();"
               f"c.dispatchEvent(new MouseEvent('mousemove', {{bubbles: true,"
-              f" clientX: b.left + ({column} + 0.5) * b.width / d.col_order.length,"
-              f" clientY: b.top + ({row} + 0.5) * b.height / d.row_order.length}}));"
+              f" clientX: b.left + (at.left + ({column} + 0.5) * at.size) * b.width / at.width,"
+              f" clientY: b.top + (at.head + ({row} + 0.5) * at.size) * b.height / at.height}}));"
               "document.body.setAttribute('data-tip',"
               " document.getElementById('explorer-tip').textContent);</script></body>")
     probed = page_path.with_name("probed.html")
