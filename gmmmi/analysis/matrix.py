@@ -201,8 +201,8 @@ def pairs(matrix):
                "group_x": [groups["x"][i] for i, _ in cells],
                "var_y": [names["y"][j] for _, j in cells],
                "group_y": [groups["y"][j] for _, j in cells]}
-    if "members_x" in matrix.coords:  # a sets analysis: each set's variables
-        for axis, at in (("x", 0), ("y", 1)):
+    for axis, at in (("x", 0), ("y", 1)):  # a sets analysis: each set's variables
+        if f"members_{axis}" in matrix.coords:
             members = strings(matrix, f"members_{axis}")
             columns[f"members_{axis}"] = [members[cell[at]] for cell in cells]
     index = tuple(np.array(c) for c in zip(*cells)) if cells else ([], [])

@@ -290,7 +290,8 @@ def _sets(matrix, scale, limit=MAX_SET_ROWS):
     names, groups = mx.strings(matrix, "var_x"), mx.strings(matrix, "group_x")
     members = [m.split(", ") if m else [] for m in mx.strings(matrix, "members_x")]
     sets = [i for i, m in enumerate(members) if m]  # the other rows are single members
-    set_columns = mx.strings(matrix, "members_y")
+    set_columns = mx.strings(matrix, "members_y") if "members_y" in matrix.coords else \
+        [""] * matrix.sizes["var_y"]
     single = {f"{groups[i]}/{names[i]}": i for i, m in enumerate(members) if not m}
     mi = matrix["mi"].values * scale
     low, high = (v * scale for v in mx.intervals(matrix))
