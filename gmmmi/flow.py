@@ -9,7 +9,8 @@ measures off it.
 Attribution
 -----------
 How much of the information reaching an output comes from each input feature. A flow
-analysis also estimates every layer's neurons with every output, for these.
+analysis also estimates the inputs and the first hidden layer's neurons with every
+output, for these.
 
 *Direct* (the default, :func:`direct_attribution`): input i's share of output o is
 ``I(x_i; o) / sum_j I(x_j; o)``.

@@ -166,6 +166,8 @@ def test_a_sets_analysis_estimates_each_set_as_one_vector():
     ({"s": ["latent/zz"]}, "set 's': the dataset has no variable 'latent/zz'"),
     ({"s": ["label"]}, "set 's': label/label is categorical; a set holds continuous variables"),
     ({"s": ["latent_0", "latent/latent_0"]}, "set 's' names a variable twice"),
+    ("latent", "sets must map set names to their members, such as {'shape': ['z1', 'z3']}; "
+               "got str"),
 ])
 def test_sets_that_cannot_be_planned_are_refused_in_one_line(sets, message):
     import gmmmi

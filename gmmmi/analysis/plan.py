@@ -98,8 +98,11 @@ def analysis_groups(description, analysis):
         x_groups, y_groups = flow_groups(description, analysis.get("layers"))
     elif analysis.get("kind") == "sets":
         members = set_members(description, analysis.get("sets") or {})
+        if not analysis.get("y"):
+            raise ValueError("a sets analysis needs y: the groups (or sets) to pair its "
+                             "sets with")
         x_groups = list(dict.fromkeys(g for found in members.values() for g, _, _ in found))
-        y_groups = [y for y in _as_list(analysis.get("y") or []) if y not in members]
+        y_groups = [y for y in _as_list(analysis["y"]) if y not in members]
     elif "x" in analysis and "y" in analysis:
         x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
     else:
@@ -119,6 +122,9 @@ def set_members(description, sets):
     ``group/name`` or a bare ``name`` that only one group has. Members must be continuous.
     One-line :class:`DatasetError` for a member the dataset does not have.
     """
+    if not isinstance(sets, dict):
+        raise DatasetError(f"sets must map set names to their members, such as "
+                           f"{{'shape': ['z1', 'z3']}}; got {type(sets).__name__}")
     found = description["groups"]
     resolved = {}
     for set_name, entry in sets.items():

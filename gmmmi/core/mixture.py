@@ -22,6 +22,9 @@ _MAX_POINTS_PER_DIMENSION = 128
 # 1.1e-3 up to 10-D, and not at all for one component).
 TENSOR_MAX_DIMS = 2
 QMC_POINTS_PER_NODE = 4
+# The quasi-Monte Carlo points of the mixtures integrated at once, at most (bytes): a pair's
+# memory stays bounded whatever its bootstrap count (benchmarks/measured/memory.md).
+QMC_BUDGET_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,17 @@ def entropy_combination_qmc(weights, means, covariances, terms, n_points, rng):
     the Gaussian's entropy; exact for one component, and the remainder is bounded by the
     overlap of the components.
     """
-    n_batch, n_comp, n_dims = means.shape
-    z = normal_points(n_dims, n_points, rng)                       # (M, D)
+    z = normal_points(means.shape[2], n_points, rng)               # (M, D), shared
+    # a few mixtures at a time: the points of a batch would take B x K x M x D floats
+    step = max(1, QMC_BUDGET_BYTES // (8 * means.shape[1] * len(z) * means.shape[2]))
+    return np.concatenate([
+        _entropy_combination_qmc(weights[b:b + step], means[b:b + step],
+                                 covariances[b:b + step], terms, z)
+        for b in range(0, len(weights), step)])
+
+
+def _entropy_combination_qmc(weights, means, covariances, terms, z):
+    n_batch, n_comp, _ = means.shape
     chol = _safe_cholesky(covariances)
     points = means[:, :, None, :] + z @ np.swapaxes(chol, -1, -2)  # (B, K, M, D)
     total = 0.0
@@ -169,8 +181,10 @@ def entropy_combination_qmc(weights, means, covariances, terms, n_points, rng):
                             sub_covariances).reshape(n_batch, n_comp, -1)
         factor = _safe_cholesky(sub_covariances)                   # (B, K, d, d)
         log_det = np.log(np.abs(np.diagonal(factor, axis1=-2, axis2=-1))).sum(axis=-1)
-        white = np.linalg.solve(factor[:, :, None], (sub - sub_means[:, :, None, :])[..., None])
-        log_phi = (-0.5 * np.square(white[..., 0]).sum(axis=-1)
+        # whitened by each component's inverse factor: one small inverse per component,
+        # not a solve per point
+        white = (sub - sub_means[:, :, None, :]) @ np.swapaxes(np.linalg.inv(factor), -1, -2)
+        log_phi = (-0.5 * np.square(white).sum(axis=-1)
                    - 0.5 * len(dims) * np.log(2 * np.pi) - log_det[..., None])
         own_entropy = 0.5 * len(dims) * (1.0 + np.log(2 * np.pi)) + log_det
         expected = -own_entropy + (logp - log_phi).mean(axis=-1)
