@@ -7,7 +7,7 @@ import pytest
 
 from gmmmi import estimate_mi
 from gmmmi.core.fitting import split_component
-from gmmmi.core.interval import percentile_interval, widened
+from gmmmi.core.interval import percentile_interval, trend_components, trend_gap, widened
 
 from . import truth
 
@@ -99,7 +99,7 @@ def test_hard_edged_joint_at_high_mi_is_not_a_confident_wrong_number():
 
 
 def test_under_resolved_status_names_the_plausible_components():
-    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(2))
+    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(0))
     result = estimate_mi(xy[:, 0], xy[:, 1])
     assert result.status == "under-resolved", result.message
     assert f"chosen K = {result.n_components}" in result.message
@@ -144,3 +144,30 @@ def test_categorical_pairs_widen_over_each_category_s_plausible_components():
     # without bootstrap: the interval spans the plausible values, no spread to compare with
     assert math.isnan(alone.std) and alone.status == "ok"
     assert alone.low <= alone.mi <= alone.high
+
+
+def test_trend_gap_is_what_a_plus_b_over_k_still_adds_beyond_the_largest_k():
+    ks = [5, 6, 7, 8, 9, 10]
+    values = [1.4 - 0.6 / k for k in ks]
+    assert trend_gap(ks, values) == pytest.approx(0.06)
+    assert trend_gap(ks, [0.3] * 6) == pytest.approx(0.0, abs=1e-12)
+    assert trend_gap(ks, [0.3 + 0.6 / k for k in ks]) == pytest.approx(-0.06)
+    # from half the chosen K to the chosen K, at most six of them; none below K = 4
+    assert trend_components(3) == [] and trend_components(4) == [2, 3, 4]
+    assert trend_components(50) == [25, 30, 35, 40, 45, 50]
+
+
+@pytest.mark.slow
+def test_a_pair_at_max_components_reaches_the_trend_it_was_cut_off_from():
+    """x ~ U(0,1), y = x + U(0, 0.6) (MI 0.811) with at most 10 components at N = 20,000:
+    MI still rises with K at the cap (0.76 at K = 10), and the bootstrap alone lies 0.04
+    below the truth, 10 of its std.  The interval must reach the truth and say why."""
+    true_mi = truth.additive_uniform_mi(0.6)
+    xy = truth.sample_additive_uniform(0.6, 20_000, np.random.default_rng(0))
+    with pytest.warns(RuntimeWarning, match="max_components=10"):
+        result = estimate_mi(xy[:, 0], xy[:, 1], max_components=10)
+    bootstrap_high = widened(result.bootstrap, result.mi, ())[1]
+    assert bootstrap_high < true_mi - 0.02
+    assert result.low <= true_mi <= result.high
+    assert result.status == "under-resolved" and "still moves with K" in result.message
+    assert result.details["trend"] > 0.02

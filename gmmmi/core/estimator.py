@@ -18,19 +18,26 @@ from .fitting import (
     bootstrap_batches,
     bootstrap_counts,
     fit_plausible,
+    linear_bootstrap,
+    linear_bootstrap_applies,
     min_samples,
     pad_components,
     refit,
     refit_bootstrap,
+    refitted_plausible,
     select_components,
 )
 from .information import (
     categorical_mutual_information,
+    categorical_pointwise,
+    conditional_mi_terms,
     conditional_mutual_information,
     marginal_kl_divergence,
+    mi_terms,
     mutual_information,
+    pointwise_combination,
 )
-from .interval import widened
+from .interval import trend_components, trend_gap, widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult, check_unit
 
@@ -77,15 +84,21 @@ def _warn_status(outcome, word, message):
         outcome.status, outcome.message = word, message
 
 
-def _fit_continuous(data, quantity, settings, n_bootstrap, key):
+def _fit_continuous(data, quantity, settings, n_bootstrap, key, pointwise=None):
     """Select and bootstrap a mixture for the standardised ``data``; apply ``quantity``.
 
-    Returns the outcome, the selection and the batch of mixtures evaluated.
+    ``pointwise(data, mixtures)``, when the quantity has one, gives its per-sample terms
+    for the linear bootstrap.  Returns the outcome, the selection and the batch of
+    mixtures evaluated (the selected one alone after a linear bootstrap).
     """
     selection = select_components(data, settings, key)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
-    if n_bootstrap:
+    if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
+        mixtures = selection.params
+        values = linear_bootstrap(pointwise(data, selection.params)[0], selected, n_bootstrap,
+                                  key)
+    elif n_bootstrap:
         mixtures = refit_bootstrap(data, n_bootstrap, key, selection.params, settings)
         values = np.asarray(quantity(mixtures, **settings.integration_kwargs(key)))
     else:
@@ -93,11 +106,14 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
     others = fit_plausible(data, selection, settings)
     plausible = quantity(others, **settings.integration_kwargs(key)) if others is not None else ()
     n_components = int(np.count_nonzero(selection.params[0][0]))
-    ks = list(selection.plausible)
-    edge = [plausible[ks.index(max(ks))]] if ks and max(ks) > selection.n_components else []
+    ks = refitted_plausible(selection)
+    edge = [plausible[-1]] if ks and ks[-1] > selection.n_components else []
+    # at max_components the score was still rising: the trend goes on past the cap
+    gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
-                                sorted(ks), f"K = {n_components}",
-                                {"plausible_components": sorted(ks)})
+                                sorted(selection.plausible), f"K = {n_components}",
+                                {"plausible_components": sorted(selection.plausible),
+                                 "trend": gap}, gap)
     if selection.max_reached:
         _warn_status(outcome, status.MAX_COMPONENTS,
                      f"selection reached max_components={settings.max_components}")
@@ -105,28 +121,50 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key):
 
 
 def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
-                      alternatives, chosen, details):
+                      alternatives, chosen, details, gap=0.0):
     """The outcome of one bootstrap batch, with the interval widened over the plausible K.
 
     ``values``: one value per bootstrap fit (the fit on all data without bootstrap);
     ``selected``: the value with the chosen K on all data; ``plausible``: the values
     with each alternative K (described by ``alternatives``, against ``chosen``), ``edge``
-    those at the largest plausible K above the chosen one (see ``widened``).
+    those at the largest plausible K above the chosen one (see ``widened``); ``gap``: how
+    far the value still moves beyond the chosen K (``interval.trend_gap``), which the
+    interval also reaches.
     """
     values = np.asarray(values, dtype=np.float64)
-    low, high, std, stretch = widened(values if n_bootstrap else (), selected, plausible,
-                                      edge)
+    reached = list(plausible) + ([selected + gap] if gap else [])
+    low, high, std, stretch = widened(values if n_bootstrap else (), selected, reached, edge)
     outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
                        n_components=n_components, details=details)
-    plausible = np.asarray(plausible, dtype=np.float64)
-    moved = max(selected - plausible.min(), plausible.max() - selected) if len(plausible) else 0
+    reached = np.asarray(reached, dtype=np.float64)
+    moved = max(selected - reached.min(), reached.max() - selected) if len(reached) else 0
     if stretch > UNDER_RESOLVED_STRETCH and moved >= UNDER_RESOLVED_NATS:
-        span = f"{plausible.min():.3g}" if np.ptp(plausible) == 0 else \
-            f"{plausible.min():.3g} to {plausible.max():.3g}"
-        _warn_status(outcome, status.UNDER_RESOLVED, (
-            f"K = {', '.join(map(str, alternatives))} fit the held-out data as well as the "
-            f"chosen {chosen} but give {span}: the interval is widened to reach them"))
+        reasons = []
+        if len(plausible):
+            plausible = np.asarray(plausible, dtype=np.float64)
+            span = f"{plausible.min():.3g}" if np.ptp(plausible) == 0 else \
+                f"{plausible.min():.3g} to {plausible.max():.3g}"
+            reasons.append(f"K = {', '.join(map(str, alternatives))} fit the held-out data as "
+                           f"well as the chosen {chosen} but give {span}")
+        if gap:
+            reasons.append(f"the value still moves with K, by about {gap:+.3g} beyond the "
+                           f"chosen {chosen} as the trend of K/2 to K goes on")
+        _warn_status(outcome, status.UNDER_RESOLVED,
+                     "; ".join(reasons) + ": the interval is widened to reach "
+                     + ("them" if len(reasons) > 1 or len(plausible) else "it"))
     return outcome
+
+
+def _trend(selection, quantity, settings, key):
+    """How far the quantity still moves beyond the chosen K (``interval.trend_gap``), from
+    the best fits of the selection path; 0 when the path is too short."""
+    ks = [k for k in trend_components(selection.n_components) if k in selection.path]
+    if len(ks) < 3:
+        return 0.0
+    n_max = max(ks)
+    batch = tuple(np.stack([pad_components(selection.path[k][i], n_max) for k in ks])
+                  for i in range(3))
+    return trend_gap(ks, quantity(batch, **settings.integration_kwargs(key)))
 
 
 def _constant_outcome(names, value, n_bootstrap):
@@ -209,6 +247,13 @@ class GMMMI:
         or skew) or plain standardisation, as in the reference.
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
+    bootstrap_method : {"auto", "refit", "linear"}, default="auto"
+        How each bootstrap resample gets its value: refit the mixture on it (warm-started),
+        or ``"linear"``: the value of the fit on all data plus the resample's mean of the
+        per-sample terms' deviations (the quantity's influence function), the refit's
+        value to first order, for the cost of one pass over the data.  ``"auto"`` refits
+        below 10,000 samples and is linear from there, where the two agree
+        (benchmarks/measured/linear_bootstrap.md).  KL always refits.
 
     Attributes
     ----------
@@ -229,7 +274,8 @@ class GMMMI:
     mixtures_ : dict
         Categorical only: label -> Mixture of the standardised x in that category.
     bootstrap_mixtures_ : tuple of ndarray
-        (weights, means, covariances) of every bootstrap fit.
+        (weights, means, covariances) of every bootstrap fit; empty after a linear
+        bootstrap (no refits).
     cv_scores_ : dict
         Selection score for each K tried (categorical: label -> such a dict).
     status_ : str
@@ -244,7 +290,8 @@ class GMMMI:
                  n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
                  max_components=50, fixed_components=None, tol=1e-5, selection_tol=1e-4,
                  accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature",
-                 quadrature_nodes=1024, mc_samples=100_000, transform="rank"):
+                 quadrature_nodes=1024, mc_samples=100_000, transform="rank",
+                 bootstrap_method="auto"):
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
         self.unit = unit
@@ -265,6 +312,7 @@ class GMMMI:
         self.quadrature_nodes = quadrature_nodes
         self.mc_samples = mc_samples
         self.transform = transform
+        self.bootstrap_method = bootstrap_method
 
     def get_params(self, deep=True):
         names = ("categorical", "n_bootstrap", "unit", "seed") + SETTING_NAMES
@@ -339,13 +387,15 @@ class GMMMI:
         constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
         if constant:
             return constant
+        terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
         outcome, selection, mixtures = _fit_continuous(
             check.transform(_columns(x, y), settings.transform),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
-            self.n_bootstrap, key)
+            self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
-        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
+        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap and \
+            not linear_bootstrap_applies(len(x), settings) else ()
         _warn_few_distinct(outcome, {"x": x, "y": y})
         return outcome
 
@@ -373,7 +423,16 @@ class GMMMI:
                        for i in range(3))
         masks = codes[None, :] == present[:, None]
         n_cat = len(present)
-        if self.n_bootstrap:
+        shares = masks.sum(axis=1) / len(xs)
+        selected = float(categorical_mutual_information(
+            tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
+        linear = linear_bootstrap_applies(len(xs), settings)
+        if self.n_bootstrap and linear:
+            mixtures = tuple(p[None] for p in starts)
+            pointwise = categorical_pointwise(xs, np.searchsorted(present, codes), mixtures,
+                                              shares[None])
+            values = linear_bootstrap(pointwise[0], selected, self.n_bootstrap, key)
+        elif self.n_bootstrap:
             fitted, proportions = [], []
             for fits in bootstrap_batches(len(xs), self.n_bootstrap, n_cat):
                 counts = bootstrap_counts(len(xs), fits, key)
@@ -384,14 +443,10 @@ class GMMMI:
             mixtures = tuple(np.concatenate(p).reshape((self.n_bootstrap, n_cat) + p[0].shape[1:])
                              for p in zip(*fitted))
             proportions = np.concatenate(proportions) / len(xs)
+            values = categorical_mutual_information(mixtures, proportions,
+                                                    **settings.integration_kwargs(key))
         else:
-            mixtures = tuple(p[None] for p in starts)
-            proportions = (masks.sum(axis=1) / len(xs))[None]
-        values = categorical_mutual_information(mixtures, proportions,
-                                                **settings.integration_kwargs(key))
-        shares = masks.sum(axis=1) / len(xs)
-        selected = float(categorical_mutual_information(
-            tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
+            mixtures, values = tuple(p[None] for p in starts), np.array([selected])
         alternatives, plausible = _categorical_alternatives(
             xs, codes, present, selections, shares, settings, key)
         top = {c: max(s.plausible, default=0) for c, s in enumerate(selections)}
@@ -410,7 +465,7 @@ class GMMMI:
         self.mixtures_ = {categories[c]: Mixture(*(p[0] for p in s.params))
                           for c, s in zip(present, selections)}
         self.cv_scores_ = {categories[c]: s.scores for c, s in zip(present, selections)}
-        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
+        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap and not linear else ()
         if any(s.max_reached for s in selections):
             _warn_status(outcome, status.MAX_COMPONENTS,
                          f"selection reached max_components={settings.max_components}")
@@ -464,7 +519,7 @@ def _categorical_alternatives(xs, codes, present, selections, shares, settings, 
     swaps = []
     for index, (code, selection) in enumerate(zip(present, selections)):
         fitted = fit_plausible(xs[codes == code], selection, settings)
-        for row, n_components in enumerate(selection.plausible):
+        for row, n_components in enumerate(refitted_plausible(selection)):
             swaps.append((index, n_components, tuple(p[row] for p in fitted)))
     if not swaps:
         return [], ()
@@ -575,8 +630,10 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
     else:
         quantity = functools.partial(conditional_mutual_information, n_x=dims["x"],
                                      n_y=dims["y"])
+        terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
         outcome = _fit_continuous(check.transform(data, settings.transform), quantity,
-                                  settings, n_bootstrap, (int(seed),))[0]
+                                  settings, n_bootstrap, (int(seed),),
+                                  functools.partial(pointwise_combination, terms=terms))[0]
     return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
                    n_bootstrap, int(seed))
 

@@ -15,7 +15,7 @@ import numpy as np
 from .engine import fit_batch, pointwise_batch, score_batch
 from .mixture import kmeanspp_init
 
-_STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL = range(4)
+_STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE = range(5)
 # K whose held-out log-likelihood is within this many standard errors of the chosen
 # K's cannot be told apart from it by the data: selection walks on over them (a
 # plateau, not a stop) and the interval reaches their values.  1, 1.5 and 2 were
@@ -26,10 +26,24 @@ PLAUSIBLE_SE = 2.0
 # nothing on the benchmark (3 to 6 and unlimited were compared, interval-ab.md), and
 # 1-D fits of a Gaussian walk on slow declines that never turn.
 PLATEAU_LIMIT = 5
+# Once the split start (the previous K's best fit with a component split) has been the
+# best start, and improved the score, for this many K in a row, later K fit it alone
+# until one gains nothing: from there the k-means++ starts were worse in 95% of the K
+# tried on the benchmark's hard cases at N = 10^4, and they cost two thirds of the walk.
+SPLIT_STREAK = 3
+# Above this many samples K is chosen on this many of them (drawn from the key), and the
+# chosen and plausible K are then fitted on all the data: the walk over K costs what it
+# costs at this N, whatever the pair's (benchmarks/measured/big_n.md).
+SELECTION_SAMPLES = 100_000
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
 # counts come from its own stream, so batching never changes a result.
 WEIGHT_BUDGET_BYTES = 32 * 2**20
+# From this many samples, bootstrap_method="auto" takes the linear bootstrap instead of
+# refitting every resample: there the two agree (the refit values follow the linear ones
+# with correlation 0.82-1.00 and the same spread, benchmarks/measured/linear_bootstrap.md)
+# and the refits are most of a pair's time.
+LINEAR_BOOTSTRAP_SAMPLES = 10_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class Settings:
     quadrature_nodes: int = 1024
     mc_samples: int = 100_000
     transform: str = "rank"
+    bootstrap_method: str = "auto"
 
     def __post_init__(self):
         for name, (kind, bound) in RULES.items():
@@ -84,6 +99,7 @@ RULES = {
     "quadrature_nodes": ("int", 1),
     "mc_samples": ("int", 1),
     "transform": ("choice", ("rank", "standardise")),
+    "bootstrap_method": ("choice", ("auto", "refit", "linear")),
 }
 
 
@@ -133,6 +149,7 @@ class Selection:
     params: tuple = ()
     max_reached: bool = False
     plausible: dict = field(default_factory=dict)
+    path: dict = field(default_factory=dict)
 
 
 def min_samples(n_dims, settings):
@@ -159,20 +176,22 @@ def _take(params, index):
     return tuple(p[index] for p in params)
 
 
-def _evaluate_k(X, n_components, settings, key, fold_of, previous=None):
+def _evaluate_k(X, n_components, settings, key, fold_of, previous=None, split_only=False):
     """Fit every start x fold for one K.
 
     The ``n_inits`` starts are k-means++ seedings; given ``previous`` (each fold's best
     fit with K - 1 components, validation only), the last of them is that fit with its
-    broadest component split in two.  Returns the score, the best fit's parameters,
-    the per-sample held-out log-likelihood of the best start (validation; each sample
-    is held out in one fold, None otherwise; float32, one is kept per K) and each fold's
-    best fit.
+    broadest component split in two, and with ``split_only`` it is the only start.
+    Returns the score, the best fit's parameters, the per-sample held-out
+    log-likelihood of the best start (validation; each sample is held out in one fold,
+    None otherwise; float32, one is kept per K), each fold's best fit and whether the
+    split start was the best.
     """
     n_samples, n_dims = X.shape
     rng = np.random.default_rng(list(key) + [_STREAM_INITS, n_components])
     if settings.selection == "validation":
-        n_starts, n_folds = settings.n_inits, settings.n_folds
+        split_only = split_only and previous is not None
+        n_starts, n_folds = (1 if split_only else settings.n_inits), settings.n_folds
         train = (fold_of[None, :] != np.arange(n_folds)[:, None]).astype(np.uint8)
         sample_weights = np.tile(train, (n_starts, 1))
         n_seeded = n_folds * (n_starts - (previous is not None))
@@ -195,7 +214,8 @@ def _evaluate_k(X, n_components, settings, key, fold_of, previous=None):
         best_fit = best_start * n_folds + int(np.argmax(held[best_start]))
         per_fold = np.argmax(held, axis=0) * n_folds + np.arange(n_folds)
         return (float(held[best_start].mean()), _take(fitted[:3], best_fit),
-                pointwise[best_start], _take(fitted[:3], per_fold))
+                pointwise[best_start], _take(fitted[:3], per_fold),
+                previous is not None and best_start == n_starts - 1)
     sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
     fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
                                             settings.reg_covar), settings, settings.selection_tol)
@@ -204,7 +224,7 @@ def _evaluate_k(X, n_components, settings, key, fold_of, previous=None):
     alive = (fitted[0] > 0).sum(axis=1)
     scores = loglik - per_sample * np.array([_n_parameters(k, n_dims) for k in alive])
     best = int(np.argmax(scores))
-    return float(scores[best]), _take(fitted[:3], best), None, None
+    return float(scores[best]), _take(fitted[:3], best), None, None, False
 
 
 def split_component(weights, means, covariances):
@@ -262,19 +282,29 @@ def select_components(X, settings, key):
                           f"fitted ({n_samples} samples)", RuntimeWarning, stacklevel=3)
         return Selection(settings.fixed_components, {}, _take(fitted[:3], slice(best, best + 1)))
 
+    walked = X
+    if n_samples > SELECTION_SAMPLES:
+        chosen = np.random.default_rng(list(key) + [_STREAM_SUBSAMPLE]).choice(
+            n_samples, SELECTION_SAMPLES, replace=False)
+        walked = np.ascontiguousarray(X[np.sort(chosen)])
+        n_samples = SELECTION_SAMPLES
     fold_rng = np.random.default_rng(list(key) + [_STREAM_FOLDS])
     fold_of = np.empty(n_samples, dtype=np.int64)
     fold_of[fold_rng.permutation(n_samples)] = np.arange(n_samples) % settings.n_folds
 
     scores, fits, pointwise = {}, {}, {}
     best_k, best_score = 0, -np.inf
-    stalled = 0
+    stalled = split_streak = 0
     previous = None
     for n_components in range(1, settings.max_components + 1):
-        score, params, pointwise[n_components], previous = _evaluate_k(
-            X, n_components, settings, key, fold_of, previous)
+        score, params, pointwise[n_components], previous, split_won = _evaluate_k(
+            walked, n_components, settings, key, fold_of, previous,
+            split_only=split_streak >= SPLIT_STREAK)
         scores[n_components], fits[n_components] = score, params
-        if best_k == 0 or score - best_score >= settings.threshold_components:
+        improved = best_k == 0 or score - best_score >= settings.threshold_components
+        # a K that gains nothing brings the k-means++ starts back for the next one
+        split_streak = split_streak + 1 if split_won and improved else 0
+        if improved:
             best_k, best_score = n_components, score
             stalled = 0
         elif not _indistinct(pointwise[n_components], pointwise[best_k]):
@@ -292,7 +322,7 @@ def select_components(X, settings, key):
     final = _fit(X, all_weights, start, settings)
     plausible = {k: fits[k] for k in scores
                  if k != best_k and _indistinct(pointwise[k], pointwise[best_k])}
-    return Selection(best_k, scores, final[:3], max_reached, plausible)
+    return Selection(best_k, scores, final[:3], max_reached, plausible, fits)
 
 
 def _indistinct(pointwise, best):
@@ -304,20 +334,30 @@ def _indistinct(pointwise, best):
     return diff.mean() >= -PLAUSIBLE_SE * diff.std() / np.sqrt(len(diff))
 
 
+def refitted_plausible(selection):
+    """The plausible K that are fitted on all the data: the smallest and the largest.
+
+    The quantity moves with K mostly one way, so these two hold its extremes among the
+    plausible K; refitting every one of them (up to a dozen on hard edges) cost more than
+    the selection itself at N = 10^4.
+    """
+    ks = sorted(selection.plausible)
+    return sorted({ks[0], ks[-1]}) if ks else []
+
+
 def fit_plausible(X, selection, settings):
-    """Fits on all of ``X`` for the plausible K other than the chosen one (one batch).
+    """Fits on all of ``X`` for the plausible K of ``refitted_plausible`` (one batch).
 
     Each starts from its best selection fit; the batch is padded to the largest K with
     absent components.  Returns (weights, means, covariances) with a leading axis in
-    the order of ``selection.plausible``, or None when there are none.
+    the order of ``refitted_plausible(selection)``, or None when there are none.
     """
-    if not selection.plausible:
+    ks = refitted_plausible(selection)
+    if not ks:
         return None
-    n_max = max(selection.plausible)
-    starts = tuple(np.stack([pad_components(fit[i], n_max) for fit in selection.plausible.values()])
+    starts = tuple(np.stack([pad_components(selection.plausible[k][i], ks[-1]) for k in ks])
                    for i in range(3))
-    return _fit(X, np.ones((len(selection.plausible), len(X)), dtype=np.uint8), starts,
-                settings)[:3]
+    return _fit(X, np.ones((len(ks), len(X)), dtype=np.uint8), starts, settings)[:3]
 
 
 def pad_components(params, n_components):
@@ -353,6 +393,34 @@ def bootstrap_batches(n_samples, n_bootstrap, rows_per_fit=1):
     """The bootstrap fits in batches of at most ``WEIGHT_BUDGET_BYTES`` of weights."""
     size = max(1, WEIGHT_BUDGET_BYTES // max(1, n_samples * rows_per_fit))
     return [range(b, min(b + size, n_bootstrap)) for b in range(0, n_bootstrap, size)]
+
+
+def linear_bootstrap_applies(n_samples, settings):
+    """Whether the bootstrap of ``n_samples`` samples is the linear one (see
+    :func:`linear_bootstrap`) rather than refits."""
+    return settings.bootstrap_method == "linear" or (
+        settings.bootstrap_method == "auto" and n_samples >= LINEAR_BOOTSTRAP_SAMPLES)
+
+
+def linear_bootstrap(pointwise, value, n_bootstrap, key):
+    """Bootstrap values of a quantity from its per-sample terms, without refitting.
+
+    ``pointwise`` holds, for each sample, the term whose mean is the quantity under the
+    mixture fitted on all data (``information.pointwise_combination``); its deviations
+    from their mean are the quantity's influence function.  For each resample (the same
+    multinomial counts c as the refits draw), the value is ``value`` + sum_i c_i (p_i -
+    mean p) / N: the refit's value to first order in the resampling.  It leaves out the
+    small upward shift that refitting duplicated points adds, and costs one pass over
+    the data per resample instead of an EM fit.
+    """
+    centred = np.asarray(pointwise, dtype=np.float64) - np.mean(pointwise)
+    n_samples = len(centred)
+    values = np.empty(n_bootstrap)
+    for fits in bootstrap_batches(n_samples, n_bootstrap):
+        counts = bootstrap_counts(n_samples, fits, key)
+        for row, b in enumerate(fits):
+            values[b] = value + np.dot(counts[row], centred) / n_samples
+    return values
 
 
 def refit(X, sample_weights, start, settings):

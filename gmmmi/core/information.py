@@ -10,7 +10,7 @@ vectors: their dimensions are the first ``n_x`` and the next ``n_y`` of the mixt
 
 import numpy as np
 
-from .engine import logpdf_batch
+from .engine import logpdf_batch, pointwise_batch
 from .mixture import (
     QMC_POINTS_PER_NODE,
     TENSOR_MAX_DIMS,
@@ -45,22 +45,43 @@ def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_sa
     return total
 
 
-def mutual_information(mixtures, n_x=1, **integration):
+def pointwise_combination(X, mixtures, terms):
+    """The per-sample form of ``entropy_combination``: -sum_i c_i log q(x_{dims_i}) at each
+    row of ``X`` under each mixture of the batch, shape (B, n_samples).
+
+    Its mean over a sample from the modelled density is the combination's estimate, and
+    its deviations from that mean are the quantity's influence function (the linear
+    bootstrap, ``fitting.linear_bootstrap``).
+    """
+    total = 0.0
+    for coef, dims in terms:
+        total = total - coef * pointwise_batch(X[:, dims], *marginal(*mixtures, dims))
+    return total
+
+
+def mi_terms(n_dims, n_x=1):
     """I(X; Y) = H(X) + H(Y) - H(X, Y); X the first ``n_x`` dimensions, Y the rest."""
-    n_dims = mixtures[1].shape[2]
     x, y = list(range(n_x)), list(range(n_x, n_dims))
-    terms = [(1.0, x), (1.0, y), (-1.0, x + y)]
-    return entropy_combination(mixtures, terms, **integration)
+    return [(1.0, x), (1.0, y), (-1.0, x + y)]
+
+
+def conditional_mi_terms(n_dims, n_x=1, n_y=1):
+    """I(X; Y | Z) = H(X,Z) + H(Y,Z) - H(Z) - H(X,Y,Z); X the first ``n_x`` dimensions,
+    Y the next ``n_y``, Z the rest."""
+    x, y = list(range(n_x)), list(range(n_x, n_x + n_y))
+    z = list(range(n_x + n_y, n_dims))
+    return [(1.0, x + z), (1.0, y + z), (-1.0, z), (-1.0, x + y + z)]
+
+
+def mutual_information(mixtures, n_x=1, **integration):
+    """I(X; Y) of each mixture (see ``mi_terms``)."""
+    return entropy_combination(mixtures, mi_terms(mixtures[1].shape[2], n_x), **integration)
 
 
 def conditional_mutual_information(mixtures, n_x=1, n_y=1, **integration):
-    """I(X; Y | Z) = H(X,Z) + H(Y,Z) - H(Z) - H(X,Y,Z); X the first ``n_x`` dimensions,
-    Y the next ``n_y``, Z the rest."""
-    n_dims = mixtures[1].shape[2]
-    x, y = list(range(n_x)), list(range(n_x, n_x + n_y))
-    z = list(range(n_x + n_y, n_dims))
-    terms = [(1.0, x + z), (1.0, y + z), (-1.0, z), (-1.0, x + y + z)]
-    return entropy_combination(mixtures, terms, **integration)
+    """I(X; Y | Z) of each mixture (see ``conditional_mi_terms``)."""
+    return entropy_combination(mixtures, conditional_mi_terms(mixtures[1].shape[2], n_x, n_y),
+                               **integration)
 
 
 def marginal_kl_divergence(mixtures, *, integration, quadrature_nodes, mc_samples, rng):
@@ -72,6 +93,19 @@ def marginal_kl_divergence(mixtures, *, integration, quadrature_nodes, mc_sample
                 - entropy_quadrature(*px, quadrature_nodes))
     samples = sample_batch(*px, mc_samples, rng)
     return (logpdf_batch(samples, *px) - logpdf_batch(samples, *py)).mean(axis=1)
+
+
+def categorical_pointwise(x, codes, mixtures, proportions):
+    """log q(x_i | c_i) - log q(x_i) at each sample (codes index the categories of
+    ``mixtures``, a single batch entry of shape (1, C, K, ...)), shape (1, n_samples): its
+    mean is the categorical MI's estimate (see ``pointwise_combination``)."""
+    weights, means, covariances = (p[0] for p in mixtures)
+    n_cat, n_comp = weights.shape
+    pooled = ((proportions[0][:, None] * weights).reshape(1, n_cat * n_comp),
+              means.reshape(1, n_cat * n_comp, -1),
+              covariances.reshape((1, n_cat * n_comp) + covariances.shape[2:]))
+    given = pointwise_batch(x, weights, means, covariances)  # (C, n_samples)
+    return (given[codes, np.arange(len(x))] - pointwise_batch(x, *pooled)[0])[None]
 
 
 def categorical_mutual_information(mixtures, proportions, *, integration, quadrature_nodes,

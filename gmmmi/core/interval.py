@@ -15,6 +15,31 @@ import numpy as np
 from scipy import special
 
 LEVEL = 0.95
+# The trend of the quantity with K is read from at most this many K of the selection
+# path, from half the chosen K to the chosen K.
+TREND_POINTS = 6
+
+
+def trend_components(n_components):
+    """The K of the selection path that give the trend (none below K = 4)."""
+    if n_components < 4:
+        return []
+    ks = np.linspace((n_components + 1) // 2, n_components, TREND_POINTS).round().astype(int)
+    return sorted(set(ks.tolist()))
+
+
+def trend_gap(ks, values):
+    """How far the quantity still moves beyond the largest K: a + b/K fitted by least
+    squares to ``values`` at ``ks``, and a minus the fit's value at the largest K.
+
+    A mixture resolves an edge or a cusp to a width of order 1/K, and what it misses of
+    the information shrinks at that rate; the gap is what more data (and so more K)
+    would add, which the bootstrap of one K does not show.
+    """
+    inverse = 1.0 / np.asarray(ks, dtype=np.float64)
+    design = np.column_stack([np.ones_like(inverse), inverse])
+    (_, slope), *_ = np.linalg.lstsq(design, np.asarray(values, dtype=np.float64), rcond=None)
+    return float(-slope * inverse.min())
 
 
 def percentile_interval(values, level=LEVEL):
