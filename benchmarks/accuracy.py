@@ -3,7 +3,7 @@
 Run from the repository root (N and seeds are options; the defaults are the full run):
 
     .venv/bin/python benchmarks/accuracy.py --sizes 200 1000 5000 --seeds 5 \
-        --methods rank standardise ksg reference
+        --methods auto rank standardise ksg reference
 
 Tasks, in families (``FAMILIES``; the truth of each is in tests/truth.py and checked
 there against an independent computation): independent pairs (MI 0); normal pairs
@@ -13,8 +13,9 @@ hard-edged x ~ U(0,1), y = x + U(0, w) with MI 0.33 to 1.97; joints with bimodal
 marginals. A sample is seeded by (seed, N) only, so the tasks that differ by a monotone
 map of one sample (the warps, and the asinh) give rank-mode gmmmi the same ranks.
 
-Methods: ``rank`` (gmmmi, default transform: normal scores of ranks), ``standardise``
-(gmmmi with ``transform="standardise"``, the reference's preparation), ``ksg``
+Methods: ``auto`` (gmmmi's defaults: the transform chosen per pair), ``rank`` (gmmmi with
+normal scores of ranks), ``standardise`` (gmmmi with ``transform="standardise"``, the
+reference's preparation), ``ksg``
 (scikit-learn's ``mutual_info_regression``, k=3, no uncertainty), ``reference`` (the
 gmm-mi package, run in its own venv by benchmarks/reference_worker.py; see there how to
 make it, and ``--reference-python``). Every method sees the same samples; ``--reuse
@@ -28,12 +29,15 @@ per task.
 
 import argparse
 import csv
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from scipy import special
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # one core, as KSG and a workflow worker
+
+import numpy as np  # noqa: E402
+from scipy import special  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -147,7 +151,8 @@ def run_ksg(x, y, seed):
     return float(mi), np.nan, np.nan, np.nan, "ok", time.perf_counter() - start
 
 
-METHODS = {"rank": run_gmmmi("rank"), "standardise": run_gmmmi("standardise"),
+METHODS = {"auto": run_gmmmi("auto"), "rank": run_gmmmi("rank"),
+           "standardise": run_gmmmi("standardise"),
            "ksg": run_ksg, "reference": None}
 
 
@@ -270,12 +275,19 @@ def main():
                              "reference=benchmarks/measured/accuracy-reference.csv")
     parser.add_argument("--out", default="accuracy",
                         help="file stem in benchmarks/measured/ (default: accuracy)")
+    parser.add_argument("--settings", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="gmmmi settings other than the defaults, for every gmmmi method")
     parser.add_argument("--reference-python", default=None,
                         help="python of the venv holding gmm-mi (default ../refvenv)")
     args = parser.parse_args()
     tasks = args.tasks if args.families is None else [
         t for f in args.families for t in FAMILIES[f]]
     methods = dict(METHODS)
+    if args.settings:
+        from big_n import _parse_settings
+        settings = _parse_settings(args.settings)
+        for name in ("auto", "rank", "standardise"):
+            methods[name] = run_gmmmi(name, **settings)
     if "reference" in args.methods:
         from _reference import Reference
         reference = Reference.start(args.reference_python)
@@ -330,6 +342,7 @@ def main():
                f" --seeds {args.seeds} --methods {' '.join(args.methods)}"
                + (f" --families {' '.join(args.families)}" if args.families else "")
                + (f" --reuse {' '.join(args.reuse)}" if args.reuse else "")
+               + (f" --settings {' '.join(args.settings)}" if args.settings else "")
                + f" --out {args.out}")
     md = ["# Accuracy on distributions with known MI", "", f"Command: `{command}`", "",
           "Coverage: share of runs whose reported interval holds the truth (gmmmi: its "

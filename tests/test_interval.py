@@ -99,7 +99,7 @@ def test_hard_edged_joint_at_high_mi_is_not_a_confident_wrong_number():
 
 
 def test_under_resolved_status_names_the_plausible_components():
-    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(0))
+    xy = truth.sample_additive_uniform(0.15, 1000, np.random.default_rng(4))
     result = estimate_mi(xy[:, 0], xy[:, 1])
     assert result.status == "under-resolved", result.message
     assert f"chosen K = {result.n_components}" in result.message
@@ -152,9 +152,11 @@ def test_trend_gap_is_what_a_plus_b_over_k_still_adds_beyond_the_largest_k():
     assert trend_gap(ks, values) == pytest.approx(0.06)
     assert trend_gap(ks, [0.3] * 6) == pytest.approx(0.0, abs=1e-12)
     assert trend_gap(ks, [0.3 + 0.6 / k for k in ks]) == pytest.approx(-0.06)
-    # from half the chosen K to the chosen K, at most six of them; none below K = 4
-    assert trend_components(3) == [] and trend_components(4) == [2, 3, 4]
-    assert trend_components(50) == [25, 30, 35, 40, 45, 50]
+    # from half the chosen K to the chosen K, at most six of them; none below K = 8
+    assert trend_components(7, range(1, 9)) == []
+    assert trend_components(8, range(1, 9)) == [4, 5, 6, 7, 8]
+    assert trend_components(50, range(1, 51)) == [25, 30, 35, 40, 45, 50]
+    assert trend_components(33, [1, 8, 10, 12, 15, 18, 22, 27, 33, 41]) == [18, 22, 27, 33]
 
 
 @pytest.mark.slow

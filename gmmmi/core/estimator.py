@@ -26,6 +26,8 @@ from .fitting import (
     refit_bootstrap,
     refitted_plausible,
     select_components,
+    select_space,
+    transforms,
 )
 from .information import (
     categorical_mutual_information,
@@ -42,8 +44,8 @@ from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult, check_unit
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
-# A pair is "under-resolved" when the values under the other plausible K move an end
-# of its interval by more than twice the bootstrap interval's own half width (the
+# A pair is "under-resolved" when the values under the other plausible K, or the trend
+# of the value over K, move an end of its interval by more than twice the bootstrap interval's own half width (the
 # number of components, not the sample, dominates the uncertainty) and by at least
 # 0.01 nat (below that, as in the report's disentanglement scores, it is noise).
 UNDER_RESOLVED_STRETCH = 2.0
@@ -84,14 +86,20 @@ def _warn_status(outcome, word, message):
         outcome.status, outcome.message = word, message
 
 
-def _fit_continuous(data, quantity, settings, n_bootstrap, key, pointwise=None):
-    """Select and bootstrap a mixture for the standardised ``data``; apply ``quantity``.
+def _spaces(columns, settings):
+    """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``."""
+    return {how: functools.partial(check.transform, columns, how) for how in transforms(settings)}
+
+
+def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None):
+    """Select and bootstrap a mixture for the data in one of ``spaces`` (see
+    ``fitting.select_space``); apply ``quantity``.
 
     ``pointwise(data, mixtures)``, when the quantity has one, gives its per-sample terms
     for the linear bootstrap.  Returns the outcome, the selection and the batch of
     mixtures evaluated (the selected one alone after a linear bootstrap).
     """
-    selection = select_components(data, settings, key)
+    space, data, selection = select_space(spaces, settings, key)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
@@ -113,7 +121,7 @@ def _fit_continuous(data, quantity, settings, n_bootstrap, key, pointwise=None):
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),
-                                 "trend": gap}, gap)
+                                 "trend": gap, "transform": space}, gap)
     if selection.max_reached:
         _warn_status(outcome, status.MAX_COMPONENTS,
                      f"selection reached max_components={settings.max_components}")
@@ -158,8 +166,8 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
 def _trend(selection, quantity, settings, key):
     """How far the quantity still moves beyond the chosen K (``interval.trend_gap``), from
     the best fits of the selection path; 0 when the path is too short."""
-    ks = [k for k in trend_components(selection.n_components) if k in selection.path]
-    if len(ks) < 3:
+    ks = trend_components(selection.n_components, selection.path)
+    if not ks:
         return 0.0
     n_max = max(ks)
     batch = tuple(np.stack([pad_components(selection.path[k][i], n_max) for k in ks])
@@ -241,10 +249,14 @@ class GMMMI:
         dimensions (32 x 32 in 2-D; at most 128 per dimension); above (vectors, conditional
         MI), 4 x this many scrambled-Sobol quasi-Monte Carlo points, rounded up to a power
         of 2, with each component's Gaussian as control variate.
-    transform : {"rank", "standardise"}, default="rank"
+    transform : {"auto", "rank", "standardise"}, default="auto"
         How each continuous variable is prepared: normal scores of its ranks (MI is
         unchanged by monotone maps, and the fit no longer fights heavy tails, bounds
-        or skew) or plain standardisation, as in the reference.
+        or skew) or plain standardisation, as in the reference.  ``"auto"`` takes the
+        normal scores unless they need 4 or more components and the standardised data
+        level off with at most half as many (a joint that is a mixture of a few
+        Gaussians in the data's own coordinates); ``details["transform"]`` of the result
+        says which.  Categorical pairs keep the normal scores.
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
     bootstrap_method : {"auto", "refit", "linear"}, default="auto"
@@ -280,6 +292,8 @@ class GMMMI:
         Selection score for each K tried (categorical: label -> such a dict).
     status_ : str
         "ok" or the reason the estimate is NaN/zero/doubtful (see ``MIResult``).
+    transform_ : {"rank", "standardise"}
+        The space the mixtures were fitted in (``transform="auto"`` chooses per pair).
     n_samples_, n_dropped_ : int
         Samples used, and rows dropped for non-finite values or missing labels.
     result_ : MIResult
@@ -290,7 +304,7 @@ class GMMMI:
                  n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
                  max_components=50, fixed_components=None, tol=1e-5, selection_tol=1e-4,
                  accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature",
-                 quadrature_nodes=1024, mc_samples=100_000, transform="rank",
+                 quadrature_nodes=1024, mc_samples=100_000, transform="auto",
                  bootstrap_method="auto"):
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
@@ -369,6 +383,7 @@ class GMMMI:
         self.interval_ = (outcome.low * scale, outcome.high * scale)
         self.bootstrap_ = outcome.bootstrap * scale
         self.n_components_ = outcome.n_components
+        self.transform_ = outcome.details.get("transform", transforms(settings)[0])
         self.status_ = outcome.status
         run_settings = dict(dataclasses.asdict(settings), n_bootstrap=self.n_bootstrap,
                             seed=int(self.seed), categorical=bool(self.categorical))
@@ -389,7 +404,7 @@ class GMMMI:
             return constant
         terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
         outcome, selection, mixtures = _fit_continuous(
-            check.transform(_columns(x, y), settings.transform),
+            _spaces(_columns(x, y), settings),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
             self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
@@ -415,7 +430,8 @@ class GMMMI:
             return _Outcome(status=status.CATEGORY_TOO_SMALL,
                             message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
                                     f" samples, at least {needed} needed")
-        xs = check.transform(_columns(x), settings.transform)
+        # one 1-D mixture per category: "auto" keeps the normal scores
+        xs = check.transform(_columns(x), transforms(settings)[0])
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
                       for c in present]
         n_max = max(s.params[0].shape[1] for s in selections)
@@ -631,7 +647,7 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
         quantity = functools.partial(conditional_mutual_information, n_x=dims["x"],
                                      n_y=dims["y"])
         terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
-        outcome = _fit_continuous(check.transform(data, settings.transform), quantity,
+        outcome = _fit_continuous(_spaces(data, settings), quantity,
                                   settings, n_bootstrap, (int(seed),),
                                   functools.partial(pointwise_combination, terms=terms))[0]
     return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
@@ -666,7 +682,7 @@ def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
             f"{'x' if np.ptp(data[:, 0]) == 0 else 'y'} is constant: the divergence is undefined"))
     else:
         pooled = (data - data.mean()) / data.std()
-        outcome = _fit_continuous(pooled, marginal_kl_divergence, settings, n_bootstrap,
-                                  (int(seed),))[0]
+        outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
+                                  settings, n_bootstrap, (int(seed),))[0]
     return _result(KLResult, outcome, "kl", unit, data, n_dropped, settings, n_bootstrap,
                    int(seed))

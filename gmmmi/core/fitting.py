@@ -7,6 +7,7 @@ so results never depend on scheduling or thread count.
 
 import contextlib
 import contextvars
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
@@ -27,14 +28,26 @@ PLAUSIBLE_SE = 2.0
 # 1-D fits of a Gaussian walk on slow declines that never turn.
 PLATEAU_LIMIT = 5
 # Once the split start (the previous K's best fit with a component split) has been the
-# best start, and improved the score, for this many K in a row, later K fit it alone
-# until one gains nothing: from there the k-means++ starts were worse in 95% of the K
-# tried on the benchmark's hard cases at N = 10^4, and they cost two thirds of the walk.
+# best start for this many K in a row, later K fit it alone until one scores clearly
+# worse: from there the k-means++ starts were worse in 95% of the K tried on the
+# benchmark's hard cases at N = 10^4, and they cost two thirds of the walk.
 SPLIT_STREAK = 3
 # Above this many samples K is chosen on this many of them (drawn from the key), and the
 # chosen and plausible K are then fitted on all the data: the walk over K costs what it
 # costs at this N, whatever the pair's (benchmarks/measured/big_n.md).
-SELECTION_SAMPLES = 100_000
+SELECTION_SAMPLES = 20_000
+# The walk over K steps by a quarter of K (at least 1): K = 1, ..., 8, 10, 12, 15, 18, 22,
+# 27, 33, 41, 51.  Where many components are needed, neighbouring K differ by less than
+# the held-out score can tell (they were plausible together), and each step's fits cost
+# as much as one of 1.  Reaching K = 50 takes 14 steps instead of 50.
+K_GROWTH = 0.25
+# transform="auto": when the normal scores of ranks need at least this many components,
+# the standardised data are tried too, and taken when their walk levels off with at most
+# half as many.  A joint that is a mixture of a few Gaussians in the data's own
+# coordinates (the paper's D3: 3 components; normal scores: 15 at N = 10^4, 50 at 10^5)
+# is fitted as one; heavy tails, hard bounds and skew keep the normal scores, where
+# standardised data need more components (benchmarks/measured/big_n.md).
+AUTO_TRY_FROM = 4
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
 # counts come from its own stream, so batching never changes a result.
@@ -65,7 +78,7 @@ class Settings:
     integration: str = "quadrature"
     quadrature_nodes: int = 1024
     mc_samples: int = 100_000
-    transform: str = "rank"
+    transform: str = "auto"
     bootstrap_method: str = "auto"
 
     def __post_init__(self):
@@ -98,7 +111,7 @@ RULES = {
     "integration": ("choice", ("quadrature", "mc")),
     "quadrature_nodes": ("int", 1),
     "mc_samples": ("int", 1),
-    "transform": ("choice", ("rank", "standardise")),
+    "transform": ("choice", ("auto", "rank", "standardise")),
     "bootstrap_method": ("choice", ("auto", "refit", "linear")),
 }
 
@@ -198,7 +211,7 @@ def _evaluate_k(X, n_components, settings, key, fold_of, previous=None, split_on
         starts = [_inits(X, sample_weights[:n_seeded], n_components, rng, settings.reg_covar)
                   ] if n_seeded else []
         if previous is not None:
-            split = [split_component(*_take(previous, fold)) for fold in range(n_folds)]
+            split = [grown(_take(previous, fold), n_components) for fold in range(n_folds)]
             starts.append(tuple(np.stack(part) for part in zip(*split)))
         starts = tuple(np.concatenate(parts) for parts in zip(*starts))
         fitted = _fit(X, sample_weights, starts, settings, settings.selection_tol)
@@ -251,11 +264,54 @@ def split_component(weights, means, covariances):
     return weights, means, covariances
 
 
-def select_components(X, settings, key):
+def transforms(settings):
+    """The spaces ``settings.transform`` lets a fit use, in order of preference."""
+    return ("rank", "standardise") if settings.transform == "auto" else (settings.transform,)
+
+
+def select_space(spaces, settings, key):
+    """Choose the space of the fit and its number of components.
+
+    ``spaces`` maps a space's name to a function that returns the data in it, in order
+    of preference.  The first space's selection is kept unless it needs at least
+    ``AUTO_TRY_FROM`` components and another space's walk, capped at half as many,
+    levels off below the cap.  Returns (name, data, Selection).
+    """
+    names = list(spaces)
+    data = spaces[names[0]]()
+    selection = select_components(data, settings, key, final=False)
+    for name in names[1:]:
+        if selection.n_components < AUTO_TRY_FROM:
+            break
+        cap = selection.n_components // 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            other_data = spaces[name]()
+            other = select_components(other_data, dataclasses.replace(
+                settings, max_components=cap), key, final=False)
+        if not other.max_reached and other.n_components < cap:
+            names[0], data, selection = name, other_data, other
+    return names[0], data, fit_selected(data, selection, settings)
+
+
+def grown(params, n_components):
+    """A mixture grown to ``n_components`` by splitting its broadest component in turn."""
+    while len(params[0]) < n_components:
+        params = split_component(*params)
+    return params
+
+
+def next_components(n_components, settings):
+    """The K the selection walk tries after ``n_components`` (see ``K_GROWTH``)."""
+    return min(settings.max_components, n_components + max(1, int(n_components * K_GROWTH)))
+
+
+def select_components(X, settings, key, final=True):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
-    For K = 1, 2, ...: fit ``n_inits`` starts (k-means++ seedings, the last replaced by
-    the previous K's best fit with a component split) on each of ``n_folds`` training
+    For K = 1, 2, ... (steps of ``K_GROWTH`` above K = 8): fit ``n_inits`` starts (k-means++
+    seedings, the last replaced by the previous K's best fit with components split; the
+    split start alone once it has won ``SPLIT_STREAK`` K in a row) on each of ``n_folds`` training
     folds; a start's score is its mean held-out log-likelihood over the folds (or
     -AIC/2N, -BIC/2N on all data) and K's score that of its best start.  The last K
     that improved the best score by at least ``threshold_components`` is kept.  With
@@ -265,7 +321,8 @@ def select_components(X, settings, key):
     precede further gains, and stops when ``patience`` K have scored clearly worse
     than the kept one, or ``PLATEAU_LIMIT`` K past it.  The kept K's best fit starts a
     final fit on all the data; the plausible K's best fits are in
-    ``Selection.plausible``, for the interval.
+    ``Selection.plausible``, for the interval (with ``final`` False, ``params`` is that
+    best fit itself: see ``fit_selected``).
     """
     n_samples = X.shape[0]
     all_weights = np.ones((1, n_samples), dtype=np.uint8)
@@ -296,18 +353,20 @@ def select_components(X, settings, key):
     best_k, best_score = 0, -np.inf
     stalled = split_streak = 0
     previous = None
-    for n_components in range(1, settings.max_components + 1):
+    n_components = 0
+    while n_components < settings.max_components:
+        n_components = next_components(n_components, settings)
         score, params, pointwise[n_components], previous, split_won = _evaluate_k(
             walked, n_components, settings, key, fold_of, previous,
             split_only=split_streak >= SPLIT_STREAK)
         scores[n_components], fits[n_components] = score, params
         improved = best_k == 0 or score - best_score >= settings.threshold_components
-        # a K that gains nothing brings the k-means++ starts back for the next one
-        split_streak = split_streak + 1 if split_won and improved else 0
+        split_streak = split_streak + 1 if split_won else 0
         if improved:
             best_k, best_score = n_components, score
             stalled = 0
         elif not _indistinct(pointwise[n_components], pointwise[best_k]):
+            split_streak = 0  # a K clearly worse brings the k-means++ starts back
             stalled += 1
             if stalled >= settings.patience:
                 break
@@ -318,11 +377,24 @@ def select_components(X, settings, key):
     if max_reached:
         warnings.warn(f"the number of components reached max_components={settings.max_components}"
                       " without the selection score levelling off", RuntimeWarning, stacklevel=3)
-    start = tuple(p[None] for p in fits[best_k])
-    final = _fit(X, all_weights, start, settings)
     plausible = {k: fits[k] for k in scores
                  if k != best_k and _indistinct(pointwise[k], pointwise[best_k])}
-    return Selection(best_k, scores, final[:3], max_reached, plausible, fits)
+    selection = Selection(best_k, scores, tuple(p[None] for p in fits[best_k]), max_reached,
+                          plausible, fits)
+    return fit_selected(X, selection, settings) if final else selection
+
+
+def fit_selected(X, selection, settings):
+    """The selection with its kept K's best fit refitted on all of ``X`` (its params).
+
+    Above ``SELECTION_SAMPLES`` this fit stops at ``selection_tol``, as the walk's fits
+    did: where it matters (many components creeping towards hard edges: 116 EM steps
+    more at N = 10^5, K = 50, 5 s) the value is still moving with K, and the interval
+    reaches the walk's trend, which was measured at that tolerance.
+    """
+    tol = settings.selection_tol if len(X) > SELECTION_SAMPLES else None
+    final = _fit(X, np.ones((1, len(X)), dtype=np.uint8), selection.params, settings, tol)
+    return dataclasses.replace(selection, params=final[:3])
 
 
 def _indistinct(pointwise, best):
@@ -348,8 +420,9 @@ def refitted_plausible(selection):
 def fit_plausible(X, selection, settings):
     """Fits on all of ``X`` for the plausible K of ``refitted_plausible`` (one batch).
 
-    Each starts from its best selection fit; the batch is padded to the largest K with
-    absent components.  Returns (weights, means, covariances) with a leading axis in
+    Each starts from its best selection fit and stops at ``selection_tol`` (they only
+    move the interval's ends); the batch is padded to the largest K with absent
+    components.  Returns (weights, means, covariances) with a leading axis in
     the order of ``refitted_plausible(selection)``, or None when there are none.
     """
     ks = refitted_plausible(selection)
@@ -357,7 +430,8 @@ def fit_plausible(X, selection, settings):
         return None
     starts = tuple(np.stack([pad_components(selection.plausible[k][i], ks[-1]) for k in ks])
                    for i in range(3))
-    return _fit(X, np.ones((len(ks), len(X)), dtype=np.uint8), starts, settings)[:3]
+    return _fit(X, np.ones((len(ks), len(X)), dtype=np.uint8), starts, settings,
+                settings.selection_tol)[:3]
 
 
 def pad_components(params, n_components):
@@ -411,7 +485,8 @@ def linear_bootstrap(pointwise, value, n_bootstrap, key):
     multinomial counts c as the refits draw), the value is ``value`` + sum_i c_i (p_i -
     mean p) / N: the refit's value to first order in the resampling.  It leaves out the
     small upward shift that refitting duplicated points adds, and costs one pass over
-    the data per resample instead of an EM fit.
+    the data per resample instead of an EM fit.  Values are clipped at 0: every
+    quantity bootstrapped this way is an information, never negative.
     """
     centred = np.asarray(pointwise, dtype=np.float64) - np.mean(pointwise)
     n_samples = len(centred)
@@ -420,7 +495,7 @@ def linear_bootstrap(pointwise, value, n_bootstrap, key):
         counts = bootstrap_counts(n_samples, fits, key)
         for row, b in enumerate(fits):
             values[b] = value + np.dot(counts[row], centred) / n_samples
-    return values
+    return np.maximum(values, 0.0)
 
 
 def refit(X, sample_weights, start, settings):

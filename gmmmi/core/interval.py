@@ -16,16 +16,23 @@ from scipy import special
 
 LEVEL = 0.95
 # The trend of the quantity with K is read from at most this many K of the selection
-# path, from half the chosen K to the chosen K.
+# path, from half the chosen K to the chosen K, when the chosen K is at least
+# TREND_FROM: below it the values of K/2 .. K jump between fits of different structure
+# (a mixture of 4 Gaussians fitted with 2, 3 and 4 components) rather than resolve an
+# edge ever finer, and the plausible K carry the model's uncertainty.
 TREND_POINTS = 6
+TREND_FROM = 8
 
 
-def trend_components(n_components):
-    """The K of the selection path that give the trend (none below K = 4)."""
-    if n_components < 4:
+def trend_components(n_components, tried):
+    """The K of the selection path (``tried``) that give the trend: from half the chosen K
+    to the chosen K, at most ``TREND_POINTS`` of them spread evenly; none below
+    ``TREND_FROM``."""
+    ks = sorted(k for k in tried if (n_components + 1) // 2 <= k <= n_components)
+    if n_components < TREND_FROM or len(ks) < 3:
         return []
-    ks = np.linspace((n_components + 1) // 2, n_components, TREND_POINTS).round().astype(int)
-    return sorted(set(ks.tolist()))
+    keep = np.unique(np.linspace(0, len(ks) - 1, min(TREND_POINTS, len(ks))).round().astype(int))
+    return [ks[i] for i in keep]
 
 
 def trend_gap(ks, values):
