@@ -11,7 +11,9 @@ From the estimator (every result):
 ``too-few-samples``
     Too few finite rows for the cross-validation folds (NaN).
 ``category-too-small``
-    A category has too few samples to fit its mixture (NaN).
+    Fewer than two categories have enough samples to fit their mixtures (NaN). A smaller
+    category alone is left out of the estimate, its rows counted in ``n_dropped`` and
+    named in the message.
 ``few-distinct-values``
     A continuous variable looks discrete (few distinct values, some repeated); the
     estimate is given, doubt it.

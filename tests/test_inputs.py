@@ -92,6 +92,14 @@ def test_small_category(xy):
     assert math.isnan(result.mi)
 
 
+def test_a_small_category_among_others_is_left_out_with_its_rows(xy):
+    labels = np.where(np.arange(300) < 3, "rare", np.where(xy[0] > 0, "high", "low"))
+    result = estimate_mi(xy[0], labels, categorical=True)
+    assert np.isfinite(result.mi) and result.mi > 0.3 and result.n_dropped == 3
+    assert "'rare' (3)" in result.message and "3 rows dropped" in result.message
+    assert result.n_samples == 297
+
+
 def test_missing_labels_are_dropped(xy):
     labels = np.array(["a", "b"] * 150, dtype=object)
     labels[:4] = None

@@ -119,3 +119,27 @@ def test_a_stored_matrix_reopens_and_plots_with_xarray(demo, tmp_path):
     reopened["mi"].plot()
     assert float(reopened["mi"].sel(var_x="z0", var_y="size")) == \
         float(computed["mi"].sel(var_x="z0", var_y="size"))
+
+
+def test_a_rare_class_costs_its_rows_not_the_pair_nor_the_matrix():
+    """Issue repro: a factor with one class of 3 samples sank gather and mi_matrix
+    ('could not broadcast input array from shape (0,) into shape (10,)')."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 2000)
+    latent = rng.normal(size=(2000, 3))
+    latent[:, 0] += labels
+    labels[:3] = 7
+    result = gmmmi.mi_matrix({"latent": pd.DataFrame(latent, columns=["a", "b", "c"]),
+                              "factor": pd.DataFrame({"f": labels})}, "latent", "factor",
+                             n_bootstrap=10, progress=False)
+    cell = result.sel(var_x="a", var_y="f")
+    assert str(cell["status"].values) == "ok" and float(cell["mi"]) > 0.2
+    assert int(cell["n_dropped"]) == 3 and "7 (3)" in str(cell["message"].values)
+    assert np.isfinite(result["mi_bootstrap"].values).all()
+    # with one class left to fit the pair is not estimated, and the matrix still builds
+    one = np.zeros(2000, dtype=int)
+    one[:5] = 1
+    alone = gmmmi.mi_matrix({"latent": latent[:, :2], "factor": one[:, None]}, "latent",
+                            "factor", n_bootstrap=10, progress=False)
+    assert set(alone["status"].values.ravel()) == {"category-too-small"}
+    assert np.isnan(alone["mi_bootstrap"].values).all() and np.isnan(alone["mi"].values).all()

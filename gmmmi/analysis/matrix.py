@@ -78,7 +78,12 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
             std[i, j] = _number(row["std"])
             low[i, j] = _number(row.get("low"))
             high[i, j] = _number(row.get("high"))
-            boot[i, j] = [_number(v) for v in row["bootstrap"]]
+            if len(row["bootstrap"]) == boot.shape[-1]:
+                boot[i, j] = [_number(v) for v in row["bootstrap"]]
+            elif row["bootstrap"]:  # none (a pair not estimated) leaves NaN
+                raise ValueError(
+                    f"{p['name_x']} x {p['name_y']}: {len(row['bootstrap'])} bootstrap values "
+                    f"where the analysis asks for {boot.shape[-1]}; run the workflow again")
             n_components[i, j] = row["n_components"]
             n_samples[i, j] = row["n_samples"]
             n_dropped[i, j] = row["n_dropped"]

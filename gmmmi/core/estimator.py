@@ -45,9 +45,10 @@ from .result import UNITS, KLResult, MIResult, check_unit
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 # A pair is "under-resolved" when the values under the other plausible K, or the trend
-# of the value over K, move an end of its interval by more than twice the bootstrap interval's own half width (the
-# number of components, not the sample, dominates the uncertainty) and by at least
-# 0.01 nat (below that, as in the report's disentanglement scores, it is noise).
+# of the value over K, move an end of its interval by more than twice the bootstrap
+# interval's own half width (the number of components, not the sample, dominates the
+# uncertainty) and by at least 0.01 nat (below that, as in the report's disentanglement
+# scores, it is noise).
 UNDER_RESOLVED_STRETCH = 2.0
 UNDER_RESOLVED_NATS = 0.01
 
@@ -425,11 +426,29 @@ class GMMMI:
         if len(present) < 2:
             return _constant_outcome("y", 0.0, self.n_bootstrap)
         counts = np.bincount(codes, minlength=len(categories))
-        small = [categories[c] for c in present if counts[c] < needed]
+        small = [c for c in present if counts[c] < needed]
+        left_out = ""
         if small:
-            return _Outcome(status=status.CATEGORY_TOO_SMALL,
-                            message=f"category {small[0]!r} has {counts[categories.index(small[0])]}"
-                                    f" samples, at least {needed} needed")
+            listed = ", ".join(f"{categories[c]!r} ({counts[c]})" for c in small)
+            if len(present) - len(small) < 2:
+                return _Outcome(status=status.CATEGORY_TOO_SMALL, message=(
+                    f"fewer than two categories have the {needed} samples a mixture needs: "
+                    f"{listed}"))
+            # a rare class costs its own rows, not the pair
+            fitted = ~np.isin(codes, small)
+            x, codes, present = x[fitted], codes[fitted], present[~np.isin(present, small)]
+            self.n_samples_ -= int(counts[small].sum())
+            self.n_dropped_ += int(counts[small].sum())
+            left_out = (f"categor{'y' if len(small) == 1 else 'ies'} {listed} left out "
+                        f"(fewer than {needed} samples to fit): {int(counts[small].sum())} "
+                        f"rows dropped")
+        outcome = self._fit_categories(x, codes, present, categories, settings, key)
+        if left_out:
+            outcome.message = f"{outcome.message}; {left_out}" if outcome.message else left_out
+        return outcome
+
+    def _fit_categories(self, x, codes, present, categories, settings, key):
+        """Categorical MI from one mixture per category of ``present``, each big enough."""
         # one 1-D mixture per category: "auto" keeps the normal scores
         xs = check.transform(_columns(x), transforms(settings)[0])
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))

@@ -29,17 +29,17 @@ PLAUSIBLE_SE = 2.0
 PLATEAU_LIMIT = 5
 # Once the split start (the previous K's best fit with a component split) has been the
 # best start for this many K in a row, later K fit it alone until one scores clearly
-# worse: from there the k-means++ starts were worse in 95% of the K tried on the
-# benchmark's hard cases at N = 10^4, and they cost two thirds of the walk.
+# worse: in a trial on five hard tasks at N = 10^4 (walks of 16 to 44 K), the k-means++
+# starts won 6 of the 83 K after such a streak, and they cost two thirds of the walk.
 SPLIT_STREAK = 3
 # Above this many samples K is chosen on this many of them (drawn from the key), and the
 # chosen and plausible K are then fitted on all the data: the walk over K costs what it
 # costs at this N, whatever the pair's (benchmarks/measured/big_n.md).
 SELECTION_SAMPLES = 20_000
 # The walk over K steps by a quarter of K (at least 1): K = 1, ..., 8, 10, 12, 15, 18, 22,
-# 27, 33, 41, 51.  Where many components are needed, neighbouring K differ by less than
-# the held-out score can tell (they were plausible together), and each step's fits cost
-# as much as one of 1.  Reaching K = 50 takes 14 steps instead of 50.
+# 27, 33, 41, then max_components.  Where many components are needed, neighbouring K
+# differ by less than the held-out score can tell (they were plausible together), and
+# each step's fits cost as much as one of 1.  Reaching K = 50 takes 14 steps, not 50.
 K_GROWTH = 0.25
 # transform="auto": when the normal scores of ranks need at least this many components,
 # the standardised data are tried too, and taken when their walk levels off with at most
@@ -53,9 +53,9 @@ AUTO_TRY_FROM = 4
 # counts come from its own stream, so batching never changes a result.
 WEIGHT_BUDGET_BYTES = 32 * 2**20
 # From this many samples, bootstrap_method="auto" takes the linear bootstrap instead of
-# refitting every resample: there the two agree (the refit values follow the linear ones
-# with correlation 0.82-1.00 and the same spread, benchmarks/measured/linear_bootstrap.md)
-# and the refits are most of a pair's time.
+# refitting every resample: there the two agree (at N = 10^4 the refit values follow the
+# linear ones with correlation 0.97, median over 16 tasks, and a std ratio of 0.84-1.01,
+# benchmarks/measured/linear_bootstrap.md) and the refits are most of a pair's time.
 LINEAR_BOOTSTRAP_SAMPLES = 10_000
 
 
@@ -309,11 +309,12 @@ def next_components(n_components, settings):
 def select_components(X, settings, key, final=True):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
-    For K = 1, 2, ... (steps of ``K_GROWTH`` above K = 8): fit ``n_inits`` starts (k-means++
-    seedings, the last replaced by the previous K's best fit with components split; the
-    split start alone once it has won ``SPLIT_STREAK`` K in a row) on each of ``n_folds`` training
-    folds; a start's score is its mean held-out log-likelihood over the folds (or
-    -AIC/2N, -BIC/2N on all data) and K's score that of its best start.  The last K
+    For K = 1, 2, ... (steps of ``K_GROWTH`` above K = 8): fit ``n_inits`` starts
+    (k-means++ seedings, the last replaced by the previous K's best fit with components
+    split; the split start alone once it has won ``SPLIT_STREAK`` K in a row) on each of
+    ``n_folds`` training folds (on ``SELECTION_SAMPLES`` of the rows above that many); a
+    start's score is its mean held-out log-likelihood over the folds (or -AIC/2N,
+    -BIC/2N on all data) and K's score that of its best start.  The last K
     that improved the best score by at least ``threshold_components`` is kept.  With
     validation, a K whose held-out log-likelihood is within ``PLAUSIBLE_SE`` paired
     standard errors of the kept K's is *plausible* (the data cannot tell it from the
@@ -325,7 +326,6 @@ def select_components(X, settings, key, final=True):
     best fit itself: see ``fit_selected``).
     """
     n_samples = X.shape[0]
-    all_weights = np.ones((1, n_samples), dtype=np.uint8)
     if settings.fixed_components is not None:
         rng = np.random.default_rng(list(key) + [_STREAM_INITS, settings.fixed_components])
         sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
