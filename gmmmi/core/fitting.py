@@ -48,6 +48,14 @@ K_GROWTH = 0.25
 # is fitted as one; heavy tails, hard bounds and skew keep the normal scores, where
 # standardised data need more components (benchmarks/measured/big_n.md).
 AUTO_TRY_FROM = 4
+# ... and that trial walk stops at this many components at most: it looks for a few
+# Gaussians, and on the joints that keep the normal scores (hard edges, K = 27-50) a
+# longer one cost as much again as the first walk.
+AUTO_MAX_COMPONENTS = 12
+# The trial walks on at most this many rows first (the few Gaussians show at that size:
+# D3 takes 3 components from N = 1000); only when it levels off is it walked again on
+# the rows the first space used.
+AUTO_TRIAL_SAMPLES = 5_000
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
 # counts come from its own stream, so batching never changes a result.
@@ -274,10 +282,11 @@ def select_space(spaces, settings, key):
 
     ``spaces`` maps a space's name to a function that returns the data in it, in order
     of preference.  The first space's selection is kept unless it needs at least
-    ``AUTO_TRY_FROM`` components and another space's walk, capped at half as many,
-    levels off below the cap (with one start per K instead of ``n_inits`` that walk
-    missed D3's three clusters in 3 of 24 samples at N = 10^4 to 10^6).  Returns (name,
-    data, Selection).
+    ``AUTO_TRY_FROM`` components and another space's walk, capped at half as many (and
+    at ``AUTO_MAX_COMPONENTS``), levels off below the cap, on ``AUTO_TRIAL_SAMPLES``
+    rows and then on as many as the first walk (with one start per K instead of
+    ``n_inits`` that walk missed D3's three clusters in 3 of 24 samples at N = 10^4 to
+    10^6).  Returns (name, data, Selection).
     """
     names = list(spaces)
     data = spaces[names[0]]()
@@ -285,15 +294,22 @@ def select_space(spaces, settings, key):
     for name in names[1:]:
         if selection.n_components < AUTO_TRY_FROM:
             break
-        cap = selection.n_components // 2
+        capped = dataclasses.replace(settings, max_components=min(
+            selection.n_components // 2, AUTO_MAX_COMPONENTS))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             other_data = spaces[name]()
-            other = select_components(other_data, dataclasses.replace(
-                settings, max_components=cap), key, final=False)
-        if not other.max_reached and other.n_components < cap:
+            other = select_components(other_data, capped, key, final=False,
+                                      walk_samples=AUTO_TRIAL_SAMPLES)
+            if _levels_off(other, capped) and len(other_data) > AUTO_TRIAL_SAMPLES:
+                other = select_components(other_data, capped, key, final=False)
+        if _levels_off(other, capped):
             names[0], data, selection = name, other_data, other
     return names[0], data, fit_selected(data, selection, settings)
+
+
+def _levels_off(selection, capped):
+    return not selection.max_reached and selection.n_components < capped.max_components
 
 
 def grown(params, n_components):
@@ -308,13 +324,13 @@ def next_components(n_components, settings):
     return min(settings.max_components, n_components + max(1, int(n_components * K_GROWTH)))
 
 
-def select_components(X, settings, key, final=True):
+def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPLES):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
     For K = 1, 2, ... (steps of ``K_GROWTH`` above K = 8): fit ``n_inits`` starts
     (k-means++ seedings, the last replaced by the previous K's best fit with components
     split; the split start alone once it has won ``SPLIT_STREAK`` K in a row) on each of
-    ``n_folds`` training folds (on ``SELECTION_SAMPLES`` of the rows above that many); a
+    ``n_folds`` training folds (on ``walk_samples`` of the rows above that many); a
     start's score is its mean held-out log-likelihood over the folds (or -AIC/2N,
     -BIC/2N on all data) and K's score that of its best start.  The last K
     that improved the best score by at least ``threshold_components`` is kept.  With
@@ -342,11 +358,11 @@ def select_components(X, settings, key, final=True):
         return Selection(settings.fixed_components, {}, _take(fitted[:3], slice(best, best + 1)))
 
     walked = X
-    if n_samples > SELECTION_SAMPLES:
+    if n_samples > walk_samples:
         chosen = np.random.default_rng(list(key) + [_STREAM_SUBSAMPLE]).choice(
-            n_samples, SELECTION_SAMPLES, replace=False)
+            n_samples, walk_samples, replace=False)
         walked = np.ascontiguousarray(X[np.sort(chosen)])
-        n_samples = SELECTION_SAMPLES
+        n_samples = walk_samples
     fold_rng = np.random.default_rng(list(key) + [_STREAM_FOLDS])
     fold_of = np.empty(n_samples, dtype=np.int64)
     fold_of[fold_rng.permutation(n_samples)] = np.arange(n_samples) % settings.n_folds
