@@ -117,6 +117,8 @@ class InformationResult:
         text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"
         if self.status != status.OK:
             text += f" [{self.status}: {self.message}]"
+        elif self.message:  # an ok estimate with a note (a category left out)
+            text += f" [{self.message}]"
         return text
 
 
