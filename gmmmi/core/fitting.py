@@ -281,12 +281,12 @@ def select_space(spaces, settings, key):
     """Choose the space of the fit and its number of components.
 
     ``spaces`` maps a space's name to a function that returns the data in it, in order
-    of preference.  The first space's selection (K components) is kept unless K is at
-    least ``AUTO_TRY_FROM`` and another space's walk, up to K - 1 components (and
-    ``AUTO_MAX_COMPONENTS``), keeps at most K / 2 with two K beyond it tried, on
-    ``AUTO_TRIAL_SAMPLES`` rows and then on as many as the first walk.  (With one start
-    per K instead of ``n_inits`` that walk missed D3's three clusters in 3 of 24 samples
-    at N = 10^4 to 10^6.)  Returns (name, data, Selection).
+    of preference.  The first space's selection is kept unless it needs at least
+    ``AUTO_TRY_FROM`` components and another space's walk, capped at half as many (and
+    at ``AUTO_MAX_COMPONENTS``), levels off below the cap, on ``AUTO_TRIAL_SAMPLES``
+    rows and then on as many as the first walk (with one start per K instead of
+    ``n_inits`` that walk missed D3's three clusters in 3 of 24 samples at N = 10^4 to
+    10^6).  Returns (name, data, Selection).
     """
     names = list(spaces)
     data = spaces[names[0]]()
@@ -294,26 +294,22 @@ def select_space(spaces, settings, key):
     for name in names[1:]:
         if selection.n_components < AUTO_TRY_FROM:
             break
-        fewer = selection.n_components // 2
         capped = dataclasses.replace(settings, max_components=min(
-            selection.n_components - 1, AUTO_MAX_COMPONENTS))
+            selection.n_components // 2, AUTO_MAX_COMPONENTS))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             other_data = spaces[name]()
             other = select_components(other_data, capped, key, final=False,
                                       walk_samples=AUTO_TRIAL_SAMPLES)
-            if _levels_off(other, capped, fewer) and len(other_data) > AUTO_TRIAL_SAMPLES:
+            if _levels_off(other, capped) and len(other_data) > AUTO_TRIAL_SAMPLES:
                 other = select_components(other_data, capped, key, final=False)
-        if _levels_off(other, capped, fewer):  # its cap was the trial's, not the user's
-            names[0], data = name, other_data
-            selection = dataclasses.replace(other, max_reached=False)
+        if _levels_off(other, capped):
+            names[0], data, selection = name, other_data, other
     return names[0], data, fit_selected(data, selection, settings)
 
 
-def _levels_off(selection, capped, fewer):
-    """Whether a capped walk kept at most ``fewer`` components, with two K beyond it
-    tried (a plateau past the kept K still counts: its K gained nothing)."""
-    return selection.n_components <= min(fewer, capped.max_components - 2)
+def _levels_off(selection, capped):
+    return not selection.max_reached and selection.n_components < capped.max_components
 
 
 def grown(params, n_components):
