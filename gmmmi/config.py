@@ -17,15 +17,40 @@ class ConfigError(ValueError):
     """A config file that cannot be read; the message is one line."""
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing what a config never needs and silently misreads:
+    a key given twice (YAML keeps the last one), and anchors and aliases (a few lines
+    of nested aliases expand to billions of values for the checks to walk)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in a config: write the values out",
+                problem_mark=self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.MarkedYAMLError(
+                    problem=f"{key!r} is given twice (YAML would keep only the last)",
+                    problem_mark=key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_config(path):
-    """The config mapping in a YAML (or JSON) file, read with YAML's safe loader."""
+    """The config mapping in a YAML (or JSON) file, read with YAML's safe loader; a key
+    given twice, or an alias, is refused with its line."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
-        config = yaml.safe_load(text)
+        config = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

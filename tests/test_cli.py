@@ -104,6 +104,13 @@ def test_a_tiny_std_is_printed_with_its_digits():
      "line 1, column 10: could not determine a constructor for the tag"),
     ("analyses:\n\tll: {x: latent, y: latent}\n", "line 2, column 1: found character '\\t'"),
     ("- dataset\n", "must be a mapping of keys"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\ndataset: e.zarr\n",
+     "line 3, column 1: 'dataset' is given twice (YAML would keep only the last)"),
+    ("dataset: d.zarr\nanalyses:\n  ll: {x: latent, y: latent}\n  ll: {x: latent, y: x}\n",
+     "line 4, column 3: 'll' is given twice"),
+    ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ndataset: d.zarr\n",
+     "line 2, column 8: aliases (*name) are not allowed in a config"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nchunks: 0\n",
      "chunks: must be auto or a whole number >= 1, got 0"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: nothing}}\n",

@@ -380,6 +380,25 @@ def test_invalid_config_is_rejected_with_its_mistakes(tmp_path):
     assert "chunks: must be auto or a whole number >= 1, got 0" in text
 
 
+def test_a_key_given_twice_or_an_alias_bomb_is_refused_in_one_line(tmp_path):
+    """Snakemake's YAML loader keeps the last of two keys and expands aliases (a nine-level
+    "billion laughs" made the checks run for minutes); the workflow refuses both."""
+    make_config(tmp_path)
+    text = (tmp_path / "config.yaml").read_text()
+    (tmp_path / "config.yaml").write_text(text + "chunks: 3\n")
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0 and "'chunks' is given twice" in out and "Traceback" not in out
+    levels = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"] + [
+        f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    (tmp_path / "config.yaml").write_text(text + "\n".join(levels) + "\n")
+    start = time.perf_counter()
+    run = snakemake(tmp_path, "--cores", 1, "-n", check=False)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0 and "aliases (*name) are not allowed" in out
+    assert time.perf_counter() - start < 60
+
+
 def test_missing_group_is_a_one_line_workflow_error(tmp_path, reference):
     subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(tmp_path)], check=True)
     make_config(tmp_path, analyses={"bad": {"x": "latent", "y": "nonsense"}})

@@ -8,7 +8,7 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from gmmmi.config import config_problems, typed_values
+from gmmmi.config import ConfigError, config_problems, read_config, typed_values
 from gmmmi.data.dataset import DatasetError, describe_dataset
 from gmmmi._files import write_json
 from gmmmi.analysis.cache import prune
@@ -19,6 +19,11 @@ from gmmmi.analysis.run import pair_memory_mb, tls_files
 SCHEMA = "../schemas/config.schema.yaml"
 
 
+for _file in workflow.configfiles:  # Snakemake's loader keeps duplicate keys and aliases
+    try:
+        read_config(_file)
+    except ConfigError as exc:
+        raise WorkflowError(str(exc)) from None
 config.update(typed_values(config, workflow.source_path(SCHEMA)))
 _problems = config_problems(config, workflow.source_path(SCHEMA))
 if _problems:
