@@ -112,3 +112,15 @@ def test_conditional_and_kl_inputs(xy):
     one_line_error(lambda: conditional_mi(*xy, np.zeros((300, 2, 2))), "z must be 2-D")
     assert marginal_kl(np.ones(300), xy[1]).status == "constant"
     assert conditional_mi(*xy, np.ones(300)).status == "constant"
+
+
+def test_masked_values_are_missing_not_their_stored_numbers(xy):
+    x, y = xy
+    stored = x.copy()
+    stored[:30] = -999.0
+    masked = np.ma.masked_equal(stored, -999.0)
+    result = estimate_mi(masked, y, n_bootstrap=5)
+    assert result.n_dropped == 30
+    assert result.mi == estimate_mi(x[30:], y[30:], n_bootstrap=5).mi
+    labels = np.ma.array(np.where(x > 0, 7, 1), mask=np.arange(len(x)) < 20)
+    assert estimate_mi(y, labels, categorical=True, n_bootstrap=5).n_dropped == 20

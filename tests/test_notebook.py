@@ -143,3 +143,13 @@ def test_a_rare_class_costs_its_rows_not_the_pair_nor_the_matrix():
                             "factor", n_bootstrap=10, progress=False)
     assert set(alone["status"].values.ravel()) == {"category-too-small"}
     assert np.isnan(alone["mi_bootstrap"].values).all() and np.isnan(alone["mi"].values).all()
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"kind": "pair"}, "kind must be 'pairs', 'flow' or 'sets', got 'pair'"),
+    ({"kinds": {"latnet": "continuous"}}, "kinds names 'latnet', which is not a group"),
+])
+def test_a_misspelt_kind_is_one_line(options, message):
+    data = {"latent": np.random.default_rng(0).normal(size=(300, 2))}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gmmmi.mi_matrix(data, "latent", n_bootstrap=2, progress=False, **options)

@@ -64,6 +64,8 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
         The matrix: ``mi``, ``mi_std``, ``mi_low``/``mi_high``, ``mi_bootstrap``,
         ``status``, ... on ``var_x`` × ``var_y`` (see :mod:`gmmmi.analysis.matrix`).
     """
+    if kind not in ("pairs", "flow", "sets"):
+        raise ValueError(f"kind must be 'pairs', 'flow' or 'sets', got {kind!r}")
     ds = as_dataset(data, kinds)
     if kind == "flow":
         spec = {"kind": "flow"} | ({"layers": [x] if isinstance(x, str) else list(x)}
@@ -109,6 +111,10 @@ def as_dataset(data, kinds=None):
         raise DatasetError("data must be an xarray Dataset, a path to one, or a dict of "
                            f"{{group: values}}, got {type(data).__name__}")
     kinds = kinds or {}
+    unknown = sorted(set(kinds) - set(data))
+    if unknown:
+        raise DatasetError(f"kinds names {unknown[0]!r}, which is not a group of data "
+                           f"(groups: {', '.join(map(str, data))})")
     groups = {}
     for group, values in data.items():
         if isinstance(values, xr.DataArray):

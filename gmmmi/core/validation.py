@@ -13,7 +13,11 @@ FEW_DISTINCT_VALUES = 20
 
 
 def continuous(name, values, allow_columns=False):
-    """A float64 array of ``values``: 1-D, or 2-D (n_samples, n_columns) if allowed."""
+    """A float64 array of ``values``: 1-D, or 2-D (n_samples, n_columns) if allowed.
+
+    A numpy masked array's masked values are missing (NaN), not their stored numbers."""
+    if np.ma.isMaskedArray(values):
+        values = np.ma.asarray(values, dtype=np.float64).filled(np.nan)
     try:
         array = np.asarray(values)
     except Exception as exc:  # ragged lists and the like
@@ -43,8 +47,11 @@ def continuous(name, values, allow_columns=False):
 def labels(name, values):
     """Integer codes and the sorted distinct labels of a categorical ``values``.
 
-    Labels may be of any hashable kind; None and float NaN mean missing (code -1).
+    Labels may be of any hashable kind; None, float NaN and the masked values of a numpy
+    masked array mean missing (code -1).
     """
+    if np.ma.isMaskedArray(values):
+        values = np.where(np.ma.getmaskarray(values), None, np.ma.getdata(values).astype(object))
     try:
         array = np.asarray(values)
     except Exception as exc:
