@@ -33,7 +33,11 @@ class _StrictLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: the safe loader names it below
+                continue
+            if repeated:
                 raise yaml.MarkedYAMLError(
                     problem=f"{key!r} is given twice (YAML would keep only the last)",
                     problem_mark=key_node.start_mark)

@@ -111,6 +111,7 @@ def test_a_tiny_std_is_printed_with_its_digits():
     ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
      "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ndataset: d.zarr\n",
      "line 2, column 8: aliases (*name) are not allowed in a config"),
+    ("? [a, b]\n: 1\ndataset: d.zarr\n", "line 1, column 3: found unhashable key"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nchunks: 0\n",
      "chunks: must be auto or a whole number >= 1, got 0"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: nothing}}\n",

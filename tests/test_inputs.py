@@ -124,3 +124,6 @@ def test_masked_values_are_missing_not_their_stored_numbers(xy):
     assert result.mi == estimate_mi(x[30:], y[30:], n_bootstrap=5).mi
     labels = np.ma.array(np.where(x > 0, 7, 1), mask=np.arange(len(x)) < 20)
     assert estimate_mi(y, labels, categorical=True, n_bootstrap=5).n_dropped == 20
+    words = np.ma.array(np.where(x > 0, "a", "b"), mask=np.arange(len(x)) < 5)
+    with pytest.raises(ValueError, match="^x cannot be read as an array"):
+        estimate_mi(words, y)

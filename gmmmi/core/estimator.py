@@ -97,14 +97,14 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     ``fitting.select_space``); apply ``quantity``.
 
     ``pointwise(data, mixtures)``, when the quantity has one, gives its per-sample terms
-    for the linear bootstrap.  Returns the outcome, the selection and the batch of
-    mixtures evaluated (the selected one alone after a linear bootstrap).
+    for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
+    refitted mixtures (the selected one without bootstrap, none after a linear one).
     """
     space, data, selection = select_space(spaces, settings, key)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
-        mixtures = selection.params
+        mixtures = ()
         values = linear_bootstrap(pointwise(data, selection.params)[0], selected, n_bootstrap,
                                   key)
     elif n_bootstrap:
@@ -410,8 +410,7 @@ class GMMMI:
             self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
-        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap and \
-            not linear_bootstrap_applies(len(x), settings) else ()
+        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
         _warn_few_distinct(outcome, {"x": x, "y": y})
         return outcome
 

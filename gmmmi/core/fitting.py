@@ -290,6 +290,8 @@ def select_space(spaces, settings, key):
     """
     names = list(spaces)
     data = spaces[names[0]]()
+    if settings.fixed_components is not None:  # nothing to choose: K is set
+        return names[0], data, select_components(data, settings, key)
     selection = select_components(data, settings, key, final=False)
     for name in names[1:]:
         if selection.n_components < AUTO_TRY_FROM:

@@ -16,9 +16,9 @@ def continuous(name, values, allow_columns=False):
     """A float64 array of ``values``: 1-D, or 2-D (n_samples, n_columns) if allowed.
 
     A numpy masked array's masked values are missing (NaN), not their stored numbers."""
-    if np.ma.isMaskedArray(values):
-        values = np.ma.asarray(values, dtype=np.float64).filled(np.nan)
     try:
+        if np.ma.isMaskedArray(values):
+            values = np.ma.asarray(values, dtype=np.float64).filled(np.nan)
         array = np.asarray(values)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
