@@ -1,6 +1,6 @@
 """MI at real sample sizes: gmmmi against KSG on the same samples, N = 10^4 to 10^6.
 
-Run from the repository root (one core; KSG needs scikit-learn: pip install -e '.[bench]'):
+Run from the repository root (one core):
 
     .venv/bin/python benchmarks/big_n.py --sizes 10000 100000 --seeds 2
     .venv/bin/python benchmarks/big_n.py --sizes 1000000 --seeds 1 --tasks \

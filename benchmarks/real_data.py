@@ -1,6 +1,6 @@
 """The two real analyses of Piras et al. 2023 (Fig. 4 and 5), from ../shared/data.
 
-Run from the repository root (needs matplotlib: pip install -e '.[bench]'):
+Run from the repository root:
 
     .venv/bin/python benchmarks/real_data.py --workers 2
 

@@ -22,7 +22,7 @@ from gmmmi.data.dataset import (
     read_xarray,
     write_dataset,
 )
-from gmmmi.report import scores
+from gmmmi import disentanglement as scores
 from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
 
 HOSTILE = "<script>alert(1)</script>"

@@ -21,7 +21,7 @@ import zarr
 from gmmmi.analysis.cache import PairCache
 from gmmmi.data.dataset import build_dataset, make_group, read_xarray, write_dataset
 from gmmmi.data.demo import make_demo_dataset
-from gmmmi.report import scores
+from gmmmi import disentanglement as scores
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
 
 :func:`build` makes it from pair results, :func:`write` stores it, :func:`read` opens
 one with a one-line error for anything else; :func:`intervals`, :func:`strings` and
-:func:`model` read its cells.
+:func:`model` read its cells, :func:`data_column` the data of one of its variables.
 """
 
 import datetime
@@ -27,7 +27,8 @@ import warnings
 import numpy as np
 
 from .. import __version__, status
-from ..data.dataset import DatasetError, read_xarray, write_dataset
+from ..data.dataset import (DatasetError, read_xarray, variable, variable_fingerprint,
+                            write_dataset)
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
 # The group (and kind) of a set of variables in a sets analysis (gmmmi.analysis.plan).
@@ -187,6 +188,31 @@ def model(matrix, i, j):
         return None
     text = str(matrix["model"].values[i, j])
     return json.loads(text) if text else None
+
+
+def data_column(matrix, source, axis, index):
+    """The values of variable ``index`` of the matrix's rows (``axis`` "x") or columns
+    ("y") in ``source``, the dataset it was estimated from, checked by its fingerprint."""
+    group = str(matrix[f"group_{axis}"].values[index])
+    name = str(matrix[f"var_{axis}"].values[index])
+    try:
+        values = variable(source, group, name, "the dataset")
+    except DatasetError as exc:
+        raise DatasetError(f"{exc}; pass the dataset the matrix was estimated from") from None
+    expected = str(matrix[f"fingerprint_{axis}"].values[index]) \
+        if f"fingerprint_{axis}" in matrix.coords else ""
+    kind = str(matrix[f"kind_{axis}"].values[index])
+    if expected and variable_fingerprint(values, kind) != expected:
+        raise DatasetError(f"{group}/{name} differs from the data the matrix was estimated "
+                           f"from; rerun the analysis or pass the right dataset")
+    return values
+
+
+def data_columns(matrix, source, axis):
+    """All of the matrix's row (``axis`` "x") or column variables from ``source``, the
+    dataset: an array (n_samples, n_variables)."""
+    return np.column_stack([data_column(matrix, source, axis, i)
+                            for i in range(matrix.sizes[f"var_{axis}"])])
 
 
 def pairs(matrix):

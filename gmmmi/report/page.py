@@ -22,8 +22,9 @@ from .._files import replacing
 from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
 from ..core.validation import labels, transform
-from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
-from . import clusters, explorer, figures, scores
+from ..data.dataset import DatasetError, read_xarray
+from .. import disentanglement as scores
+from . import clusters, explorer, figures
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -324,23 +325,6 @@ def _ranked_shares(inputs, outputs, label, shares, low=None, high=None):
         for b, o in enumerate(outputs)]
 
 
-def _column(source, matrix, axis, index):
-    """One variable of the pair from the dataset, checked to be the one that was fitted."""
-    group = str(matrix[f"group_{axis}"].values[index])
-    name = str(matrix[f"var_{axis}"].values[index])
-    try:
-        values = variable(source, group, name, "the dataset")
-    except DatasetError as exc:
-        raise DatasetError(f"{exc}; pass the dataset the matrix was estimated from") from None
-    expected = str(matrix[f"fingerprint_{axis}"].values[index]) \
-        if f"fingerprint_{axis}" in matrix.coords else ""
-    kind = str(matrix[f"kind_{axis}"].values[index])
-    if expected and variable_fingerprint(values, kind) != expected:
-        raise DatasetError(f"{group}/{name} differs from the data the matrix was estimated "
-                           f"from; rerun the analysis or pass the right dataset")
-    return values
-
-
 def _top_pair(pair, matrix, source, scale, unit_label):
     boot = matrix["mi_bootstrap"].values[pair.i, pair.j] * scale
     model = mx.model(matrix, pair.i, pair.j)
@@ -360,8 +344,8 @@ def _top_pair(pair, matrix, source, scale, unit_label):
 
 def _data_drawer(pair, matrix, source, model):
     """A function drawing the pair's data, in the fit's space, with its fitted model."""
-    x = _column(source, matrix, "x", pair.i)
-    y = _column(source, matrix, "y", pair.j)
+    x = mx.data_column(matrix, source, "x", pair.i)
+    y = mx.data_column(matrix, source, "y", pair.j)
     how = model["transform"]
     space = SPACE_LABEL.get(how, how)
     if "mixture" in model:

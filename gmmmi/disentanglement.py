@@ -1,0 +1,503 @@
+"""Disentanglement scores: how one latent per factor (and one factor per latent) a
+representation is.
+
+Two families, each score documented here with the definition it follows:
+
+From an MI matrix (latents x factors; any one unit, the scores are ratios; negative or
+missing estimates count as 0), so from gmmmi's GMM-MI estimates, with a 95% interval
+from their bootstrap fits (:func:`gmm_mig`, :func:`gmm_modularity`, :func:`scores`):
+
+- **MIG**, the Mutual Information Gap (Chen et al. 2018): for each factor, the gap
+  between the most and the second most informative latent, normalised by the factor's
+  entropy H(factor) (the largest MI any latent can have with it) for a categorical
+  factor. A continuous factor has no finite entropy (its MI with a latent is unbounded),
+  so its gap is normalised by the largest MI instead: the *relative gap* (I1 - I2) / I1,
+  also in [0, 1]. Overall MIG is the mean over factors (:func:`mig`, :func:`factor_gaps`).
+- **Modularity** (Ridgeway & Mozer 2018): for each latent, 1 - the squared deviation of
+  its MI row from an ideal row that keeps only its largest entry theta, normalised by
+  theta^2 (n_factors - 1). 1: the latent carries information about one factor only; 0:
+  it is equally informative about all of them. Overall modularity is the mean over the
+  latents that carry information (:func:`modularity`; :func:`gmm_modularity` and the
+  report also leave out latents whose largest MI is under 0.01 nat or within 2 std of
+  0, :func:`informative_latents`: an uninformative latent's row is noise).
+
+From the latents and factors themselves, as disentanglement_lib (Locatello et al. 2019)
+computes them, so that a number can stand beside a paper's. Latents are continuous
+(n_samples, n_latents); factors are labels (n_samples, n_factors), used as given
+(discretise a continuous factor first):
+
+- :func:`discrete_mig` (disentanglement_lib's ``discrete_mig``): each latent cut into
+  ``n_bins`` = 20 equal-width bins over its own range, discrete MI by
+  ``sklearn.metrics.mutual_info_score``, each factor's gap normalised by its entropy,
+  the mean over factors.
+- :func:`sap` (SAP, Kumar et al. 2018): per latent and factor, the test accuracy of a
+  linear SVM (``LinearSVC(C=0.01, class_weight="balanced")``) predicting the factor
+  from the latent alone (or, ``continuous_factors=True``, the squared correlation);
+  the mean over factors of the gap between the best and second-best latent.
+- :func:`dci` (Eastwood & Williams 2018): per factor, scikit-learn's
+  ``GradientBoostingClassifier`` (defaults) on all latents; its feature importances
+  form the importance matrix R (latents x factors). Disentanglement: per latent,
+  1 - the entropy of its row of R (base n_factors), weighted by the latent's share of
+  R; completeness: per factor, 1 - the entropy of its column (base n_latents),
+  weighted likewise; informativeness: the classifiers' mean accuracy (train, test).
+- :func:`discrete_modularity` (disentanglement_lib's ``modularity_score``): the
+  modularity above on the binned MI of :func:`discrete_mig`, with a latent that carries
+  no information scoring 0 and the mean taken over all latents.
+- :func:`explicitness` (Ridgeway & Mozer 2018): per factor, the ROC AUC (one against
+  the rest, averaged over classes) of a ``LogisticRegression`` (defaults) on all
+  latents, standardised with the training part's mean and std; the mean over factors.
+
+Where disentanglement_lib draws separate training and test samples (10,000 and 5,000),
+these functions split the rows they are given: at most ``n_train`` rows to train and
+``n_test`` others to test, drawn from ``seed``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVEL = 0.95
+N_BINS = 20
+N_TRAIN, N_TEST = 10_000, 5_000
+
+
+@dataclass(frozen=True)
+class FactorGap:
+    """The MIG entry of one factor (column)."""
+
+    factor: int
+    top: int
+    second: int
+    top_mi: float
+    second_mi: float
+    normaliser: float
+    normalised_by: str  # "entropy" or "top MI"
+
+    @property
+    def gap(self):
+        return self.top_mi - self.second_mi
+
+    @property
+    def score(self):
+        return self.gap / self.normaliser if self.normaliser > 0 else np.nan
+
+
+@dataclass(frozen=True)
+class Score:
+    """One score with its interval (NaN ends when it has none)."""
+
+    value: float
+    low: float = np.nan
+    high: float = np.nan
+
+
+def _clean(mi):
+    mi = np.asarray(mi, dtype=np.float64)
+    if mi.ndim != 2:
+        raise ValueError(f"the MI matrix must be 2-D (latents x factors), got shape {mi.shape}")
+    return np.where(np.isfinite(mi), np.maximum(mi, 0.0), 0.0)
+
+
+# --- scores of an MI matrix ------------------------------------------------------------
+
+def factor_gaps(mi, entropy=None):
+    """The MIG entry of each factor (column) of ``mi``.
+
+    Parameters
+    ----------
+    mi : array-like of shape (n_latents, n_factors)
+    entropy : array-like of shape (n_factors,), optional
+        Entropy of each factor in the unit of ``mi``; NaN (or None for all) marks a
+        continuous factor, normalised by its largest MI instead.
+
+    Returns
+    -------
+    list of FactorGap
+    """
+    mi = _clean(mi)
+    n_latents, n_factors = mi.shape
+    if n_latents < 2:
+        raise ValueError("MIG needs at least 2 latents")
+    entropy = np.full(n_factors, np.nan) if entropy is None else np.asarray(entropy, float)
+    gaps = []
+    for f in range(n_factors):
+        order = np.argsort(-mi[:, f], kind="stable")
+        top, second = int(order[0]), int(order[1])
+        if np.isfinite(entropy[f]):
+            normaliser, kind = float(entropy[f]), "entropy"
+        else:
+            normaliser, kind = float(mi[top, f]), "top MI"
+        gaps.append(FactorGap(f, top, second, float(mi[top, f]), float(mi[second, f]),
+                              normaliser, kind))
+    return gaps
+
+
+def mig(mi, entropy=None):
+    """Overall Mutual Information Gap: the mean normalised gap over factors."""
+    scores = [g.score for g in factor_gaps(mi, entropy)]
+    return float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
+
+
+def modularity_per_latent(mi):
+    """Ridgeway & Mozer's modularity of each latent (row); NaN for an all-zero row."""
+    mi = _clean(mi)
+    n_factors = mi.shape[1]
+    if n_factors < 2:
+        raise ValueError("modularity needs at least 2 factors")
+    theta = mi.max(axis=1)
+    template = np.zeros_like(mi)
+    template[np.arange(len(mi)), mi.argmax(axis=1)] = theta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deviation = ((mi - template) ** 2).sum(axis=1) / (theta ** 2 * (n_factors - 1))
+    return np.where(theta > 0, 1.0 - deviation, np.nan)
+
+
+def modularity(mi, informative=None):
+    """Overall modularity: the mean over latents that carry any information.
+
+    ``informative`` (boolean, one per latent) restricts the mean further, e.g. to latents
+    whose largest MI is clearly above the estimator's noise floor: an uninformative
+    latent's row is noise, and its modularity a random number.
+    """
+    per_latent = modularity_per_latent(mi)
+    if informative is not None:
+        per_latent = np.where(np.asarray(informative, dtype=bool), per_latent, np.nan)
+    return float(np.nanmean(per_latent)) if np.isfinite(per_latent).any() else np.nan
+
+
+def informative_latents(mi, std, floor=0.01):
+    """Latents whose largest MI exceeds both ``floor`` (nats) and twice its bootstrap std."""
+    mi, std = _clean(mi), np.nan_to_num(np.asarray(std, dtype=np.float64), nan=0.0)
+    top = mi.argmax(axis=1)
+    rows = np.arange(len(mi))
+    return (mi[rows, top] > floor) & (mi[rows, top] > 2 * std[rows, top])
+
+
+# --- gmmmi's scores, from a matrix of gmmmi.mi_matrix or the workflow (nats) -----------
+
+def _over_bootstrap(matrix, score, level):
+    """``score`` of the matrix's MI and its central ``level`` interval over the bootstrap
+    fits (each replicate's matrix of values scored as one)."""
+    value = score(matrix["mi"].values)
+    boot = matrix["mi_bootstrap"].values if "mi_bootstrap" in matrix else np.empty((0, 0, 0))
+    replicates = [score(boot[..., b]) for b in range(boot.shape[-1])
+                  if np.isfinite(boot[..., b]).any()]
+    replicates = np.asarray([r for r in replicates if np.isfinite(r)])
+    if len(replicates) < 2:
+        return Score(value)
+    tail = 50.0 * (1.0 - level)
+    low, high = np.percentile(replicates, [tail, 100.0 - tail])
+    return Score(value, float(min(low, value)), float(max(high, value)))
+
+
+def _entropy(matrix):
+    return matrix["entropy_y"].values if "entropy_y" in matrix else None
+
+
+def gmm_mig(matrix, level=LEVEL):
+    """gmmmi's MIG of a latents (rows) x factors (columns) MI matrix, with an interval.
+
+    The value is :func:`mig` of the matrix's MI (categorical factors normalised by their
+    entropy ``entropy_y``); the interval is the central ``level`` range of the MIG of each
+    bootstrap replicate of the matrix (every cell's ``mi_bootstrap`` value of that index),
+    stretched to hold the value. Each pair is resampled on its own, so the interval
+    treats the cells' errors as independent.
+
+    Returns
+    -------
+    Score
+    """
+    entropy = _entropy(matrix)
+    return _over_bootstrap(matrix, lambda mi: mig(mi, entropy), level)
+
+
+def gmm_modularity(matrix, level=LEVEL):
+    """gmmmi's modularity of the MI matrix over its informative latents
+    (:func:`informative_latents`), with an interval as for :func:`gmm_mig`."""
+    informative = informative_latents(matrix["mi"].values, matrix["mi_std"].values)
+    if not informative.any():
+        return Score(np.nan)
+    return _over_bootstrap(matrix, lambda mi: modularity(mi, informative), level)
+
+
+# --- scores from the data, as disentanglement_lib computes them ------------------------
+
+def _as_table(name, values, numeric):
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        values = values.to_frame()
+    array = values.to_numpy() if isinstance(values, pd.DataFrame) else np.asarray(values)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D table (n_samples, n_{name}), "
+                         f"got shape {array.shape}")
+    if numeric:
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numbers") from None
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} has missing or infinite values: drop those rows first")
+    elif any(v is None or (isinstance(v, float) and v != v) for v in array.ravel()[:100_000]):
+        raise ValueError(f"{name} has missing labels: drop those rows first")
+    return array
+
+
+def _data(latents, factors, min_latents=1):
+    latents = _as_table("latents", latents, numeric=True)
+    factors = _as_table("factors", factors, numeric=False)
+    if len(latents) != len(factors):
+        raise ValueError(f"latents and factors have different numbers of rows: "
+                         f"{len(latents)} and {len(factors)}")
+    if latents.shape[1] < min_latents:
+        raise ValueError(f"this score needs at least {min_latents} latents")
+    codes = np.column_stack([np.unique(f, return_inverse=True)[1] for f in factors.T])
+    return latents, codes
+
+
+def histogram_discretize(latents, n_bins=N_BINS):
+    """Each latent (column) cut into ``n_bins`` equal-width bins over its own range:
+    bin numbers 1..n_bins, as disentanglement_lib's discretiser."""
+    latents = _as_table("latents", latents, numeric=True)
+    return np.column_stack([np.digitize(column, np.histogram_bin_edges(column, n_bins)[:-1])
+                            for column in latents.T])
+
+
+def discrete_mi(latents, factors, n_bins=N_BINS):
+    """MI (nats) of each binned latent with each factor: array (n_latents, n_factors)."""
+    from sklearn.metrics import mutual_info_score
+
+    latents, codes = _data(latents, factors)
+    binned = histogram_discretize(latents, n_bins)
+    return np.array([[mutual_info_score(factor, latent) for factor in codes.T]
+                     for latent in binned.T])
+
+
+def factor_entropy(factors):
+    """Entropy (nats) of each factor's labels."""
+    from sklearn.metrics import mutual_info_score
+
+    codes = _data(np.zeros((len(np.asarray(factors)), 1)), factors)[1]
+    return np.array([mutual_info_score(f, f) for f in codes.T])
+
+
+def discrete_mig(latents, factors, n_bins=N_BINS):
+    """disentanglement_lib's ``discrete_mig``: MIG of the binned MI, each gap normalised by
+    the factor's entropy; the mean over factors."""
+    mi = discrete_mi(latents, factors, n_bins)
+    if mi.shape[0] < 2:
+        raise ValueError("MIG needs at least 2 latents")
+    top_two = -np.sort(-mi, axis=0)[:2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.mean((top_two[0] - top_two[1]) / factor_entropy(factors)))
+
+
+def discrete_modularity(latents, factors, n_bins=N_BINS):
+    """disentanglement_lib's ``modularity_score``: modularity of the binned MI, a latent
+    that carries no information scoring 0, the mean over all latents."""
+    mi = discrete_mi(latents, factors, n_bins)
+    if mi.shape[1] < 2:
+        raise ValueError("modularity needs at least 2 factors")
+    return float(np.mean(np.nan_to_num(modularity_per_latent(mi), nan=0.0)))
+
+
+def _split(n_samples, n_train, n_test, seed):
+    """Row indices (train, test): at most n_train and n_test rows, two to one when there
+    are fewer than both."""
+    order = np.random.default_rng(seed).permutation(n_samples)
+    if n_samples < n_train + n_test:
+        n_train = (2 * n_samples) // 3
+        n_test = n_samples - n_train
+    if n_train < 2 or n_test < 1:
+        raise ValueError(f"{n_samples} rows are too few to train and test a classifier")
+    return order[:n_train], order[n_train:n_train + n_test]
+
+
+def sap(latents, factors, *, continuous_factors=False, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+    """SAP score (Kumar et al. 2018) as disentanglement_lib computes it.
+
+    Each latent alone predicts each factor: a discrete factor with a linear SVM
+    (``LinearSVC(C=0.01, class_weight="balanced")``, its test accuracy), a continuous one
+    (``continuous_factors=True``) by its squared correlation with the latent (on the
+    training rows). The score is the mean over factors of the best latent's score minus
+    the second best's.
+    """
+    from sklearn.svm import LinearSVC
+
+    latents, codes = _data(latents, factors, min_latents=2)
+    if continuous_factors:
+        values = _as_table("factors", factors, numeric=True)
+    train, test = _split(len(latents), n_train, n_test, seed)
+    matrix = np.zeros((latents.shape[1], codes.shape[1]))
+    for i, latent in enumerate(latents.T):
+        for j, factor in enumerate(codes.T):
+            if continuous_factors:
+                cov = np.cov(latent[train], values[train, j])
+                matrix[i, j] = cov[0, 1] ** 2 / (cov[0, 0] * cov[1, 1]) \
+                    if cov[0, 0] > 1e-12 and cov[1, 1] > 0 else 0.0
+            elif len(np.unique(factor[train])) < 2:
+                matrix[i, j] = 1.0  # one class: any latent predicts it
+            else:
+                model = LinearSVC(C=0.01, class_weight="balanced")
+                model.fit(latent[train, None], factor[train])
+                matrix[i, j] = np.mean(model.predict(latent[test, None]) == factor[test])
+    top_two = np.sort(matrix, axis=0)[-2:]
+    return float(np.mean(top_two[1] - top_two[0]))
+
+
+def importance_matrix(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+    """DCI's importance matrix (n_latents, n_factors) from gradient-boosted trees, with the
+    classifiers' mean accuracy on the training and the test rows."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    latents, codes = _data(latents, factors)
+    train, test = _split(len(latents), n_train, n_test, seed)
+    importance = np.zeros((latents.shape[1], codes.shape[1]))
+    accuracy = np.zeros((2, codes.shape[1]))
+    for j, factor in enumerate(codes.T):
+        if len(np.unique(factor[train])) < 2:
+            accuracy[:, j] = 1.0  # one class: nothing to learn, no importance
+            continue
+        model = GradientBoostingClassifier(random_state=seed)
+        model.fit(latents[train], factor[train])
+        importance[:, j] = np.abs(model.feature_importances_)
+        accuracy[:, j] = [np.mean(model.predict(latents[rows]) == factor[rows])
+                          for rows in (train, test)]
+    return importance, float(accuracy[0].mean()), float(accuracy[1].mean())
+
+
+def _weighted_one_minus_entropy(importance, axis):
+    """Sum over rows (axis=1) or columns (axis=0) of 1 - the entropy of that slice of the
+    importance matrix (base: its length), weighted by the slice's share of the total."""
+    from scipy.stats import entropy
+
+    spread = importance + 1e-11
+    per = 1.0 - entropy(spread.T if axis == 1 else spread, base=importance.shape[axis])
+    total = importance if importance.sum() > 0 else np.ones_like(importance)
+    return float(np.sum(per * total.sum(axis=axis) / total.sum()))
+
+
+def dci(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+    """DCI (Eastwood & Williams 2018) as disentanglement_lib computes it.
+
+    Returns
+    -------
+    dict
+        ``disentanglement``, ``completeness``, ``informativeness_train``,
+        ``informativeness_test`` (mean accuracy of the per-factor classifiers).
+    """
+    importance, train, test = importance_matrix(latents, factors, n_train=n_train,
+                                                n_test=n_test, seed=seed)
+    if importance.shape[0] < 2 or importance.shape[1] < 2:
+        raise ValueError("DCI needs at least 2 latents and 2 factors")
+    return {"disentanglement": _weighted_one_minus_entropy(importance, axis=1),
+            "completeness": _weighted_one_minus_entropy(importance, axis=0),
+            "informativeness_train": train, "informativeness_test": test}
+
+
+def explicitness(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+    """Explicitness (Ridgeway & Mozer 2018) as disentanglement_lib computes it.
+
+    Returns
+    -------
+    dict
+        ``train`` and ``test``: the mean over factors of the ROC AUC of a logistic
+        regression on all latents (standardised by the training rows), one class
+        against the rest, averaged over the classes present in those rows.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    latents, codes = _data(latents, factors)
+    train, test = _split(len(latents), n_train, n_test, seed)
+    mean, std = latents[train].mean(axis=0), latents[train].std(axis=0)
+    z = (latents - mean) / np.where(std > 0, std, 1.0)
+    auc = np.full((2, codes.shape[1]), np.nan)
+    for j, factor in enumerate(codes.T):
+        if len(np.unique(factor[train])) < 2:
+            continue
+        model = LogisticRegression().fit(z[train], factor[train])
+        for k, rows in enumerate((train, test)):
+            proba = model.predict_proba(z[rows])
+            per_class = [roc_auc_score(factor[rows] == c, proba[:, m])
+                         for m, c in enumerate(model.classes_)
+                         if 0 < np.sum(factor[rows] == c) < len(rows)]
+            auc[k, j] = np.mean(per_class) if per_class else np.nan
+    return {"train": float(np.nanmean(auc[0])), "test": float(np.nanmean(auc[1]))}
+
+
+# --- all of them -------------------------------------------------------------------------
+
+DEFINITIONS = {
+    "MIG (gmmmi)": "Chen et al. 2018 on gmmmi's MI; categorical factors by H(factor), "
+                   "continuous by the top MI; 95% interval over the bootstrap fits",
+    "modularity (gmmmi)": "Ridgeway & Mozer 2018 on gmmmi's MI, informative latents only; "
+                          "95% interval over the bootstrap fits",
+    "MIG (discrete)": "disentanglement_lib discrete_mig: 20 equal-width bins per latent",
+    "modularity (discrete)": "disentanglement_lib modularity_score on the binned MI",
+    "SAP": "disentanglement_lib SAP_score: LinearSVC(C=0.01) accuracy per latent",
+    "DCI disentanglement": "disentanglement_lib dci: gradient-boosted trees' importances",
+    "DCI completeness": "disentanglement_lib dci: gradient-boosted trees' importances",
+    "DCI informativeness": "disentanglement_lib dci: the trees' test accuracy",
+    "explicitness": "disentanglement_lib explicitness_score_test: logistic regression "
+                    "ROC AUC",
+}
+
+
+def scores(matrix=None, data=None, *, latents=None, factors=None, seed=0):
+    """Every disentanglement score, as a tidy table.
+
+    Parameters
+    ----------
+    matrix : xarray.Dataset, optional
+        A latents (rows) x factors (columns) MI matrix of ``gmmmi.mi_matrix`` or the
+        workflow's ``mi.zarr`` (``gmmmi.open_matrix``): gives gmmmi's MIG and modularity.
+    data : xarray.Dataset, path or dict, optional
+        The dataset the matrix was estimated from (as ``gmmmi.mi_matrix`` takes it): its rows' and columns' variables are the
+        latents and factors of the scores computed from data.
+    latents, factors : array-like of shape (n_samples, n_latents / n_factors), optional
+        The same given directly (instead of ``data``).
+    seed : int, default=0
+        The split into training and test rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per score: ``score``, ``value``, ``low``, ``high`` (NaN where there is no
+        interval), ``definition``.
+    """
+    import pandas as pd
+
+    if data is not None:
+        if matrix is None:
+            raise ValueError("data= needs the matrix whose rows and columns it names")
+        from .analysis.matrix import data_columns
+        from .analysis.notebook import as_dataset
+
+        source = as_dataset(data)
+        latents, factors = data_columns(matrix, source, "x"), data_columns(matrix, source, "y")
+    if (latents is None) != (factors is None):
+        raise ValueError("give both latents and factors, or neither")
+    if matrix is None and latents is None:
+        raise ValueError("give an MI matrix, or latents and factors, or both")
+    rows = {}
+    if matrix is not None:
+        rows["MIG (gmmmi)"] = gmm_mig(matrix)
+        if matrix.sizes["var_y"] >= 2:
+            rows["modularity (gmmmi)"] = gmm_modularity(matrix)
+    if latents is not None:
+        latents, codes = _data(latents, factors, min_latents=2)
+        rows["MIG (discrete)"] = Score(discrete_mig(latents, codes))
+        if codes.shape[1] >= 2:
+            rows["modularity (discrete)"] = Score(discrete_modularity(latents, codes))
+        rows["SAP"] = Score(sap(latents, codes, seed=seed))
+        if codes.shape[1] >= 2:
+            found = dci(latents, codes, seed=seed)
+            rows["DCI disentanglement"] = Score(found["disentanglement"])
+            rows["DCI completeness"] = Score(found["completeness"])
+            rows["DCI informativeness"] = Score(found["informativeness_test"])
+        rows["explicitness"] = Score(explicitness(latents, codes, seed=seed)["test"])
+    return pd.DataFrame([{"score": name, "value": s.value, "low": s.low, "high": s.high,
+                          "definition": DEFINITIONS[name]} for name, s in rows.items()])
