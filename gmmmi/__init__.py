@@ -22,11 +22,15 @@ _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
          "mi_matrix": ("analysis.notebook", "mi_matrix"),
          "open_matrix": ("analysis.matrix", "read"),
          "pairs_table": ("analysis.matrix", "pairs"),
-         "write_report": ("report.page", "write_report")}
+         "write_report": ("report.page", "write_report"),
+         # scikit-learn's feature selection, with gmmmi's estimates
+         "mutual_info_classif": ("feature_selection", "mutual_info_classif"),
+         "mutual_info_regression": ("feature_selection", "mutual_info_regression")}
 
 __all__ = ["GMMMI", "DatasetError", "InformationResult", "KLResult", "MIResult", "Mixture",
            "__version__", "conditional_mi", "estimate_mi", "marginal_kl", "mi_matrix",
-           "open_dataset", "open_matrix", "pairs_table", "write_report"]
+           "mutual_info_classif", "mutual_info_regression", "open_dataset", "open_matrix",
+           "pairs_table", "write_report"]
 
 
 def __dir__():

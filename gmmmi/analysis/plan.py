@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..core.estimator import GMMMI, SETTING_NAMES, _check_run_options
-from ..core.fitting import Settings
+from ..core.estimator import GMMMI, SETTING_NAMES, check_options
 from ..data.dataset import DatasetError
 from .matrix import SET
 
@@ -281,8 +280,8 @@ def estimator_settings(settings):
                          f"(known: {', '.join(ESTIMATOR_KEYS)})")
     defaults = GMMMI().get_params()
     full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
-    Settings(**{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
-    _check_run_options(full["n_bootstrap"], full["seed"], "nat")
+    check_options(full["n_bootstrap"], full["seed"], "nat",
+                  **{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
     return full
 
 

@@ -61,6 +61,14 @@ def _make_settings(settings):
     return Settings(**settings)
 
 
+def check_options(n_bootstrap=50, seed=0, unit="nat", **settings):
+    """The estimator's ``Settings`` from its parameters (those of :class:`GMMMI` but
+    ``categorical``), with a one-line ``ValueError`` for an unknown name or a bad value."""
+    checked = _make_settings(settings)
+    _check_run_options(n_bootstrap, seed, unit)
+    return checked
+
+
 def _check_run_options(n_bootstrap, seed, unit):
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
             or n_bootstrap < 0:
@@ -351,8 +359,8 @@ class GMMMI:
         -------
         self : GMMMI
         """
-        settings = _make_settings({name: getattr(self, name) for name in SETTING_NAMES})
-        _check_run_options(self.n_bootstrap, self.seed, self.unit)
+        settings = check_options(self.n_bootstrap, self.seed, self.unit,
+                                 **{name: getattr(self, name) for name in SETTING_NAMES})
         x = check.continuous("x", x, allow_columns=True)
         if self.categorical:
             codes, categories = check.labels("y", y)
@@ -609,8 +617,7 @@ def _known(settings):
 def _prepare_columns(named, n_bootstrap, seed, unit, settings, vectors=()):
     """Settings, the finite rows of the variables' columns side by side, the rows dropped,
     and each variable's number of columns (``vectors``: the names that may have several)."""
-    settings = _make_settings(settings)
-    _check_run_options(n_bootstrap, seed, unit)
+    settings = check_options(n_bootstrap, seed, unit, **settings)
     arrays = {name: check.continuous(name, values, allow_columns=True)
               if name in vectors else check.continuous(name, values)[:, None]
               for name, values in named.items()}

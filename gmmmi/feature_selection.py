@@ -1,0 +1,146 @@
+"""Drop-ins for scikit-learn's ``mutual_info_regression`` and ``mutual_info_classif``.
+
+Same signature and return as ``sklearn.feature_selection``'s functions, so that
+``SelectKBest(gmmmi.mutual_info_classif, k=10)``, ``SelectPercentile`` and a
+``Pipeline`` work unchanged; each feature's MI with the target is gmmmi's estimate (in
+nats, as scikit-learn's) instead of KSG's, and ``return_interval=True`` returns its 95%
+interval too.
+
+How each feature is estimated (``discrete_features`` as scikit-learn means it):
+
+- continuous feature, continuous target: a pair (``GMMMI``);
+- continuous feature and discrete target, or discrete feature and continuous target:
+  a continuous × categorical pair (``GMMMI(categorical=True)``, one mixture per class);
+- discrete feature, discrete target: the plug-in MI of the two label columns
+  (``sklearn.metrics.mutual_info_score``, as scikit-learn computes it), without interval.
+"""
+
+import numpy as np
+
+from .core.estimator import GMMMI, check_options
+
+
+def mutual_info_regression(X, y, *, discrete_features="auto", n_neighbors=3, copy=True,
+                           random_state=None, n_jobs=None, n_bootstrap=50,
+                           return_interval=False, **settings):
+    """Mutual information between each feature and a continuous target, by gmmmi.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    discrete_features : {"auto"} or bool or array-like, default="auto"
+        As in scikit-learn: True/False for all features, a boolean mask or feature
+        indices; "auto": discrete for sparse X, continuous for dense.
+    n_neighbors : int, default=3
+        Accepted so that calls written for scikit-learn run unchanged; not used (gmmmi
+        has no neighbours).
+    copy : bool, default=True
+        Accepted for the same reason; X is never modified.
+    random_state : int, RandomState or Generator, default=None
+        The seed of every feature's estimate (None: 0, so results are reproducible).
+    n_jobs : int, default=None
+        Features estimated in parallel (joblib; -1: all cores).
+    n_bootstrap : int, default=50
+        Bootstrap fits per feature (0: one fit, no interval).
+    return_interval : bool, default=False
+        Also return the 95% intervals.
+    **settings
+        Any other parameter of :class:`gmmmi.GMMMI`.
+
+    Returns
+    -------
+    mi : ndarray of shape (n_features,)
+        MI in nats (NaN where a feature could not be estimated, e.g. too few samples).
+    intervals : ndarray of shape (n_features, 2)
+        Only with ``return_interval``: (low, high) per feature.
+    """
+    return _mutual_info(X, y, discrete_target=False, discrete_features=discrete_features,
+                        random_state=random_state, n_jobs=n_jobs, n_bootstrap=n_bootstrap,
+                        return_interval=return_interval, settings=settings)
+
+
+def mutual_info_classif(X, y, *, discrete_features="auto", n_neighbors=3, copy=True,
+                        random_state=None, n_jobs=None, n_bootstrap=50,
+                        return_interval=False, **settings):
+    """Mutual information between each feature and a discrete target (class labels), by
+    gmmmi; parameters and return as :func:`mutual_info_regression`."""
+    return _mutual_info(X, y, discrete_target=True, discrete_features=discrete_features,
+                        random_state=random_state, n_jobs=n_jobs, n_bootstrap=n_bootstrap,
+                        return_interval=return_interval, settings=settings)
+
+
+def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jobs,
+                 n_bootstrap, return_interval, settings):
+    from joblib import Parallel, delayed
+    from scipy import sparse
+    from sklearn.utils.validation import check_X_y
+
+    check_options(n_bootstrap, **settings)  # a one-line error before any fit
+    X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,
+                     ensure_all_finite="allow-nan", dtype=None if discrete_target else "numeric")
+    discrete = _discrete_mask(discrete_features, X.shape[1], sparse.issparse(X))
+    seed = _seed(random_state)
+    columns = (X[:, [j]].toarray().ravel() if sparse.issparse(X) else X[:, j]
+               for j in range(X.shape[1]))
+    jobs = (delayed(_one_feature)(column, y, bool(discrete[j]), discrete_target, seed,
+                                  n_bootstrap, settings, n_jobs not in (None, 1))
+            for j, column in enumerate(columns))
+    found = np.array(Parallel(n_jobs=n_jobs)(jobs), dtype=np.float64).reshape(-1, 3)
+    mi = found[:, 0]
+    return (mi, found[:, 1:]) if return_interval else mi
+
+
+def _one_feature(x, y, discrete_feature, discrete_target, seed, n_bootstrap, settings,
+                 one_thread):
+    """(MI, low, high) of one feature with the target."""
+    if one_thread:  # one process per feature: numba's threads would oversubscribe
+        import numba
+
+        numba.set_num_threads(1)
+    if discrete_feature and discrete_target:
+        from sklearn.metrics import mutual_info_score
+
+        return mutual_info_score(y, x), np.nan, np.nan
+    estimator = GMMMI(categorical=discrete_feature or discrete_target, n_bootstrap=n_bootstrap,
+                      seed=seed, **settings)
+    x = np.asarray(x, dtype=np.float64) if not discrete_feature else x
+    result = estimator.fit(y, x).result_ if discrete_feature else estimator.fit(x, y).result_
+    return result.value, result.low, result.high
+
+
+def _discrete_mask(discrete_features, n_features, is_sparse):
+    """scikit-learn's meaning of ``discrete_features`` as a boolean mask."""
+    if isinstance(discrete_features, str):
+        if discrete_features != "auto":
+            raise ValueError(f"discrete_features must be 'auto', a bool, a mask or indices, "
+                             f"got {discrete_features!r}")
+        return np.full(n_features, is_sparse)
+    if isinstance(discrete_features, (bool, np.bool_)):
+        return np.full(n_features, bool(discrete_features))
+    given = np.asarray(discrete_features)
+    if given.dtype == bool:
+        if given.shape != (n_features,):
+            raise ValueError(f"the discrete_features mask has {given.size} entries for "
+                             f"{n_features} features")
+        return given
+    mask = np.zeros(n_features, dtype=bool)
+    try:
+        mask[given.astype(np.intp)] = True
+    except (IndexError, ValueError, TypeError):
+        raise ValueError(f"discrete_features must index the {n_features} features, got "
+                         f"{discrete_features!r}") from None
+    return mask
+
+
+def _seed(random_state):
+    if random_state is None:
+        return 0
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    raise ValueError(f"random_state must be None, an int, a RandomState or a Generator, "
+                     f"got {type(random_state).__name__}")
