@@ -14,7 +14,7 @@ marginals. A sample is seeded by (seed, N) only, so the tasks that differ by a m
 map of one sample (the warps, and the asinh) give rank-mode gmmmi the same ranks.
 
 Methods: ``auto`` (gmmmi's defaults: the transform chosen per pair), ``rank`` (gmmmi with
-normal scores of ranks), ``standardise`` (gmmmi with ``transform="standardise"``, the
+normal scores of ranks), ``standardise`` (gmmmi with ``marginals="standardise"``, the
 reference's preparation), ``ksg``
 (scikit-learn's ``mutual_info_regression``, k=3, no uncertainty), ``reference`` (the
 gmm-mi package, run in its own venv by benchmarks/reference_worker.py; see there how to
@@ -137,7 +137,7 @@ FAMILY_OF = {task: family for family, tasks in FAMILIES.items() for task in task
 def run_gmmmi(transform, **settings):
     def estimate(x, y, seed):
         start = time.perf_counter()
-        r = estimate_mi(x, y, seed=seed, transform=transform, **settings)
+        r = estimate_mi(x, y, seed=seed, marginals=transform, **settings)
         seconds = time.perf_counter() - start
         low, high = getattr(r, "interval", (r.mi - 2 * r.std, r.mi + 2 * r.std))
         return r.mi, r.std, low, high, r.status, seconds

@@ -56,7 +56,7 @@ def phases(x, y, pair, settings):
     from gmmmi.core.fitting import Settings, refit_bootstrap, select_components
 
     options = Settings(**{k: v for k, v in settings.items() if k not in ("n_bootstrap", "seed")})
-    data = validation.transform([x, y], options.transform)
+    data = validation.transform([x, y], options.marginals)
     start = time.perf_counter()
     chosen = select_components(data, options, (pair.seed,))
     middle = time.perf_counter()

@@ -62,8 +62,8 @@ def test_categorical_and_conditional_mi_have_a_linear_bootstrap_too():
 def test_selection_on_a_subsample_is_deterministic_and_fits_all_the_data(monkeypatch):
     monkeypatch.setattr(fitting, "SELECTION_SAMPLES", 2000)
     sample = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 6000, np.random.default_rng(8))
-    first = GMMMI(n_bootstrap=5, transform="standardise").fit(*sample.T)
-    again = GMMMI(n_bootstrap=5, transform="standardise").fit(*sample.T)
+    first = GMMMI(n_bootstrap=5, marginals="standardise").fit(*sample.T)
+    again = GMMMI(n_bootstrap=5, marginals="standardise").fit(*sample.T)
     assert first.mi_ == again.mi_ and first.n_components_ == again.n_components_
     assert 2 <= first.n_components_ <= 6
     assert abs(first.mi_ - truth.PAPER_MI["D3"]) < max(3 * first.std_, 0.02)
@@ -90,17 +90,17 @@ def test_auto_transform_fits_a_few_gaussians_as_few_and_keeps_ranks_for_skew():
     components at N = 10^4 and 49 at 10^5; the issue's target is K <= 6 at 10^5."""
     d3 = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 100_000, np.random.default_rng(3))
     few = GMMMI(n_bootstrap=10).fit(*d3.T)
-    assert few.transform_ == "standardise" and few.n_components_ <= 6
+    assert few.marginals_ == "standardise" and few.n_components_ <= 6
     assert few.interval_[0] <= truth.PAPER_MI["D3"] <= few.interval_[1]
     assert few.result_.details["transform"] == "standardise"
     x, y = truth.sample_gamma_exponential(3.0, 20_000, np.random.default_rng(3))
     skewed = GMMMI(n_bootstrap=10).fit(x, y)
-    assert skewed.transform_ == "rank"
+    assert skewed.marginals_ == "rank"
     # a looser rule fitted a Cauchy pair at 10^6 with 4 standardised components: MI 0.166
     # for a truth of 0.224, outside its interval
     cauchy = truth.sample_student_t(1, 1_000_000, np.random.default_rng([0, 1_000_000]))
     heavy = GMMMI(n_bootstrap=10).fit(*cauchy.T)
-    assert heavy.transform_ == "rank"
+    assert heavy.marginals_ == "rank"
     assert heavy.interval_[0] <= truth.student_t_mi(1) <= heavy.interval_[1]
-    forced = GMMMI(n_bootstrap=10, transform="rank").fit(*d3.T)
-    assert forced.transform_ == "rank" and forced.n_components_ > 6
+    forced = GMMMI(n_bootstrap=10, marginals="rank").fit(*d3.T)
+    assert forced.marginals_ == "rank" and forced.n_components_ > 6

@@ -70,7 +70,7 @@ def test_defaults_match_the_paper_but_for_two_measured_departures():
     assert params["max_components"] == 50
     # benchmarks/measured/accuracy.md: normal scores of ranks, and one more K tried;
     # big_n.md: the standardised data where they need far fewer components
-    assert params["transform"] == "auto" and params["patience"] == 2
+    assert params["marginals"] == "auto" and params["patience"] == 2
     # fits made while choosing K stop at a looser tolerance (the paper: 1e-5 throughout)
     assert params["tol"] == 1e-5 and params["selection_tol"] == 1e-4
     # SQUAREM-accelerated EM (the paper: plain EM), benchmarks/measured/acceleration.md

@@ -397,17 +397,17 @@ def _split(fits, parts):
 def fitted_model(estimator):
     """The selected mixture(s) and CV scores of a fitted ``GMMMI``, JSON-ready.
 
-    Mixtures live in the space the estimator fitted (``transform_``);
+    Mixtures live in the space the estimator fitted (``marginals_``);
     a categorical pair has one 1-D mixture per category label.
     """
     def scores(table):
         return {str(k): (v if math.isfinite(v) else None) for k, v in table.items()}
 
     if estimator.mixture_ is not None:
-        return {"transform": estimator.transform_, "mixture": estimator.mixture_.to_dict(),
+        return {"transform": estimator.marginals_, "mixture": estimator.mixture_.to_dict(),
                 "cv_scores": scores(estimator.cv_scores_)}
     if estimator.mixtures_:
-        return {"transform": estimator.transform_,
+        return {"transform": estimator.marginals_,
                 "mixtures": {str(label): m.to_dict() for label, m in estimator.mixtures_.items()},
                 "cv_scores": {str(label): scores(table)
                               for label, table in estimator.cv_scores_.items()}}

@@ -10,6 +10,7 @@ import functools
 import math
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .. import status
 from . import validation as check
@@ -195,12 +196,12 @@ def _too_few_outcome(n_valid, needed):
                     message=f"{n_valid} usable samples, at least {needed} needed for the CV folds")
 
 
-class GMMMI:
+class GMMMI(BaseEstimator):
     """Mutual information between two variables (or two vectors of variables) from
     Gaussian-mixture fits (GMM-MI).
 
     The joint density of (x, y), each column turned into normal scores of its ranks (or
-    standardised, ``transform="standardise"``), is modelled by a Gaussian
+    standardised, ``marginals="standardise"``), is modelled by a Gaussian
     mixture whose number of components is chosen by cross-validated held-out
     log-likelihood; the mixture is then refitted on ``n_bootstrap`` resamples
     (warm-started) and MI is integrated under each fit.  With
@@ -258,7 +259,7 @@ class GMMMI:
         dimensions (32 x 32 in 2-D; at most 128 per dimension); above (vectors, conditional
         MI), 4 x this many scrambled-Sobol quasi-Monte Carlo points, rounded up to a power
         of 2, with each component's Gaussian as control variate.
-    transform : {"auto", "rank", "standardise"}, default="auto"
+    marginals : {"auto", "rank", "standardise"}, default="auto"
         How each continuous variable is prepared: normal scores of its ranks (MI is
         unchanged by monotone maps, and the fit no longer fights heavy tails, bounds
         or skew) or plain standardisation, as in the reference.  ``"auto"`` takes the
@@ -301,10 +302,12 @@ class GMMMI:
         Selection score for each K tried (categorical: label -> such a dict).
     status_ : str
         "ok" or the reason the estimate is NaN/zero/doubtful (see ``MIResult``).
-    transform_ : {"rank", "standardise"}
-        The space the mixtures were fitted in (``transform="auto"`` chooses per pair).
+    marginals_ : {"rank", "standardise"}
+        The space the mixtures were fitted in (``marginals="auto"`` chooses per pair).
     n_samples_, n_dropped_ : int
         Samples used, and rows dropped for non-finite values or missing labels.
+    n_features_in_ : int
+        Columns of x (1 for one variable, its dimension for a vector).
     result_ : MIResult
         All of the above as the object ``estimate_mi`` returns.
     """
@@ -313,7 +316,7 @@ class GMMMI:
                  n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
                  max_components=50, fixed_components=None, tol=1e-5, selection_tol=1e-4,
                  accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature",
-                 quadrature_nodes=1024, mc_samples=100_000, transform="auto",
+                 quadrature_nodes=1024, mc_samples=100_000, marginals="auto",
                  bootstrap_method="auto"):
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
@@ -334,19 +337,14 @@ class GMMMI:
         self.integration = integration
         self.quadrature_nodes = quadrature_nodes
         self.mc_samples = mc_samples
-        self.transform = transform
+        self.marginals = marginals
         self.bootstrap_method = bootstrap_method
 
-    def get_params(self, deep=True):
-        names = ("categorical", "n_bootstrap", "unit", "seed") + SETTING_NAMES
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params):
-        for name, value in params.items():
-            if name not in self.get_params():
-                raise ValueError(f"unknown parameter {name!r}")
-            setattr(self, name, value)
-        return self
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True  # fit needs y: MI is between x and y
+        tags.input_tags.allow_nan = True  # rows with missing values are dropped, counted
+        return tags
 
     def fit(self, x, y):
         """Estimate MI between ``x`` and ``y``.
@@ -361,6 +359,8 @@ class GMMMI:
         """
         settings = check_options(self.n_bootstrap, self.seed, self.unit,
                                  **{name: getattr(self, name) for name in SETTING_NAMES})
+        if y is None:
+            raise ValueError("GMMMI requires y to be passed, but the target y is None")
         x = check.continuous("x", x, allow_columns=True)
         if self.categorical:
             codes, categories = check.labels("y", y)
@@ -370,6 +370,7 @@ class GMMMI:
             y = check.continuous("y", y, allow_columns=True)
             check.same_length({"x": x, "y": y})
             keep = _finite_rows(x) & _finite_rows(y)
+        self.n_features_in_ = x.shape[1]
         self.n_samples_ = int(keep.sum())
         self.n_dropped_ = int(len(x) - self.n_samples_)
         self.mixture_ = None
@@ -392,7 +393,7 @@ class GMMMI:
         self.interval_ = (outcome.low * scale, outcome.high * scale)
         self.bootstrap_ = outcome.bootstrap * scale
         self.n_components_ = outcome.n_components
-        self.transform_ = outcome.details.get("transform", transforms(settings)[0])
+        self.marginals_ = outcome.details.get("transform", transforms(settings)[0])
         self.status_ = outcome.status
         run_settings = dict(dataclasses.asdict(settings), n_bootstrap=self.n_bootstrap,
                             seed=int(self.seed), categorical=bool(self.categorical))

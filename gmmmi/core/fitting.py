@@ -41,7 +41,7 @@ SELECTION_SAMPLES = 20_000
 # differ by less than the held-out score can tell (they were plausible together), and
 # each step's fits cost as much as one of 1.  Reaching K = 50 takes 14 steps, not 50.
 K_GROWTH = 0.25
-# transform="auto": when the normal scores of ranks need at least this many components,
+# marginals="auto": when the normal scores of ranks need at least this many components,
 # the standardised data are tried too, and taken when their walk levels off with at most
 # half as many.  A joint that is a mixture of a few Gaussians in the data's own
 # coordinates (the paper's D3: 3 components; normal scores: 15 at N = 10^4, 50 at 10^5)
@@ -86,7 +86,7 @@ class Settings:
     integration: str = "quadrature"
     quadrature_nodes: int = 1024
     mc_samples: int = 100_000
-    transform: str = "auto"
+    marginals: str = "auto"
     bootstrap_method: str = "auto"
 
     def __post_init__(self):
@@ -119,7 +119,7 @@ RULES = {
     "integration": ("choice", ("quadrature", "mc")),
     "quadrature_nodes": ("int", 1),
     "mc_samples": ("int", 1),
-    "transform": ("choice", ("auto", "rank", "standardise")),
+    "marginals": ("choice", ("auto", "rank", "standardise")),
     "bootstrap_method": ("choice", ("auto", "refit", "linear")),
 }
 
@@ -273,8 +273,8 @@ def split_component(weights, means, covariances):
 
 
 def transforms(settings):
-    """The spaces ``settings.transform`` lets a fit use, in order of preference."""
-    return ("rank", "standardise") if settings.transform == "auto" else (settings.transform,)
+    """The spaces ``settings.marginals`` lets a fit use, in order of preference."""
+    return ("rank", "standardise") if settings.marginals == "auto" else (settings.marginals,)
 
 
 def select_space(spaces, settings, key):

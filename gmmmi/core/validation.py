@@ -16,6 +16,9 @@ def continuous(name, values, allow_columns=False):
     """A float64 array of ``values``: 1-D, or 2-D (n_samples, n_columns) if allowed.
 
     A numpy masked array's masked values are missing (NaN), not their stored numbers."""
+    if hasattr(values, "tocsr") or hasattr(values, "todense"):  # scipy.sparse
+        raise TypeError(f"{name}: sparse data is not supported; pass a dense array "
+                        "(.toarray())")
     try:
         if np.ma.isMaskedArray(values):
             values = np.ma.asarray(values, dtype=np.float64).filled(np.nan)
@@ -24,7 +27,7 @@ def continuous(name, values, allow_columns=False):
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
     if array.dtype.kind not in "biuf":
         if array.dtype.kind == "c":
-            raise ValueError(f"{name} must be real numbers, got complex values")
+            raise ValueError(f"{name}: Complex data not supported (real numbers only)")
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError):
@@ -40,7 +43,8 @@ def continuous(name, values, allow_columns=False):
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty")
     if allow_columns and array.shape[1] == 0:
-        raise ValueError(f"{name} has no columns")
+        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum "
+                         "of 1 is required.")
     return array
 
 
