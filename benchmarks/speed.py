@@ -24,8 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numba
-import numpy as np
+# one thread in this process, set before numba starts (benchmarks/accuracy.py sets it too,
+# but after this module's import of numba, and numba then refuses the change)
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]

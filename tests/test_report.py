@@ -143,6 +143,18 @@ def test_latent_factor_page_has_every_section(analyses):
     mi = analyses["lf"]["mi"].values
     mig = scores.mig(mi, analyses["lf"]["entropy_y"].values)
     assert f"{mig:.3f}" in page
+    # both MIGs side by side: gmmmi's with its interval, and disentanglement_lib's over the
+    # categorical factor (shape), from the rows without a missing latent
+    gmm = scores.gmm_mig(analyses["lf"])
+    assert gmm.low < gmm.high and f"{gmm.low:.3f} – {gmm.high:.3f}" in page
+    ds = read_xarray(analyses["dataset"])
+    latents = np.column_stack([ds["latent"].values[:, j] for j in range(3)])
+    keep = np.isfinite(latents).all(axis=1)
+    discrete = scores.discrete_mig(latents[keep], ds["category"].values[keep, 0])
+    assert f"{discrete:.3f}" in page and "MIG, discrete (disentanglement_lib)" in page
+    for name in ("SAP", "explicitness", "over the categorical factors only (shape)",
+                 "7 rows with a missing value are left out"):
+        assert name in page
     assert "rows dropped" in page and "7 rows" in page  # the NaNs of "$x$"
     assert "http://" not in page and "https://" not in page  # nothing fetched when opened
 

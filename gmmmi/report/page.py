@@ -134,7 +134,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
         "sets": _sets(matrix, scale) if is_sets else None,
         "disentanglement": None if symmetric or is_flow or is_sets else _disentanglement(
-            matrix, scale, rows, cols),
+            matrix, scale, rows, cols, source),
         "flow": _flow(matrix, scale, unit_label) if is_flow else None,
         "top": [_top_pair(p, matrix, source, scale, unit_label)
                 for p in [p for p in by_mi if p.low > 0][:top_pairs]],
@@ -213,7 +213,7 @@ def _count(values):
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] != st.OK, kv[0])))
 
 
-def _disentanglement(matrix, scale, latents, factors):
+def _disentanglement(matrix, scale, latents, factors, source=None):
     if len(latents) < 2:
         return {"note": "MIG needs at least two latents (rows).", "factors": []}
     entropy = matrix["entropy_y"].values if "entropy_y" in matrix else None
@@ -232,12 +232,17 @@ def _disentanglement(matrix, scale, latents, factors):
         "second": latents[g.second], "second_mi": mi[g.second, g.factor],
         "gap": mi[g.top, g.factor] - mi[g.second, g.factor],
         "score": g.score, "normalised_by": g.normalised_by} for g in gaps]
+    table, table_note = _data_scores(matrix, source, factors, kinds)
     return {
         "note": None,
         "factors": factor_rows,
         "mig": scores.mig(nats, entropy),
         "modularity": scores.modularity(nats, informative) if per_latent is not None
         else math.nan,
+        "scores": table.to_dict("records"),
+        "scores_note": table_note,
+        "discrete_mig": next((row["value"] for row in table.to_dict("records")
+                              if row["score"] == "MIG (discrete)"), None),
         "uninformative": [latents[i] for i in np.flatnonzero(~informative)],
         "figure": figures.disentanglement(
             factors, [g.score for g in gaps], latents,
@@ -245,6 +250,29 @@ def _disentanglement(matrix, scale, latents, factors):
             else np.full(len(latents), np.nan)),
         "any_continuous": any(g.normalised_by == "top MI" for g in gaps),
     }
+
+
+def _data_scores(matrix, source, factors, kinds):
+    """The scores table: gmmmi's, and disentanglement_lib's over the categorical factors
+    when the data are at hand; and a note saying what is left out."""
+    categorical = [j for j, kind in enumerate(kinds) if kind == "categorical"]
+    if source is None or not categorical:
+        return scores.scores(matrix), (
+            "disentanglement_lib's scores (its discrete MIG, SAP, DCI, modularity and "
+            "explicitness) need " + ("categorical factors" if not categorical else
+                                     "the dataset: pass it to the report (--data)") + ".")
+    latents = mx.data_columns(matrix, source, "x").astype(np.float64)
+    codes = np.column_stack([labels(factors[j], mx.data_column(matrix, source, "y", j))[0]
+                             for j in categorical])
+    keep = np.isfinite(latents).all(axis=1) & (codes >= 0).all(axis=1)
+    table = scores.scores(matrix, latents=latents[keep], factors=codes[keep])
+    notes = []
+    if len(categorical) < len(factors):
+        notes.append("disentanglement_lib's scores are over the categorical factors only ("
+                     + ", ".join(factors[j] for j in categorical) + ")")
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} rows with a missing value are left out of them")
+    return table, "; ".join(notes) + "." if notes else None
 
 
 def _flow(matrix, scale, unit_label):
