@@ -94,3 +94,16 @@ def test_bad_input_is_one_line():
         gmmmi.mutual_info_regression(X, y, discrete_features=[5])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         gmmmi.mutual_info_regression(X, y[:10])
+
+
+def test_readme_block_runs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"<!-- sklearn[^>]*-->\s*```python\n(.*?)```", readme, re.S).group(1)
+    X, y = _classes(300, [1.0, 0.8], 4, seed=2)
+    namespace = {"X": X, "y": y}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["intervals"].shape == (6, 2)
+    np.testing.assert_array_equal(namespace["model"][0].get_support(), [True, True] + [False] * 4)
