@@ -195,8 +195,11 @@ def test_the_estimator_takes_every_setting_with_the_same_default():
     import dataclasses
     import inspect
 
-    from gmmmi.core.fitting import Settings
+    from gmmmi.core.fitting import RUN_DEFAULTS, Settings
 
     signature = inspect.signature(GMMMI.__init__).parameters
     for field in dataclasses.fields(Settings):
         assert signature[field.name].default == field.default, field.name
+    # and the others the workflow plans with (without importing the estimator)
+    for name, default in RUN_DEFAULTS.items():
+        assert signature[name].default == default, name

@@ -9,6 +9,7 @@ digest changes. :func:`plan_analysis` is
 the one entry point, for the workflow (``common.smk``, at DAG build) and ``run-chunk``.
 """
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..core.estimator import GMMMI, SETTING_NAMES, check_options
+from ..core.fitting import RUN_DEFAULTS, SETTING_NAMES, Settings, check_options
 from ..data.dataset import DatasetError
 from .matrix import SET
 
@@ -278,7 +279,7 @@ def estimator_settings(settings):
     if unknown:
         raise ValueError(f"unknown estimator setting(s): {', '.join(unknown)} "
                          f"(known: {', '.join(ESTIMATOR_KEYS)})")
-    defaults = GMMMI().get_params()
+    defaults = RUN_DEFAULTS | dataclasses.asdict(Settings())
     full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
     check_options(full["n_bootstrap"], full["seed"], "nat",
                   **{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values

@@ -19,8 +19,7 @@ import numpy as np
 
 from .. import status
 from .._files import write_json
-from ..core.estimator import GMMMI, SETTING_NAMES
-from ..core.fitting import refit_batch, running_batches
+from ..core.fitting import SETTING_NAMES, refit_batch, running_batches
 from ..core.validation import first_line
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
 from .cache import PairCache
@@ -329,6 +328,10 @@ def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
         return _not_estimated(settings, "both variables are categorical")
     if pair.kind_x == "categorical":
         x, y = y, x
+    # imported here: it brings scikit-learn (a second), which a chunk whose pairs all
+    # come from the cache never needs
+    from ..core.estimator import GMMMI
+
     options = {k: settings[k] for k in SETTING_NAMES}
     estimator = GMMMI(categorical="categorical" in (pair.kind_x, pair.kind_y),
                       n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)

@@ -15,12 +15,14 @@ from sklearn.base import BaseEstimator
 from .. import status
 from . import validation as check
 from .fitting import (
-    Settings,
+    SETTING_NAMES,
     bootstrap_batches,
     bootstrap_counts,
+    check_options,
     fit_plausible,
     linear_bootstrap,
     linear_bootstrap_applies,
+    make_settings,
     min_samples,
     pad_components,
     refit,
@@ -42,9 +44,8 @@ from .information import (
 )
 from .interval import trend_components, trend_gap, widened
 from .mixture import Mixture
-from .result import UNITS, KLResult, MIResult, check_unit
+from .result import UNITS, KLResult, MIResult
 
-SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 # A pair is "under-resolved" when the values under the other plausible K, or the trend
 # of the value over K, move an end of its interval by more than twice the bootstrap
 # interval's own half width (the number of components, not the sample, dominates the
@@ -52,31 +53,6 @@ SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 # scores, it is noise).
 UNDER_RESOLVED_STRETCH = 2.0
 UNDER_RESOLVED_NATS = 0.01
-
-
-def _make_settings(settings):
-    unknown = sorted(set(settings) - set(SETTING_NAMES))
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; valid settings: "
-                         + ", ".join(SETTING_NAMES))
-    return Settings(**settings)
-
-
-def check_options(n_bootstrap=50, seed=0, unit="nat", **settings):
-    """The estimator's ``Settings`` from its parameters (those of :class:`GMMMI` but
-    ``categorical``), with a one-line ``ValueError`` for an unknown name or a bad value."""
-    checked = _make_settings(settings)
-    _check_run_options(n_bootstrap, seed, unit)
-    return checked
-
-
-def _check_run_options(n_bootstrap, seed, unit):
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
-            or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    check_unit(unit)
 
 
 class _Outcome:
@@ -611,7 +587,7 @@ def estimate_mi(x, y, *, categorical=False, n_bootstrap=50, seed=0, unit="nat", 
 
 
 def _known(settings):
-    _make_settings(settings)  # raises a one-line ValueError on an unknown name
+    make_settings(settings)  # raises a one-line ValueError on an unknown name
     return settings
 
 

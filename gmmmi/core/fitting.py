@@ -15,6 +15,7 @@ import numpy as np
 
 from .engine import fit_batch, pointwise_batch, score_batch
 from .mixture import kmeanspp_init
+from .result import check_unit
 
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE = range(5)
 # K whose held-out log-likelihood is within this many standard errors of the chosen
@@ -122,6 +123,35 @@ RULES = {
     "marginals": ("choice", ("auto", "rank", "standardise")),
     "bootstrap_method": ("choice", ("auto", "refit", "linear")),
 }
+
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+# The estimator's parameters besides the settings (and categorical, unit), with their
+# defaults: GMMMI's, which a test holds to these.
+RUN_DEFAULTS = {"n_bootstrap": 50, "seed": 0}
+
+
+def make_settings(settings):
+    """``Settings`` from a dict, with a one-line ``ValueError`` for an unknown name."""
+    unknown = sorted(set(settings) - set(SETTING_NAMES))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; valid settings: "
+                         + ", ".join(SETTING_NAMES))
+    return Settings(**settings)
+
+
+def check_options(n_bootstrap=RUN_DEFAULTS["n_bootstrap"], seed=RUN_DEFAULTS["seed"],
+                  unit="nat", **settings):
+    """The estimator's ``Settings`` from its parameters (those of ``GMMMI`` but
+    ``categorical``), with a one-line ``ValueError`` for an unknown name or a bad value."""
+    checked = make_settings(settings)
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
+            or n_bootstrap < 0:
+        raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    check_unit(unit)
+    return checked
 
 
 def _check(name, kind, bound, value):
