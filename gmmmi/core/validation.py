@@ -17,7 +17,7 @@ def continuous(name, values, allow_columns=False):
 
     A numpy masked array's masked values are missing (NaN), not their stored numbers."""
     if hasattr(values, "tocsr") or hasattr(values, "todense"):  # scipy.sparse
-        raise TypeError(f"{name}: sparse data is not supported; pass a dense array "
+        raise ValueError(f"{name}: sparse data is not supported; pass a dense array "
                         "(.toarray())")
     try:
         if np.ma.isMaskedArray(values):
