@@ -31,7 +31,7 @@ rule all:
 
 
 onstart:
-    start_cluster()
+    start_run()
 
 
 onsuccess:

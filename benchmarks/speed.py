@@ -47,7 +47,8 @@ def batch_throughput(n_samples, workers, warm):
     from dask.distributed import Client, LocalCluster
 
     from gmmmi.analysis.plan import plan_chunks
-    from gmmmi.analysis.run import THREAD_VARIABLES, run_chunk
+    from gmmmi.analysis.cluster import WORKER_ENVIRONMENT
+    from gmmmi.analysis.run import run_chunk
     from gmmmi.data.dataset import describe_dataset, write_dataset
     from gmmmi.data.demo import make_demo_dataset
 
@@ -58,8 +59,7 @@ def batch_throughput(n_samples, workers, warm):
         cluster = client = None
         options = {"workers": workers}
         if warm:
-            for name in THREAD_VARIABLES:
-                os.environ[name] = "1"
+            os.environ.update(WORKER_ENVIRONMENT)
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address="127.0.0.1:0", host="127.0.0.1")
             client = Client(cluster)
@@ -91,7 +91,7 @@ def main():
     args = parser.parse_args()
 
     numba.set_num_threads(1)
-    gmmmi = run_gmmmi("rank")
+    gmmmi = run_gmmmi("auto")  # the defaults
     gmmmi(*TASKS["D3"][0](300, np.random.default_rng(0)), 0)  # compile/load the kernels
     reference = Reference.start(args.reference_python)
     methods = {"gmmmi": gmmmi, "ksg": run_ksg}

@@ -127,3 +127,31 @@ def test_masked_values_are_missing_not_their_stored_numbers(xy):
     words = np.ma.array(np.where(x > 0, "a", "b"), mask=np.arange(len(x)) < 5)
     with pytest.raises(ValueError, match="^x cannot be read as an array"):
         estimate_mi(words, y)
+
+
+def test_pandas_missing_values_and_indexes(xy):
+    import pandas as pd
+
+    import gmmmi
+
+    x, y = xy
+    labels = pd.Series(np.where(x > 0, 2, 1), dtype="Int64")
+    labels[:10] = pd.NA  # missing, not a label of its own
+    result = estimate_mi(y, labels, categorical=True, n_bootstrap=5)
+    assert result.n_dropped == 10
+    assert result.mi == estimate_mi(y[10:], np.where(x > 0, 2, 1)[10:], categorical=True,
+                                    n_bootstrap=5).mi
+    nullable = pd.Series(x, dtype="Float64")
+    nullable[:4] = pd.NA
+    assert estimate_mi(nullable, y, n_bootstrap=5).n_dropped == 4
+    # paired by position, differently indexed Series would pair other samples
+    shifted = pd.Series(y, index=np.arange(len(y)) + 1)
+    one_line_error(lambda: estimate_mi(pd.Series(x), shifted), "different pandas indexes")
+    one_line_error(lambda: conditional_mi(pd.Series(x), shifted, y), "different pandas indexes")
+    # an Int64 factor in mi_matrix's data stays categorical, its NA rows dropped
+    m = gmmmi.mi_matrix({"latent": pd.DataFrame({"a": x}), "factor": pd.DataFrame({"f": labels})},
+                        "latent", "factor", n_bootstrap=3, progress=False)
+    assert m["kind_y"].values[0] == "categorical" and int(m["n_dropped"].values[0, 0]) == 10
+    one_line_error(lambda: gmmmi.mi_matrix({"latent": pd.DataFrame({"a": x, "b": y})},
+                                           ["latent", "latent"], progress=False),
+                   "x names group 'latent' twice")

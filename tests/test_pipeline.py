@@ -398,3 +398,21 @@ def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers
         for key in ("value", "std", "low", "high", "bootstrap", "n_components", "status",
                     "model"):
             assert result[key] == here[key], key
+
+
+def test_a_changed_byte_in_the_pair_cache_is_a_miss_not_a_result(tmp_path):
+    from gmmmi.analysis.cache import PairCache
+
+    root = tmp_path / "pairs"
+    with PairCache(root) as cache:
+        cache.put("a", {"value": 0.00002, "bootstrap": [0.00001, 0.00003]})
+        cache.put("b", {"value": 0.5})
+    pack = next(root.glob("*.jsonl"))
+    pack.write_bytes(pack.read_bytes().replace(b"2e-05", b"9e-05", 1))  # one digit
+    reader = PairCache(root)
+    assert reader.get("a") is None and reader.get("b") == {"value": 0.5}
+    # packs written before the CRC (three fields per index line) are still read
+    keys = pack.with_suffix(".keys")
+    keys.write_text("".join(" ".join(line.split()[:3]) + "\n"
+                            for line in keys.read_text().splitlines()))
+    assert PairCache(root).get("b") == {"value": 0.5}

@@ -18,6 +18,7 @@ import pytest
 import yaml
 import zarr
 
+from gmmmi.analysis import recovery
 from gmmmi.analysis.cache import PairCache
 from gmmmi.data.dataset import build_dataset, make_group, read_xarray, write_dataset
 from gmmmi.data.demo import make_demo_dataset
@@ -269,6 +270,63 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
         estimated = matrix["status"].values != "diagonal"
         assert np.isfinite(matrix["mi"].values[estimated]).all()
         assert matrix.sizes["bootstrap"] == 40
+
+
+def test_a_killed_run_resumes_with_the_plain_command(tmp_path, reference):
+    """SIGKILL leaves Snakemake's locks (no handler runs); the next plain run removes them,
+    since the process that took them is gone, and finishes without redoing work."""
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    make_config(folder, chunks=1, estimator={"n_bootstrap": 40, "seed": 1})
+    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
+               str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    deadline = time.monotonic() + 120
+    while cached_pairs(folder) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=60)
+    done = cached_pairs(folder)
+    assert 2 <= done < 14, "the run was not killed mid-way"
+    assert list((folder / ".snakemake" / "locks").glob("*.lock")), "no locks were left"
+    rerun = snakemake(folder, "--cores", 1)
+    assert "its locks were removed" in rerun.stderr
+    total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
+                for p in (folder / "results").glob("*/chunks/*.json"))
+    assert total == 14 - done
+    for analysis in ("ll", "lf"):
+        matrix = open_matrix(folder, analysis)
+        estimated = matrix["status"].values != "diagonal"
+        assert np.isfinite(matrix["mi"].values[estimated]).all()
+        assert matrix.sizes["bootstrap"] == 40
+
+
+def test_locks_of_a_live_run_still_lock_a_second_one_out(tmp_path, reference):
+    folder = tmp_path / "live"
+    subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)
+    locks = folder / ".snakemake" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    (locks / "0.output.lock").write_text("results/ll/report.html\nresults/lf/report.html\n")
+    recovery.record_owner(folder / ".snakemake")  # this test's process: alive
+    run = snakemake(folder, "--cores", 1, "--forcerun", "report", check=False)
+    assert run.returncode != 0 and "LockException" in run.stderr + run.stdout
+    assert (locks / "0.output.lock").exists()
+
+
+def test_a_damaged_chunk_is_redone_from_the_cache_and_the_matrix_restored(tmp_path,
+                                                                            reference):
+    folder = tmp_path / "damaged"
+    subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)
+    chunk = folder / "results" / "ll" / "chunks" / "1-of-2.json"
+    chunk.write_bytes(chunk.read_bytes()[:len(chunk.read_bytes()) // 2])  # cut short
+    stamps = chunk_stamps(folder)
+    rerun = snakemake(folder, "--cores", 1)
+    assert "1-of-2.json cannot be read" in rerun.stderr
+    assert computed_since(folder, stamps) == 0  # every pair from the cache
+    assert_same_matrices(open_matrix(folder, "ll"), open_matrix(reference, "ll"))
+    assert "Nothing to be done" in snakemake(folder, "--cores", 1, "-n").stdout
 
 
 @contextlib.contextmanager

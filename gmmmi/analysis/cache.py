@@ -4,8 +4,10 @@ Pairs are kept in *packs*, a few files per chunk run rather than one per pair (p
 file systems are slow with many small files, and sites cap their number). A chunk run
 appends each pair it finishes to its own pack (``<name>.jsonl``, one result per line,
 flushed at once, so an interrupt keeps what was done) and to the pack's index
-(``<name>.keys``: key, byte offset and length per line). A lookup reads every index,
-about 80 bytes per pair, and only the lines it needs. No two processes write one pack.
+(``<name>.keys``: key, byte offset, length and CRC-32 per line). A lookup reads every
+index, about 90 bytes per pair, and only the lines it needs; a line whose bytes no longer
+match their CRC (a changed digit, a damaged disk) is a miss, recomputed, never a result.
+No two processes write one pack.
 
 Keys are content addresses (:meth:`gmmmi.analysis.plan.Pair.cache_key`): the numeric
 code, the settings, the seed and both variables' fingerprints. :func:`prune` keeps the
@@ -17,6 +19,7 @@ import json
 import shutil
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 from .._files import json_default
@@ -40,11 +43,14 @@ class PairCache:
         entry = self._index.get(key)
         if entry is None:
             return None
-        pack, offset, length = entry
+        pack, offset, length, crc = entry
         try:
             with open(pack, "rb") as f:
                 f.seek(offset)
-                line = json.loads(f.read(length))
+                raw = f.read(length)
+            if crc is not None and zlib.crc32(raw) != crc:
+                return None  # changed since it was written
+            line = json.loads(raw)
         except (OSError, ValueError):  # a pack cut short, or removed meanwhile
             return None
         return line.get("result") if line.get("key") == key else None
@@ -61,10 +67,11 @@ class PairCache:
         offset = data.tell()
         data.write(line + b"\n")
         data.flush()
-        keys.write(f"{key} {offset} {len(line)}\n")  # after the line: never points past it
+        crc = zlib.crc32(line)
+        keys.write(f"{key} {offset} {len(line)} {crc}\n")  # after the line: never points past it
         keys.flush()
         if self._index is not None:
-            self._index[key] = (Path(data.name), offset, len(line))
+            self._index[key] = (Path(data.name), offset, len(line), crc)
 
     def close(self):
         if self._pack is not None:
@@ -121,8 +128,9 @@ class PairCache:
             pack = keys.with_suffix(".jsonl")
             for line in lines:
                 parts = line.split()  # a last line cut by an interrupt is skipped
-                if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-                    index.setdefault(parts[0], (pack, int(parts[1]), int(parts[2])))
+                if len(parts) in (3, 4) and all(p.isdigit() for p in parts[1:]):
+                    crc = int(parts[3]) if len(parts) == 4 else None  # packs before the CRC
+                    index.setdefault(parts[0], (pack, int(parts[1]), int(parts[2]), crc))
         return index
 
 

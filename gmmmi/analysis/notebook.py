@@ -120,18 +120,39 @@ def as_dataset(data, kinds=None):
         if isinstance(values, xr.DataArray):
             groups[group] = values
             continue
-        names = None
-        if hasattr(values, "columns"):  # a pandas DataFrame
-            names, values = [str(c) for c in values.columns], values.to_numpy()
+        names, kind = None, kinds.get(group)
+        if hasattr(values, "dtypes") or hasattr(values, "array"):  # pandas
+            kind = kind or _pandas_kind(values)
+            if hasattr(values, "columns"):
+                names = [str(c) for c in values.columns]
+            values = _pandas_values(values)
         values = np.asarray(values)
         if values.ndim == 1:
             values, names = values[:, None], [str(group)]
         names = names or [f"{group}_{j}" for j in range(values.shape[1])]
-        groups[group] = make_group(values, names, kinds.get(group), group=group,
-                                   source="data")
+        groups[group] = make_group(values, names, kind, group=group, source="data")
     ds = build_dataset(groups)
     validate(ds)
     return ds
+
+
+def _pandas_kind(values):
+    """"categorical" for pandas columns of integers or booleans, their nullable kinds
+    (Int64, boolean) included, which numpy would read as objects; else None (by dtype)."""
+    import pandas as pd
+
+    dtypes = list(values.dtypes) if hasattr(values, "columns") else [values.dtype]
+    labels = all(pd.api.types.is_integer_dtype(d) or pd.api.types.is_bool_dtype(d)
+                 for d in dtypes)
+    return "categorical" if dtypes and labels else None
+
+
+def _pandas_values(values):
+    """A pandas object's values, missing ones (pd.NA of the nullable dtypes) as NaN."""
+    try:
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):  # not numbers: refused by make_group in one line
+        return values.to_numpy()
 
 
 def _estimate(pairs, columns, settings, client, name, log):

@@ -105,6 +105,10 @@ def analysis_groups(description, analysis):
         y_groups = [y for y in _as_list(analysis["y"]) if y not in members]
     elif "x" in analysis and "y" in analysis:
         x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
+        for side, listed in (("x", x_groups), ("y", y_groups)):
+            twice = sorted({g for g in listed if listed.count(g) > 1}, key=str)
+            if twice:  # each variable would be paired with itself
+                raise ValueError(f"{side} names group {twice[0]!r} twice")
     else:
         raise ValueError("an analysis needs x and y groups, or kind: flow")
     found = description["groups"]

@@ -337,6 +337,7 @@ class GMMMI(BaseEstimator):
                                  **{name: getattr(self, name) for name in SETTING_NAMES})
         if y is None:
             raise ValueError("GMMMI requires y to be passed, but the target y is None")
+        check.same_index({"x": x, "y": y})
         x = check.continuous("x", x, allow_columns=True)
         if self.categorical:
             codes, categories = check.labels("y", y)
@@ -595,6 +596,7 @@ def _prepare_columns(named, n_bootstrap, seed, unit, settings, vectors=()):
     """Settings, the finite rows of the variables' columns side by side, the rows dropped,
     and each variable's number of columns (``vectors``: the names that may have several)."""
     settings = check_options(n_bootstrap, seed, unit, **settings)
+    check.same_index(named)
     arrays = {name: check.continuous(name, values, allow_columns=True)
               if name in vectors else check.continuous(name, values)[:, None]
               for name, values in named.items()}

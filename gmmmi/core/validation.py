@@ -22,6 +22,12 @@ def continuous(name, values, allow_columns=False):
     try:
         if np.ma.isMaskedArray(values):
             values = np.ma.asarray(values, dtype=np.float64).filled(np.nan)
+        elif hasattr(values, "to_numpy") and hasattr(values, "dtypes" if hasattr(
+                values, "columns") else "dtype"):  # pandas: pd.NA of nullable dtypes missing
+            try:
+                values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                values = values.to_numpy()
         array = np.asarray(values)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
@@ -48,14 +54,29 @@ def continuous(name, values, allow_columns=False):
     return array
 
 
+def same_index(named):
+    """Refuse pandas inputs whose indexes differ: paired by position, their rows would
+    not be the same samples."""
+    indexed = {name: v.index for name, v in named.items() if hasattr(v, "index")
+               and hasattr(v.index, "equals")}
+    names = list(indexed)
+    for name in names[1:]:
+        if not indexed[name].equals(indexed[names[0]]):
+            raise ValueError(f"{names[0]} and {name} have different pandas indexes, so their "
+                             f"rows are not the same samples: align them first "
+                             f"({names[0]}, {name} = {names[0]}.align({name}, join='inner'))")
+
+
 def labels(name, values):
     """Integer codes and the sorted distinct labels of a categorical ``values``.
 
-    Labels may be of any hashable kind; None, float NaN and the masked values of a numpy
-    masked array mean missing (code -1).
+    Labels may be of any hashable kind; None, float NaN, pandas' NA and the masked values of
+    a numpy masked array mean missing (code -1).
     """
     if np.ma.isMaskedArray(values):
         values = np.where(np.ma.getmaskarray(values), None, np.ma.getdata(values).astype(object))
+    elif hasattr(values, "to_numpy") and hasattr(values, "dtype"):  # pandas: pd.NA missing
+        values = values.to_numpy(dtype=object, na_value=None)
     try:
         array = np.asarray(values)
     except Exception as exc:

@@ -256,11 +256,13 @@ def _data_scores(matrix, source, factors, kinds):
     """The scores table: gmmmi's, and disentanglement_lib's over the categorical factors
     when the data are at hand; and a note saying what is left out."""
     categorical = [j for j, kind in enumerate(kinds) if kind == "categorical"]
-    if source is None or not categorical:
-        return scores.scores(matrix), (
-            "disentanglement_lib's scores (its discrete MIG, SAP, DCI, modularity and "
-            "explicitness) need " + ("categorical factors" if not categorical else
-                                     "the dataset: pass it to the report (--data)") + ".")
+    continuous = "kind_x" not in matrix.coords or all(
+        kind == "continuous" for kind in mx.strings(matrix, "kind_x"))
+    if source is None or not categorical or not continuous:
+        need = ("categorical factors" if not categorical else "continuous latents (rows)"
+                if not continuous else "the dataset: pass it to the report (--data)")
+        return scores.scores(matrix), ("disentanglement_lib's scores (its discrete MIG, "
+                                       f"SAP, DCI, modularity and explicitness) need {need}.")
     latents = mx.data_columns(matrix, source, "x").astype(np.float64)
     codes = np.column_stack([labels(factors[j], mx.data_column(matrix, source, "y", j))[0]
                              for j in categorical])

@@ -14,6 +14,7 @@ from gmmmi._files import write_json
 from gmmmi.analysis.cache import prune
 from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE
 from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
+from gmmmi.analysis.recovery import damaged_chunks, record_owner, release_stale_locks
 from gmmmi.analysis.run import pair_memory_mb, tls_files
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -145,6 +146,27 @@ for _analysis in ANALYSES:
     plan(_analysis)
 
 
+# What a plain rerun repairs (gmmmi.analysis.recovery): the locks of a run that was killed
+# outright, and chunk results that cannot be read, which this run then redoes from the
+# cache (gather would fail on them run after run). Not on cluster nodes, whose jobs
+# re-read this file while the main process runs; a dry run only says so.
+if not workflow.remote_exec:
+    _dry = workflow.output_settings.dryrun
+    if not _dry:
+        _killed = release_stale_locks()
+        if _killed is not None:
+            print(f"gmmmi: the run that held this directory's locks (pid {_killed}) is gone: "
+                  "its locks were removed", file=sys.stderr)
+    for _analysis in ANALYSES:
+        for _path in damaged_chunks(f"results/{_analysis}/chunks",
+                                    f"results/{_analysis}/mi.zarr"):
+            if not _dry:
+                _path.unlink(missing_ok=True)
+            print(f"gmmmi: {_path} cannot be read (damaged or cut short): "
+                  + ("it would be redone" if _dry else "removed, to be redone from the cache"),
+                  file=sys.stderr)
+
+
 def chunk_names(analysis):
     """The chunk names of an analysis (1-of-N ... N-of-N), as gather expects them."""
     manifests = plan(analysis)
@@ -169,8 +191,11 @@ def chunk_digest(wildcards):
 _cluster = []
 
 
-def start_cluster():
-    """Start the run's own Dask cluster when the config asks for one (dask.cluster)."""
+def start_run():
+    """Record this run as the holder of the directory's locks (gmmmi.analysis.recovery);
+    start the run's own Dask cluster when the config asks for one (dask.cluster)."""
+    if not workflow.output_settings.dryrun:
+        record_owner()
     if config["dask"].get("cluster") == "slurm":
         from gmmmi.analysis.cluster import start_slurm_cluster
 
