@@ -139,6 +139,16 @@ def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypa
     assert all(line.startswith("gmmmi: error: c.yaml: ") for line in err.strip().splitlines())
 
 
+def test_a_config_that_is_not_utf8_is_one_line_for_every_command(tmp_path, capsys,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_bytes(b"dataset: d.zarr\n# caf\xe9\n")
+    for command in (["check-config", "c.yaml"], ["cache", "prune", "--configfile", "c.yaml"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == "gmmmi: error: c.yaml: line 2: not UTF-8 text (byte 0xe9)"
+
+
 def test_check_config_accepts_the_default_config(capsys, monkeypatch):
     repo = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(repo)

@@ -155,3 +155,19 @@ def test_pandas_missing_values_and_indexes(xy):
     one_line_error(lambda: gmmmi.mi_matrix({"latent": pd.DataFrame({"a": x, "b": y})},
                                            ["latent", "latent"], progress=False),
                    "x names group 'latent' twice")
+
+
+def test_extreme_scales_are_estimated_or_refused_never_silently_zero(xy):
+    x, y = xy
+    expected = estimate_mi(x, y, marginals="standardise", n_bootstrap=5).mi
+    for scale in (1e200, 1e-300):
+        assert estimate_mi(x * scale, y, marginals="standardise", n_bootstrap=5).mi == \
+            pytest.approx(expected, rel=1e-9)
+    reference = marginal_kl(x, 2 * y + 1, n_bootstrap=5).value
+    assert marginal_kl(x * 1e200, (2 * y + 1) * 1e200, n_bootstrap=5).value == \
+        pytest.approx(reference, rel=1e-9)
+    outlier = x.copy()
+    outlier[0] = 1e200  # the other values merge once scaled: refused, not MI 0
+    one_line_error(lambda: estimate_mi(outlier, y, marginals="standardise"),
+                   "too many orders of magnitude")
+    assert estimate_mi(outlier, y, n_bootstrap=5).mi > 0.5 * expected  # ranks: unharmed

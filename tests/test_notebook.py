@@ -86,6 +86,8 @@ def test_dicts_of_arrays_and_frames_are_data_too(tmp_path):
     ([1, 2, 3], "latent", "data must be an xarray Dataset"),
     ({"latent": np.ones((10, 2, 2))}, "latent", "expected a 2-D array"),
     ({"latent": np.zeros((50, 2))}, "nothing", "the dataset has no group 'nothing'"),
+    ({"latent": {"z": 1}}, "latent", r"data\['latent'\] must be a 1-D or 2-D array"),
+    ({"latent": np.zeros((50, 2))}, None, "x must name a group or a list of groups"),
 ])
 def test_bad_data_is_one_line(data, x, message):
     with pytest.raises((DatasetError, ValueError), match=message) as info:
@@ -153,3 +155,30 @@ def test_a_misspelt_kind_is_one_line(options, message):
     data = {"latent": np.random.default_rng(0).normal(size=(300, 2))}
     with pytest.raises(ValueError, match=re.escape(message)):
         gmmmi.mi_matrix(data, "latent", n_bootstrap=2, progress=False, **options)
+
+
+def test_what_is_not_a_matrix_or_a_report_path_is_one_line(tmp_path):
+    import xarray as xr
+
+    for thing in ({"mi": 1}, xr.Dataset(), 3):
+        for call in (gmmmi.pairs_table, lambda m: gmmmi.write_report(m, tmp_path / "r.html")):
+            with pytest.raises(DatasetError, match="MI matrix") as info:
+                call(thing)
+            assert "\n" not in str(info.value)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(DatasetError, match="exists and is not a file"):
+        gmmmi.write_report(xr.Dataset(), tmp_path / "folder")
+
+
+def test_a_matrix_with_a_damaged_chunk_is_one_line_in_the_report(demo, tmp_path):
+    m = gmmmi.mi_matrix(demo, x="latent", y="factor", n_bootstrap=2, progress=False)
+    store = tmp_path / "mi.zarr"
+    from gmmmi.analysis import matrix
+
+    matrix.write(m, store)
+    chunk = next(p for p in (store / "mi_bootstrap").rglob("*") if p.is_file()
+                 and p.name != "zarr.json")
+    chunk.write_bytes(b"\x00garbage" * 10)
+    with pytest.raises(DatasetError, match="its data cannot be read, a chunk is damaged") as info:
+        gmmmi.write_report(store, tmp_path / "r.html")
+    assert "\n" not in str(info.value) and not (tmp_path / "r.html").exists()

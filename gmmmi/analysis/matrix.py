@@ -146,12 +146,25 @@ def write(matrix, path, *, overwrite=True):
 
 def read(path):
     """An ``mi.zarr`` written by :func:`write`; one-line error for anything else."""
-    matrix = read_xarray(path)
+    if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
+        raise DatasetError(f"expected an MI matrix (an xarray Dataset of gmmmi.mi_matrix, or "
+                           f"the path of an mi.zarr), got {type(path).__name__}")
+    return _names_as(checked(read_xarray(path), path), str)
+
+
+def checked(matrix, source="the matrix"):
+    """``matrix`` when it is an MI matrix (a Dataset with :data:`VARIABLES`); else a
+    one-line :class:`DatasetError` naming ``source``."""
+    import xarray as xr
+
+    if not isinstance(matrix, xr.Dataset):
+        raise DatasetError(f"expected an MI matrix (an xarray Dataset of gmmmi.mi_matrix, or "
+                           f"the path of an mi.zarr), got {type(matrix).__name__}")
     missing = [name for name in VARIABLES if name not in matrix.variables]
     if missing:
-        raise DatasetError(f"{path}: not an MI matrix (no {missing[0]!r}; a matrix is "
+        raise DatasetError(f"{source}: not an MI matrix (no {missing[0]!r}; a matrix is "
                            f"results/<analysis>/mi.zarr, not a dataset)")
-    return _names_as(matrix, str)
+    return matrix
 
 
 def _names_as(matrix, dtype):
@@ -221,6 +234,7 @@ def pairs(matrix):
     ``message``, ``n_samples`` (and ``true_mi`` when known); values in nats."""
     import pandas as pd
 
+    checked(matrix)
     names = {a: strings(matrix, f"var_{a}") for a in "xy"}
     groups = {a: strings(matrix, f"group_{a}") for a in "xy"}
     words = strings(matrix, "status")

@@ -102,9 +102,9 @@ def analysis_groups(description, analysis):
             raise ValueError("a sets analysis needs y: the groups (or sets) to pair its "
                              "sets with")
         x_groups = list(dict.fromkeys(g for found in members.values() for g, _, _ in found))
-        y_groups = [y for y in _as_list(analysis["y"]) if y not in members]
+        y_groups = [y for y in _as_list(analysis["y"], "y") if y not in members]
     elif "x" in analysis and "y" in analysis:
-        x_groups, y_groups = _as_list(analysis["x"]), _as_list(analysis["y"])
+        x_groups, y_groups = _as_list(analysis["x"], "x"), _as_list(analysis["y"], "y")
         for side, listed in (("x", x_groups), ("y", y_groups)):
             twice = sorted({g for g in listed if listed.count(g) > 1}, key=str)
             if twice:  # each variable would be paired with itself
@@ -351,6 +351,10 @@ def _digest(obj):
 
 
 
-def _as_list(groups_):
-    return [groups_] if isinstance(groups_, str) else list(groups_)
+def _as_list(groups_, side="x"):
+    if isinstance(groups_, str):
+        return [groups_]
+    if not isinstance(groups_, (list, tuple)) or not all(isinstance(g, str) for g in groups_):
+        raise ValueError(f"{side} must name a group or a list of groups, got {groups_!r}")
+    return list(groups_)
 

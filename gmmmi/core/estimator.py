@@ -685,7 +685,7 @@ def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
         outcome = _Outcome(status=status.CONSTANT, message=(
             f"{'x' if np.ptp(data[:, 0]) == 0 else 'y'} is constant: the divergence is undefined"))
     else:
-        pooled = (data - data.mean()) / data.std()
+        pooled = check.standardise(data, pooled=True)
         outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
                                   settings, n_bootstrap, (int(seed),))[0]
     return _result(KLResult, outcome, "kl", unit, data, n_dropped, settings, n_bootstrap,

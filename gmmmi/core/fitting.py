@@ -330,7 +330,10 @@ def select_space(spaces, settings, key):
             selection.n_components // 2, AUTO_MAX_COMPONENTS))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            other_data = spaces[name]()
+            try:
+                other_data = spaces[name]()
+            except ValueError:  # the data cannot be prepared so (check.transform)
+                continue
             other = select_components(other_data, capped, key, final=False,
                                       walk_samples=AUTO_TRIAL_SAMPLES)
             if _levels_off(other, capped) and len(other_data) > AUTO_TRIAL_SAMPLES:

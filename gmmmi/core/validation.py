@@ -120,10 +120,16 @@ def _columns(array):
     return list(array.T) if isinstance(array, np.ndarray) else list(array)
 
 
-def standardise(array, in_place=False):
-    """Columns shifted to mean 0 and scaled to standard deviation 1."""
+def standardise(array, in_place=False, pooled=False):
+    """Columns shifted to mean 0 and scaled to standard deviation 1 (``pooled``: all
+    columns by one mean and standard deviation)."""
     out = array if in_place else np.column_stack(_columns(array)).astype(np.float64)
-    mean, std = out.mean(axis=0), out.std(axis=0)
+    axis = None if pooled else 0
+    # by the largest magnitude first: the variance of values near 1e200 (or 1e-300)
+    # overflows to inf (or underflows to 0), and every value would become 0 (or NaN)
+    scale = np.abs(out).max(axis=axis)
+    out /= np.where(scale > 0, scale, 1.0)
+    mean, std = out.mean(axis=axis), out.std(axis=axis)
     out -= mean
     out /= std
     return out
@@ -152,8 +158,19 @@ def gaussianise(array):
 
 def transform(array, how):
     """Columns prepared for a fit: ``"rank"`` (normal scores) or ``"standardise"``;
-    ``array`` is 2-D (samples x columns) or a list of 1-D columns."""
-    return gaussianise(array) if how == "rank" else standardise(array)
+    ``array`` is 2-D (samples x columns) or a list of 1-D columns.
+
+    Standardised values that float64 can no longer tell apart (one value 1e200 times the
+    others: after scaling, the others merge) are a one-line ``ValueError``: a fit of them
+    would report MI 0 for dependent data."""
+    if how == "rank":
+        return gaussianise(array)
+    out = standardise(array)
+    for raw, prepared in zip(_columns(array), out.T):
+        if len(np.unique(prepared)) < len(np.unique(raw)):
+            raise ValueError("the values span too many orders of magnitude to be "
+                             "standardised (float64 merges them); use marginals='rank'")
+    return out
 
 
 def is_constant(array):

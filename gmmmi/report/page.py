@@ -21,7 +21,7 @@ from .. import status as st
 from .._files import replacing
 from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
-from ..core.validation import labels, transform
+from ..core.validation import first_line, labels, transform
 from ..data.dataset import DatasetError, read_xarray
 from .. import disentanglement as scores
 from . import clusters, explorer, figures
@@ -66,7 +66,16 @@ def write_report(matrix, out, *, data=None, unit="nat", top_pairs=6):
     """
     import xarray as xr
 
-    matrix = matrix if isinstance(matrix, xr.Dataset) else mx.read(matrix)
+    target = Path(out)
+    if target.exists() and not target.is_file():  # a directory, a device, a pipe
+        raise DatasetError(f"{out}: exists and is not a file; give the report's file path")
+    name = "the matrix" if isinstance(matrix, xr.Dataset) else str(matrix)
+    matrix = mx.checked(matrix) if isinstance(matrix, xr.Dataset) else mx.read(matrix)
+    try:
+        matrix = matrix.load()  # the page reads all of it: a damaged chunk fails here
+    except Exception as exc:  # noqa: BLE001 - each codec fails in its own way
+        raise DatasetError(f"{name}: its data cannot be read, a chunk is damaged "
+                           f"({first_line(exc)}); gather it again") from None
     source = data if data is None or isinstance(data, xr.Dataset) else read_xarray(data)
     try:
         page = render(matrix, source, unit=unit, top_pairs=top_pairs)
