@@ -97,9 +97,9 @@ def main():
              f" (machine load before the run: {load:.2f}).\n",
              "Pairs of latents that are linear mixes of two of 32 Gaussian factors plus noise:"
              " every pair is jointly Gaussian (one component is the truth).\n",
-             "| N | pairs | K >= 2 | statuses | coverage | median width, K = 1 | "
+             "| N | pairs | count | K >= 2 | statuses | coverage | median width, K = 1 | "
              "median width, K >= 2 | seconds |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     for n_samples in args.samples:
         start = time.perf_counter()
         rows = run(args.latents, n_samples, args.seeds, settings)
