@@ -245,8 +245,9 @@ def _as_if_in_a_terminal():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
-    folder = tmp_path / "interrupted"
+def _stopped_mid_run(folder, reference, sig):
+    """A run of 14 slow pairs in one chunk, stopped by ``sig`` to its process group once 2
+    pairs are cached; returns how many were."""
     folder.mkdir()
     subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
     make_config(folder, chunks=1, estimator={"n_bootstrap": 40, "seed": 1})  # slower pairs
@@ -257,11 +258,14 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
     deadline = time.monotonic() + 120
     while cached_pairs(folder) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    os.killpg(first.pid, signal.SIGINT)
+    os.killpg(first.pid, sig)
     first.wait(timeout=120)
     done = cached_pairs(folder)
-    assert 2 <= done < 14, "the run was not interrupted mid-way"
-    snakemake(folder, "--cores", 1)  # a plain rerun: profiles/default reruns incomplete jobs
+    assert 2 <= done < 14, "the run was not stopped mid-way"
+    return done
+
+
+def _finished_without_redoing(folder, done):
     total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
                 for p in (folder / "results").glob("*/chunks/*.json"))
     assert total == 14 - done
@@ -270,37 +274,24 @@ def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
         estimated = matrix["status"].values != "diagonal"
         assert np.isfinite(matrix["mi"].values[estimated]).all()
         assert matrix.sizes["bootstrap"] == 40
+
+
+def test_interrupted_run_finishes_without_redoing_work(tmp_path, reference):
+    folder = tmp_path / "interrupted"
+    done = _stopped_mid_run(folder, reference, signal.SIGINT)
+    snakemake(folder, "--cores", 1)  # a plain rerun: profiles/default reruns incomplete jobs
+    _finished_without_redoing(folder, done)
 
 
 def test_a_killed_run_resumes_with_the_plain_command(tmp_path, reference):
     """SIGKILL leaves Snakemake's locks (no handler runs); the next plain run removes them,
     since the process that took them is gone, and finishes without redoing work."""
     folder = tmp_path / "killed"
-    folder.mkdir()
-    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
-    make_config(folder, chunks=1, estimator={"n_bootstrap": 40, "seed": 1})
-    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
-               str(folder), "--configfile", str(folder / "config.yaml"), "--cores", "1"]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-    deadline = time.monotonic() + 120
-    while cached_pairs(folder) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait(timeout=60)
-    done = cached_pairs(folder)
-    assert 2 <= done < 14, "the run was not killed mid-way"
+    done = _stopped_mid_run(folder, reference, signal.SIGKILL)
     assert list((folder / ".snakemake" / "locks").glob("*.lock")), "no locks were left"
     rerun = snakemake(folder, "--cores", 1)
     assert "its locks were removed" in rerun.stderr
-    total = sum(sum(row["computed"] for row in json.loads(p.read_text())["results"])
-                for p in (folder / "results").glob("*/chunks/*.json"))
-    assert total == 14 - done
-    for analysis in ("ll", "lf"):
-        matrix = open_matrix(folder, analysis)
-        estimated = matrix["status"].values != "diagonal"
-        assert np.isfinite(matrix["mi"].values[estimated]).all()
-        assert matrix.sizes["bootstrap"] == 40
+    _finished_without_redoing(folder, done)
 
 
 def test_locks_of_a_live_run_still_lock_a_second_one_out(tmp_path, reference):
