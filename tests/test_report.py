@@ -152,6 +152,8 @@ def test_latent_factor_page_has_every_section(analyses):
     keep = np.isfinite(latents).all(axis=1)
     discrete = scores.discrete_mig(latents[keep], ds["category"].values[keep, 0])
     assert f"{discrete:.3f}" in page and "MIG, discrete (disentanglement_lib)" in page
+    same = scores.gmm_mig(analyses["lf"].isel(var_y=[1]))  # gmmmi's over shape alone
+    assert "MIG (gmmmi), categorical factors" in page and f"{same.value:.3f}" in page
     for name in ("SAP", "explicitness", "over the categorical factors only (shape)",
                  "7 rows with a missing value are left out"):
         assert name in page

@@ -248,9 +248,9 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
         "mig": scores.mig(nats, entropy),
         "modularity": scores.modularity(nats, informative) if per_latent is not None
         else math.nan,
-        "scores": table.to_dict("records"),
+        "scores": table,
         "scores_note": table_note,
-        "discrete_mig": next((row["value"] for row in table.to_dict("records")
+        "discrete_mig": next((row["value"] for row in table
                               if row["score"] == "MIG (discrete)"), None),
         "uninformative": [latents[i] for i in np.flatnonzero(~informative)],
         "figure": figures.disentanglement(
@@ -262,28 +262,37 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
 
 
 def _data_scores(matrix, source, factors, kinds):
-    """The scores table: gmmmi's, and disentanglement_lib's over the categorical factors
-    when the data are at hand; and a note saying what is left out."""
+    """The rows of the scores table: gmmmi's, and disentanglement_lib's over the
+    categorical factors when the data are at hand (with gmmmi's MIG over those factors
+    too, to compare like with like); and a note saying what is left out."""
     categorical = [j for j, kind in enumerate(kinds) if kind == "categorical"]
     continuous = "kind_x" not in matrix.coords or all(
         kind == "continuous" for kind in mx.strings(matrix, "kind_x"))
     if source is None or not categorical or not continuous:
         need = ("categorical factors" if not categorical else "continuous latents (rows)"
                 if not continuous else "the dataset: pass it to the report (--data)")
-        return scores.scores(matrix), ("disentanglement_lib's scores (its discrete MIG, "
-                                       f"SAP, DCI, modularity and explicitness) need {need}.")
+        return scores.scores(matrix).to_dict("records"), (
+            "disentanglement_lib's scores (its discrete MIG, SAP, DCI, modularity and "
+            f"explicitness) need {need}.")
     latents = mx.data_columns(matrix, source, "x").astype(np.float64)
     codes = np.column_stack([labels(factors[j], mx.data_column(matrix, source, "y", j))[0]
                              for j in categorical])
     keep = np.isfinite(latents).all(axis=1) & (codes >= 0).all(axis=1)
-    table = scores.scores(matrix, latents=latents[keep], factors=codes[keep])
+    rows = scores.scores(matrix, latents=latents[keep], factors=codes[keep]).to_dict("records")
     notes = []
     if len(categorical) < len(factors):
-        notes.append("disentanglement_lib's scores are over the categorical factors only ("
-                     + ", ".join(factors[j] for j in categorical) + ")")
+        names = ", ".join(factors[j] for j in categorical)
+        notes.append(f"disentanglement_lib's scores are over the categorical factors only "
+                     f"({names})")
+        if len(latents.T) >= 2:
+            same = scores.gmm_mig(matrix.isel(var_y=categorical))
+            rows.insert(1, {"score": "MIG (gmmmi), categorical factors",
+                            "value": same.value, "low": same.low, "high": same.high,
+                            "definition": f"as MIG (gmmmi), over {names} only: the "
+                                          "factors of the discrete MIG"})
     if not keep.all():
         notes.append(f"{int((~keep).sum())} rows with a missing value are left out of them")
-    return table, "; ".join(notes) + "." if notes else None
+    return rows, "; ".join(notes) + "." if notes else None
 
 
 def _flow(matrix, scale, unit_label):
