@@ -171,3 +171,24 @@ def test_extreme_scales_are_estimated_or_refused_never_silently_zero(xy):
     one_line_error(lambda: estimate_mi(outlier, y, marginals="standardise"),
                    "too many orders of magnitude")
     assert estimate_mi(outlier, y, n_bootstrap=5).mi > 0.5 * expected  # ranks: unharmed
+
+
+def test_many_categories_cost_memory_linear_in_their_count_and_hold_the_truth():
+    """One swap per category and plausible K grew with the square of the category count
+    (1000 categories asked for 52 GiB); above SWAP_LIMIT the interval takes two joint
+    swaps. The truth: x | c ~ N(mu_c, 1), 40 equiprobable classes, by a fine grid."""
+    from gmmmi.core.estimator import SWAP_LIMIT
+
+    n_classes, n = 40, 4000
+    means = 3.0 * np.arange(n_classes) / n_classes
+    grid = np.linspace(-8, 12, 40001)
+    density = np.mean([np.exp(-0.5 * (grid - m) ** 2) for m in means], axis=0) / math.sqrt(
+        2 * math.pi)
+    h_x = -np.sum(density * np.log(density)) * (grid[1] - grid[0])
+    truth = h_x - 0.5 * math.log(2 * math.pi * math.e)
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, n_classes, n)
+    result = estimate_mi(means[labels] + rng.standard_normal(n), labels, categorical=True,
+                         n_bootstrap=20)
+    assert 2 * n_classes > SWAP_LIMIT
+    assert result.low <= truth <= result.high

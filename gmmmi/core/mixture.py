@@ -125,6 +125,18 @@ def cross_entropy_quadrature(source, target, quadrature_nodes):
     n_batch, n_comp, n_dims = means.shape
     nodes, node_weights = gauss_hermite_rule(
         n_dims, points_per_dimension(n_dims, quadrature_nodes))
+    # a few mixtures at a time: the nodes of a batch take B x K x M x D floats (a
+    # categorical pair's pooled mixture has a component per category and K)
+    step = max(1, QMC_BUDGET_BYTES // (8 * n_comp * len(nodes) * n_dims))
+    return np.concatenate([
+        _cross_entropy_quadrature(tuple(p[b:b + step] for p in source),
+                                  tuple(p[b:b + step] for p in target), nodes, node_weights)
+        for b in range(0, n_batch, step)])
+
+
+def _cross_entropy_quadrature(source, target, nodes, node_weights):
+    weights, means, covariances = source
+    n_batch, n_comp, n_dims = means.shape
     chol = _safe_cholesky(covariances)
     points = means[:, :, None, :] + nodes @ np.swapaxes(chol, -1, -2)  # (B, K, M, D)
     logp = logpdf_batch(points.reshape(n_batch, -1, n_dims), *target)
