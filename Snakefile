@@ -36,6 +36,7 @@ onstart:
 
 onsuccess:
     stop_cluster()
+    report_unfinished()
     prune_cache()
 
 

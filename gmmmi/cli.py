@@ -363,6 +363,15 @@ def _check_config(args):
 
     config = read_config(args.config)
     problems = config_problems(config, args.schema or find_schema())
+    if not problems:  # as the workflow refuses them, before any job runs
+        from .analysis.run import tls_files
+
+        dask = config.get("dask") or {}
+        try:
+            tls_files(dask.get("scheduler_address"), dask.get("tls_ca_file"),
+                      dask.get("tls_cert"), dask.get("tls_key"))
+        except ValueError as exc:
+            problems.append(f"dask: {exc}")
     dataset = Path(config.get("dataset", ""))
     if not problems and dataset.exists():  # relative paths: from where snakemake runs
         found = {"groups": dict.fromkeys(groups(read_xarray(dataset)))}

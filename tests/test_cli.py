@@ -31,6 +31,14 @@ def test_prints_the_estimate(files, capsys):
                         r"\(K=\d+, 10 bootstraps\)", out), out
 
 
+def test_the_text_output_says_how_many_rows_were_dropped(files, capsys):
+    x = np.load(files / "x.npy")
+    x[:4] = np.nan
+    np.save(files / "x.npy", x)
+    assert main(["estimate", str(files / "x.npy"), str(files / "y.npy"), "--n-bootstrap", "5"]) == 0
+    assert "(K=1, 5 bootstraps, 4 rows dropped)" in capsys.readouterr().out
+
+
 def test_one_file_with_two_columns_and_json(files, capsys):
     assert main(["estimate", str(files / "xy.npy"), "--json", "--n-bootstrap", "4"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -147,6 +155,21 @@ def test_a_config_that_is_not_utf8_is_one_line_for_every_command(tmp_path, capsy
         assert main(command) == 2
         err = capsys.readouterr().err
         assert err.strip() == "gmmmi: error: c.yaml: line 2: not UTF-8 text (byte 0xe9)"
+
+
+def test_check_config_refuses_a_tls_scheduler_without_its_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("dataset: d.zarr\nanalyses:\n  a: {x: l, y: l}\n"
+                                     "dask:\n  scheduler_address: tls://127.0.0.1:8786\n")
+    assert main(["check-config", "c.yaml"]) == 2
+    assert "a tls:// scheduler needs dask.tls_ca_file" in capsys.readouterr().err
+
+
+def test_an_explicit_chunk_count_is_at_most_one_per_pair():
+    from gmmmi.analysis.plan import chunk_count
+
+    assert chunk_count(100_000, 28, 1) == 28 and chunk_count(4, 28, 1) == 4
+    assert chunk_count("auto", 28, 64) == 28 and chunk_count(7, None, 1) == 7
 
 
 def test_check_config_accepts_the_default_config(capsys, monkeypatch):

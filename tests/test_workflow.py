@@ -294,6 +294,16 @@ def test_a_killed_run_resumes_with_the_plain_command(tmp_path, reference):
     _finished_without_redoing(folder, done)
 
 
+def test_a_run_whose_pairs_had_no_memory_says_so_at_the_end(tmp_path, reference):
+    folder = tmp_path / "starved"
+    folder.mkdir()
+    subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
+    make_config(folder, estimator={"n_bootstrap": 3, "seed": 2})
+    run = snakemake(folder, "--cores", 1, "--set-resources", "estimate_chunk:mem_mb=1")
+    assert "ll: 6 out-of-memory pairs without an estimate" in run.stderr
+    assert "lf: 8 out-of-memory pairs without an estimate" in run.stderr
+
+
 def test_locks_of_a_live_run_still_lock_a_second_one_out(tmp_path, reference):
     folder = tmp_path / "live"
     subprocess.run(["cp", "-a", str(reference), str(folder)], check=True)

@@ -45,6 +45,19 @@ def gather(chunk_paths, out, *, dataset=None, pairs_csv=None, overwrite=True):
     return result
 
 
+def unfinished(matrix_path):
+    """How many pairs of a gathered matrix a rerun would try again (status failed or
+    out-of-memory: not cached), by status; {} when none, or when it cannot be read."""
+    from .. import status
+
+    try:
+        words = list(matrix.pairs(matrix.read(matrix_path))["status"])  # each pair once
+    except (OSError, ValueError, KeyError):
+        return {}
+    counts = {word: words.count(word) for word in status.RETRIED}
+    return {word: count for word, count in counts.items() if count}
+
+
 def known_quantities(source, xs, ys, rows):
     """What the dataset ``source`` knows beside the estimates: its stored true MI per
     cell (or None) and the entropy of each categorical variable, per axis."""

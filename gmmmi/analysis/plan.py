@@ -85,10 +85,10 @@ def chunk_count(setting, n_pairs, slots):
     """How many chunks an analysis of ``n_pairs`` pairs (None: not known yet) is split
     into: ``setting`` when it is a number; when ``"auto"``, one per job slot (the
     workflow's cores divided by a job's threads, or its jobs under a cluster executor),
-    so that every core has a job, but no more than the pairs."""
-    if setting != "auto":
-        return int(setting)
-    return max(1, min(int(slots), n_pairs if n_pairs is not None else int(slots)))
+    so that every core has a job; either way no more than the pairs (chunks: 100000
+    would plan that many jobs, almost all empty)."""
+    wanted = int(slots) if setting == "auto" else int(setting)
+    return max(1, min(wanted, n_pairs if n_pairs is not None else wanted))
 
 
 def analysis_groups(description, analysis):

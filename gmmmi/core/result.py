@@ -114,7 +114,9 @@ class InformationResult:
                     f"95% {self.low:.{d}f} to {self.high:.{d}f}")
         else:
             text = f"{label} = {self.value:.3f} {self.unit}"
-        text += f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''})"
+        dropped = f", {self.n_dropped} rows dropped" if self.n_dropped else ""
+        text += (f" (K={self.n_components}, {n_boot} bootstrap{'s' if n_boot != 1 else ''}"
+                 f"{dropped})")
         if self.status != status.OK:
             text += f" [{self.status}: {self.message}]"
         elif self.message:  # an ok estimate with a note (a category left out)

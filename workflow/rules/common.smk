@@ -216,6 +216,20 @@ def stop_cluster():
         stop(_cluster.pop() if _cluster else None)
 
 
+def report_unfinished():
+    """Say which analyses hold pairs a rerun would try again (failed, out-of-memory): the
+    run succeeded, but they have no estimate."""
+    from gmmmi.analysis.gather import unfinished
+
+    for analysis in ANALYSES:
+        counts = unfinished(f"results/{analysis}/mi.zarr")
+        if counts:
+            listed = ", ".join(f"{n} {word}" for word, n in counts.items())
+            print(f"gmmmi: {analysis}: {listed} pairs without an estimate (their messages "
+                  f"are in results/{analysis}/report.html, Diagnostics); a rerun tries them "
+                  "again", file=sys.stderr)
+
+
 def prune_cache():
     """Keep in the cache only the pairs the current analyses use (after a successful run)."""
     if description() is None:
