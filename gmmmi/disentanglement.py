@@ -234,6 +234,8 @@ def _as_table(name, values, numeric):
         raise ValueError(f"{name} must be a non-empty 2-D table (n_samples, n_{name}), "
                          f"got shape {array.shape}")
     if numeric:
+        if array.dtype.kind not in "biuf" and array.dtype.kind != "O":
+            raise ValueError(f"{name} must be real numbers, got values of type {array.dtype}")
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError):
@@ -253,7 +255,9 @@ def _data(latents, factors, min_latents=1):
                          f"{len(latents)} and {len(factors)}")
     if latents.shape[1] < min_latents:
         raise ValueError(f"this score needs at least {min_latents} latents")
-    codes = np.column_stack([np.unique(f, return_inverse=True)[1] for f in factors.T])
+    from .core.validation import labels
+
+    codes = np.column_stack([labels(f"factor {j}", f)[0] for j, f in enumerate(factors.T)])
     return latents, codes
 
 

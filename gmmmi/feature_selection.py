@@ -18,6 +18,7 @@ How each feature is estimated (``discrete_features`` as scikit-learn means it):
 import numpy as np
 
 from .core.estimator import GMMMI, check_options
+from .core.validation import first_line
 
 
 def mutual_info_regression(X, y, *, discrete_features="auto", n_neighbors=3, copy=True,
@@ -77,8 +78,12 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
     from sklearn.utils.validation import check_X_y
 
     check_options(n_bootstrap, **settings)  # a one-line error before any fit
-    X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,
-                     ensure_all_finite="allow-nan", dtype=None if discrete_target else "numeric")
+    try:
+        X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,
+                         ensure_all_finite="allow-nan",
+                         dtype=None if discrete_target else "numeric")
+    except (TypeError, ValueError) as exc:  # scikit-learn's messages run over lines
+        raise ValueError(f"X, y: {first_line(exc).rstrip(':')}") from None
     discrete = _discrete_mask(discrete_features, X.shape[1], sparse.issparse(X))
     seed = _seed(random_state)
     columns = (X[:, [j]].toarray().ravel() if sparse.issparse(X) else X[:, j]

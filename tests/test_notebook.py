@@ -86,7 +86,7 @@ def test_dicts_of_arrays_and_frames_are_data_too(tmp_path):
     ([1, 2, 3], "latent", "data must be an xarray Dataset"),
     ({"latent": np.ones((10, 2, 2))}, "latent", "expected a 2-D array"),
     ({"latent": np.zeros((50, 2))}, "nothing", "the dataset has no group 'nothing'"),
-    ({"latent": {"z": 1}}, "latent", r"data\['latent'\] must be a 1-D or 2-D array"),
+    ({"latent": {"z": 1}}, "latent", r"data\['latent'\] must be a dense 1-D or 2-D array"),
     ({"latent": np.zeros((50, 2))}, None, "x must name a group or a list of groups"),
 ])
 def test_bad_data_is_one_line(data, x, message):

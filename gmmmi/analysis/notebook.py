@@ -120,9 +120,10 @@ def as_dataset(data, kinds=None):
         if isinstance(values, xr.DataArray):
             groups[group] = values
             continue
-        if isinstance(values, (dict, str, bytes)) or np.ndim(values) == 0:
-            raise DatasetError(f"data[{group!r}] must be a 1-D or 2-D array, a DataFrame or "
-                               f"a DataArray, got {type(values).__name__}")
+        if isinstance(values, (dict, str, bytes)) or hasattr(values, "tocsr") or \
+                np.ndim(values) == 0:
+            raise DatasetError(f"data[{group!r}] must be a dense 1-D or 2-D array, a DataFrame "
+                               f"or a DataArray, got {type(values).__name__}")
         names, kind = None, kinds.get(group)
         if hasattr(values, "dtypes") or hasattr(values, "array"):  # pandas
             kind = kind or _pandas_kind(values)

@@ -32,6 +32,9 @@ def continuous(name, values, allow_columns=False):
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} cannot be read as an array: {exc}") from None
     if array.dtype.kind not in "biuf":
+        if array.dtype.kind in "mM":
+            raise ValueError(f"{name} holds dates or durations: convert them to numbers "
+                             f"first (e.g. seconds)")
         if array.dtype.kind == "c":
             raise ValueError(f"{name}: Complex data not supported (real numbers only)")
         try:

@@ -1,0 +1,190 @@
+"""The catalogue: every public Python entry point against the same kinds of odd input.
+
+Each call either gives a result or refuses in one line: a ``ValueError`` (gmmmi's
+``DatasetError`` and ``ConfigError`` are ones) whose message is a single line. Any other
+exception is a traceback for the user, and fails here. What is accepted is checked to be
+honest where the catalogue knows the answer (missing values dropped and counted, a
+constant variable said to be constant). The workflow's and the CLI's own refusals are in
+test_workflow.py and test_cli.py; ``python tests/test_catalogue.py`` prints the tally.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gmmmi
+from gmmmi import disentanglement
+
+N = 300
+_rng = np.random.default_rng(7)
+X = _rng.standard_normal(N)
+Y = 0.6 * X + 0.8 * _rng.standard_normal(N)
+LABELS = (X > 0).astype(int) + (X > 1)
+
+
+def _masked(values):
+    return np.ma.masked_less(values, -2.0)
+
+
+def _nullable(values):
+    out = pd.Series(values, dtype="Float64")
+    out[:5] = pd.NA
+    return out
+
+
+# odd forms of one continuous variable (x); None where the form is not a variable
+VARIABLES = {
+    "plain": X,
+    "list": X.tolist(),
+    "object numbers": X.astype(object),
+    "strings": np.array([f"v{i}" for i in range(N)]),
+    "numeric strings": X.astype(str),
+    "bool": X > 0,
+    "complex": X + 1j,
+    "datetime": np.arange(N).astype("datetime64[s]"),
+    "masked": _masked(X),
+    "pandas nullable": _nullable(X),
+    "pandas series": pd.Series(X),
+    "scalar": 3.0,
+    "3-d": X.reshape(N // 3, 3, 1),
+    "empty": np.array([]),
+    "shorter": X[:-1],
+    "all nan": np.full(N, np.nan),
+    "some inf": np.where(np.arange(N) < 4, np.inf, X),
+    "huge": X * 1e300,
+    "tiny": X * 1e-300,
+    "constant": np.ones(N),
+    "three samples": X[:3],
+    "ragged": [[1.0, 2.0], [3.0]],
+    "none": None,
+    "dict": {"a": X},
+    "duplicate of y": Y,
+    "sparse": None,  # filled below when scipy has it
+}
+try:
+    from scipy import sparse
+
+    VARIABLES["sparse"] = sparse.csr_matrix(X[:, None])
+except ImportError:  # pragma: no cover
+    del VARIABLES["sparse"]
+
+# odd forms of category labels
+LABEL_SETS = {
+    "ints": LABELS,
+    "strings": np.array(["a", "b", "c"])[LABELS],
+    "with none": np.where(np.arange(N) < 5, None, LABELS.astype(object)),
+    "pandas Int64 with NA": pd.Series(LABELS, dtype="Int64").where(np.arange(N) >= 5),
+    "a rare class": np.where(np.arange(N) < 3, 9, LABELS),
+    "many classes": np.arange(N) % 100,
+    "one class": np.zeros(N, dtype=int),
+    "floats": LABELS.astype(float),
+    "unhashable": [[v] for v in LABELS],
+    "mixed types": np.array([1, "a", 2.5] * (N // 3), dtype=object),
+    "2-d": np.column_stack([LABELS, LABELS]),
+    "shorter": LABELS[:-1],
+}
+
+
+def _with_y(v):
+    """``v`` beside Y as a two-column table, or ``v`` itself when it cannot be one."""
+    try:
+        return np.column_stack([v, Y]) if np.ndim(v) == 1 else v
+    except (TypeError, ValueError):
+        return v
+
+
+def _quiet(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return call()
+
+
+ENTRY_POINTS = {
+    "estimate_mi(x, y)": lambda v: gmmmi.estimate_mi(v, Y, n_bootstrap=2),
+    "estimate_mi(y, x)": lambda v: gmmmi.estimate_mi(Y, v, n_bootstrap=2),
+    "estimate_mi(x, labels, categorical)": lambda v: gmmmi.estimate_mi(
+        v, LABELS, categorical=True, n_bootstrap=2),
+    "conditional_mi(x, y, z)": lambda v: gmmmi.conditional_mi(v, Y, X, n_bootstrap=0),
+    "marginal_kl(x, y)": lambda v: gmmmi.marginal_kl(v, Y, n_bootstrap=0),
+    "GMMMI().fit(x, y)": lambda v: gmmmi.GMMMI(n_bootstrap=2).fit(v, Y).result_,
+    "mutual_info_regression": lambda v: gmmmi.mutual_info_regression(
+        _with_y(v), Y, n_bootstrap=0),
+    "mi_matrix({'a': x, 'b': y})": lambda v: gmmmi.mi_matrix(
+        {"a": v, "b": Y}, "a", "b", n_bootstrap=0, progress=False),
+    "discrete_mig(x, labels)": lambda v: disentanglement.discrete_mig(_with_y(v), LABELS),
+}
+
+LABEL_ENTRY_POINTS = {
+    "estimate_mi(x, labels, categorical)": lambda lab: gmmmi.estimate_mi(
+        X, lab, categorical=True, n_bootstrap=2),
+    "mutual_info_classif": lambda lab: gmmmi.mutual_info_classif(
+        np.column_stack([X, Y]), lab, n_bootstrap=0),
+    "mi_matrix({'a': x, 'f': labels})": lambda lab: gmmmi.mi_matrix(
+        {"a": np.column_stack([X, Y]), "f": lab}, "a", "f", n_bootstrap=0, progress=False),
+    "discrete_mig(latents, labels)": lambda lab: disentanglement.discrete_mig(
+        np.column_stack([X, Y]), lab),
+}
+
+
+def outcome(call):
+    """("accepted", result) or ("refused", message); anything else propagates."""
+    try:
+        return "accepted", _quiet(call)
+    except ValueError as exc:  # DatasetError and ConfigError are ValueErrors
+        return "refused", str(exc)
+
+
+CASES = [("variable", entry, name) for entry in ENTRY_POINTS for name in VARIABLES] + \
+    [("labels", entry, name) for entry in LABEL_ENTRY_POINTS for name in LABEL_SETS]
+
+
+def run_case(family, entry, name):
+    if family == "variable":
+        return outcome(lambda: ENTRY_POINTS[entry](VARIABLES[name]))
+    return outcome(lambda: LABEL_ENTRY_POINTS[entry](LABEL_SETS[name]))
+
+
+@pytest.mark.parametrize("family, entry, name", CASES,
+                         ids=[f"{e} <- {f} {n}" for f, e, n in CASES])
+def test_every_entry_point_answers_or_refuses_in_one_line(family, entry, name):
+    kind, value = run_case(family, entry, name)
+    if kind == "refused":
+        assert value and "\n" not in value and "Traceback" not in value, value
+        return
+    if isinstance(value, gmmmi.MIResult | gmmmi.KLResult) and family == "variable":
+        # honest acceptances: missing values counted, a constant said to be constant
+        if name in ("masked", "pandas nullable", "some inf"):
+            assert value.n_dropped > 0
+        if name == "constant":
+            assert value.status == "constant"
+        if name == "all nan":
+            assert value.status == "too-few-samples"
+
+
+# the kinds of input that must be refused, whatever the entry point: never a result
+MUST_REFUSE = {"strings", "complex", "datetime", "scalar", "3-d", "empty", "shorter",
+               "ragged", "none", "dict"}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+def test_what_is_not_a_variable_is_refused_not_misread(entry):
+    for name in sorted(MUST_REFUSE):
+        if entry == "estimate_mi(y, x)" and name == "3-d":
+            continue  # y may be a vector; a 3-d one is refused below all the same
+        kind, value = outcome(lambda: ENTRY_POINTS[entry](VARIABLES[name]))
+        assert kind == "refused", (entry, name, value)
+
+
+def tally():
+    """(tried, refused, accepted) over the catalogue."""
+    counts = {"refused": 0, "accepted": 0}
+    for case in CASES:
+        counts[run_case(*case)[0]] += 1
+    return len(CASES), counts["refused"], counts["accepted"]
+
+
+if __name__ == "__main__":
+    tried, refused, accepted = tally()
+    print(f"{tried} calls: {refused} refused in one line, {accepted} accepted, 0 tracebacks")
