@@ -181,6 +181,7 @@ def test_the_config_schema_states_the_estimator_s_own_rules():
         probes = {"int": lambda: [bound - 1, bound, 2.5, True],
                   "optional int": lambda: [None, bound - 1, bound],
                   "number": lambda: [-1e-9, 0.0, 1e-3, "x"], "bool": lambda: [True, 1, "yes"],
+                  "fraction": lambda: [-1e-9, 0.0, 0.5, 1.0, 1e300],
                   "choice": lambda: [*bound, "other"]}[kind]()
         for value in probes:
             try:

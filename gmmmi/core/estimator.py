@@ -228,7 +228,7 @@ class GMMMI(BaseEstimator):
         MI's fits stay plain); it reaches the same fixed points as plain EM (False, as
         in the paper) in 2-3x fewer steps (benchmarks/measured/acceleration.md).
     reg_covar : float, default=1e-6
-        Added to covariance diagonals (in standardised units).
+        Added to covariance diagonals (in standardised units: below 1, the data's variance).
     max_iter : int, default=1000
         EM iterations per fit at most.
     integration : {"quadrature", "mc"}, default="quadrature"

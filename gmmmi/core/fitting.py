@@ -103,7 +103,8 @@ class Settings:
 # What each setting accepts, stated once: ``Settings`` checks it, and the workflow's
 # config schema says the same (``schema_properties``; a test holds the two together).
 # kind: "int" (>= bound), "optional int" (None or >= bound), "number" (finite, >= bound),
-# "bool", "choice" (one of bound).
+# "fraction" (>= bound and < 1: reg_covar is in units of the data's variance, which 1 or
+# more swamps), "bool", "choice" (one of bound).
 RULES = {
     "n_inits": ("int", 1),
     "n_folds": ("int", 2),
@@ -115,7 +116,7 @@ RULES = {
     "tol": ("number", 0),
     "selection_tol": ("number", 0),
     "accelerate": ("bool", None),
-    "reg_covar": ("number", 0),
+    "reg_covar": ("fraction", 0),
     "max_iter": ("int", 1),
     "integration": ("choice", ("quadrature", "mc")),
     "quadrature_nodes": ("int", 1),
@@ -159,10 +160,13 @@ def _check(name, kind, bound, value):
         return
     if kind in ("int", "optional int"):
         _check_int(name, value, bound)
-    elif kind == "number":
+    elif kind in ("number", "fraction"):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
                 or not np.isfinite(value) or value < bound:
             raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if kind == "fraction" and value >= 1:
+            raise ValueError(f"{name} must be below 1 (a share of the data's variance), "
+                             f"got {value!r}")
     elif kind == "bool":
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be true or false, got {value!r}")
@@ -185,6 +189,8 @@ def schema_properties():
             return {"type": ["integer", "null"], "minimum": bound}
         if kind == "number":
             return {"type": "number", "minimum": bound}
+        if kind == "fraction":
+            return {"type": "number", "minimum": bound, "exclusiveMaximum": 1}
         if kind == "bool":
             return {"type": "boolean"}
         return {"enum": list(bound)}
