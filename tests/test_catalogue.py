@@ -185,6 +185,129 @@ def tally():
     return len(CASES), counts["refused"], counts["accepted"]
 
 
+
+
+# --- the command line: every command that reads a file, against odd and damaged files ---
+
+def _odd_files(folder):
+    """{kind: path} of the files a user may hand any command by mistake."""
+    from gmmmi.analysis import matrix as mx
+    from gmmmi.data.dataset import write_dataset
+    from gmmmi.data.demo import make_demo_dataset
+
+    arrays = {"strings": np.array(["a", "b"] * 50), "complex": X + 1j,
+              "datetime": np.arange(N).astype("datetime64[s]"), "3-d": np.zeros((5, 4, 3)),
+              "empty": np.array([]), "all nan": np.full(N, np.nan), "constant": np.ones(N),
+              "huge": X * 1e300, "object": X.astype(object)}
+    files = {}
+    for name, values in arrays.items():
+        path = folder / f"{name.replace(' ', '-')}.npy"
+        np.save(path, values, allow_pickle=True)
+        files[f"npy {name}"] = path
+    good = folder / "good.npy"
+    np.save(good, X)
+    files["npy cut short"] = folder / "cut.npy"
+    files["npy cut short"].write_bytes(good.read_bytes()[:100])
+    files["random bytes"] = folder / "random.npy"
+    files["random bytes"].write_bytes(np.random.default_rng(0).bytes(2000))
+    files["empty file"] = folder / "empty.npy"
+    files["empty file"].write_bytes(b"")
+    files["a directory"] = folder / "adir"
+    files["a directory"].mkdir()
+    files["missing"] = folder / "missing.npy"
+    files["not utf-8 text"] = folder / "bad.csv"
+    files["not utf-8 text"].write_bytes(b"x,y\n1,\xff\n")
+    dataset = folder / "data.zarr"
+    write_dataset(make_demo_dataset(n_samples=200), dataset)
+    files["a dataset"] = dataset
+    matrix = gmmmi.mi_matrix(dataset, "latent", "factor", n_bootstrap=2, progress=False)
+    good_matrix = folder / "mi.zarr"
+    mx.write(matrix, good_matrix)
+    files["a matrix"] = good_matrix
+    damaged = folder / "damaged.zarr"
+    mx.write(matrix, damaged)
+    chunk = next(p for p in (damaged / "mi").rglob("*") if p.is_file() and p.name != "zarr.json")
+    chunk.write_bytes(b"\x00garbage")
+    files["a matrix with a damaged chunk"] = damaged
+    headless = folder / "headless.zarr"
+    mx.write(matrix, headless)
+    (headless / "zarr.json").unlink()
+    files["a store without zarr.json"] = headless
+    files["a chunk result cut short"] = folder / "1-of-1.json"
+    files["a chunk result cut short"].write_text('{"analysis": "a", "chunk": 0, "res')
+    return files
+
+
+COMMANDS = {
+    "estimate x": lambda f, out: ["estimate", f, str(out.parent / "good.npy"), "--n-bootstrap", "2"],
+    "estimate y": lambda f, out: ["estimate", str(out.parent / "good.npy"), f, "--n-bootstrap", "2"],
+    "estimate categorical": lambda f, out: ["estimate", f, "--categorical", "--n-bootstrap", "2"],
+    "ingest": lambda f, out: ["ingest", f, "--out", str(out / "ingested.zarr")],
+    "validate": lambda f, out: ["validate", f],
+    "check-config": lambda f, out: ["check-config", f],
+    "cache prune": lambda f, out: ["cache", "prune", "--configfile", f],
+    "gather": lambda f, out: ["gather", f, "--out", str(out / "gathered.zarr")],
+    "flow": lambda f, out: ["flow", f, "--graphml", str(out / "g.graphml"),
+                            "--json", str(out / "g.json")],
+    "report": lambda f, out: ["report", f, "--out", str(out / "r.html")],
+    "report --data": lambda f, out: ["report", str(out.parent / "mi.zarr"), "--data", f,
+                                     "--out", str(out / "r.html")],
+}
+
+
+@pytest.fixture(scope="module")
+def odd_files(tmp_path_factory):
+    return _odd_files(tmp_path_factory.mktemp("odd"))
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_answers_or_refuses_each_odd_file_in_one_line(command, odd_files,
+                                                                     tmp_path, capsys,
+                                                                     monkeypatch):
+    from gmmmi.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for kind, path in odd_files.items():
+        argv = COMMANDS[command](str(path), out)
+        code = _quiet(lambda: main(argv))  # noqa: B023 - called at once
+        captured = capsys.readouterr()
+        assert code in (0, 2), (command, kind, code)
+        if code == 2:
+            lines = captured.err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("gmmmi: error: "), \
+                (command, kind, captured.err)
+        assert "Traceback" not in captured.err
+
+
+def cli_tally(folder):
+    """(tried, refused, accepted) of the command-line catalogue, run in ``folder``."""
+    import contextlib
+    import io
+    import os
+
+    from gmmmi.cli import main
+
+    files = _odd_files(folder)
+    out = folder / "out"
+    out.mkdir()
+    os.chdir(folder)
+    codes = []
+    for command in COMMANDS:
+        for path in files.values():
+            with contextlib.redirect_stderr(io.StringIO()), \
+                    contextlib.redirect_stdout(io.StringIO()):
+                codes.append(_quiet(lambda: main(COMMANDS[command](str(path), out))))  # noqa: B023
+    return len(codes), codes.count(2), codes.count(0)
+
+
 if __name__ == "__main__":
+    import tempfile
+    from pathlib import Path
+
     tried, refused, accepted = tally()
-    print(f"{tried} calls: {refused} refused in one line, {accepted} accepted, 0 tracebacks")
+    print(f"Python: {tried} calls: {refused} refused in one line, {accepted} accepted")
+    with tempfile.TemporaryDirectory() as folder:
+        tried, refused, accepted = cli_tally(Path(folder))
+    print(f"CLI: {tried} calls: {refused} refused in one line, {accepted} accepted")
