@@ -81,6 +81,12 @@ def config_problems(config, schema_path):
     for error in sorted(Draft202012Validator(schema).iter_errors(config), key=str):
         where = ".".join(map(str, error.absolute_path)) or "config"
         message = error.message
+        if where == "estimator" and error.validator == "additionalProperties":
+            from .core.fitting import RENAMED
+
+            old = [key for key in error.instance if key in RENAMED]
+            if old:
+                message = f"{old[0]!r} is now called {RENAMED[old[0]]!r}"
         if error.validator == "not":
             message = error.schema.get("message", message)
         elif error.validator == "oneOf" and "message" in error.schema:

@@ -192,3 +192,8 @@ def test_many_categories_cost_memory_linear_in_their_count_and_hold_the_truth():
                          n_bootstrap=20)
     assert 2 * n_classes > SWAP_LIMIT
     assert result.low <= truth <= result.high
+
+
+def test_a_renamed_setting_names_its_new_name(xy):
+    one_line_error(lambda: estimate_mi(*xy, transform="rank"),
+                   "the setting 'transform' is now called 'marginals'")

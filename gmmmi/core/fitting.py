@@ -132,9 +132,15 @@ SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 RUN_DEFAULTS = {"n_bootstrap": 50, "seed": 0}
 
 
+# Settings that were renamed: the old name is refused with the new one.
+RENAMED = {"transform": "marginals"}
+
+
 def make_settings(settings):
     """``Settings`` from a dict, with a one-line ``ValueError`` for an unknown name."""
     unknown = sorted(set(settings) - set(SETTING_NAMES))
+    if unknown and unknown[0] in RENAMED:
+        raise ValueError(f"the setting {unknown[0]!r} is now called {RENAMED[unknown[0]]!r}")
     if unknown:
         raise ValueError(f"unknown setting {unknown[0]!r}; valid settings: "
                          + ", ".join(SETTING_NAMES))
