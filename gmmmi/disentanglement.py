@@ -271,9 +271,12 @@ def histogram_discretize(latents, n_bins=N_BINS):
 
 def discrete_mi(latents, factors, n_bins=N_BINS):
     """MI (nats) of each binned latent with each factor: array (n_latents, n_factors)."""
+    return _binned_mi(*_data(latents, factors), n_bins)
+
+
+def _binned_mi(latents, codes, n_bins):
     from sklearn.metrics import mutual_info_score
 
-    latents, codes = _data(latents, factors)
     binned = histogram_discretize(latents, n_bins)
     return np.array([[mutual_info_score(factor, latent) for factor in codes.T]
                      for latent in binned.T])
@@ -281,21 +284,22 @@ def discrete_mi(latents, factors, n_bins=N_BINS):
 
 def factor_entropy(factors):
     """Entropy (nats) of each factor's labels."""
+    return _entropies(_data(np.zeros((len(np.asarray(factors)), 1)), factors)[1])
+
+
+def _entropies(codes):
     from sklearn.metrics import mutual_info_score
 
-    codes = _data(np.zeros((len(np.asarray(factors)), 1)), factors)[1]
     return np.array([mutual_info_score(f, f) for f in codes.T])
 
 
 def discrete_mig(latents, factors, n_bins=N_BINS):
     """disentanglement_lib's ``discrete_mig``: MIG of the binned MI, each gap normalised by
     the factor's entropy; the mean over factors."""
-    mi = discrete_mi(latents, factors, n_bins)
-    if mi.shape[0] < 2:
-        raise ValueError("MIG needs at least 2 latents")
-    top_two = -np.sort(-mi, axis=0)[:2]
+    latents, codes = _data(latents, factors, min_latents=2)
+    top_two = -np.sort(-_binned_mi(latents, codes, n_bins), axis=0)[:2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.mean((top_two[0] - top_two[1]) / factor_entropy(factors)))
+        return float(np.mean((top_two[0] - top_two[1]) / _entropies(codes)))
 
 
 def discrete_modularity(latents, factors, n_bins=N_BINS):
