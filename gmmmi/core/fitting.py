@@ -79,7 +79,7 @@ class Settings:
     patience: int = 2
     max_components: int = 50
     fixed_components: int | None = None
-    tol: float = 1e-5
+    tol: float = 1e-4
     selection_tol: float = 1e-4
     accelerate: bool = True
     reg_covar: float = 1e-6
