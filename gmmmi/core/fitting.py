@@ -79,8 +79,9 @@ class Settings:
     patience: int = 2
     max_components: int = 50
     fixed_components: int | None = None
-    tol: float = 1e-4
+    tol: float = 1e-5
     selection_tol: float = 1e-4
+    bootstrap_tol: float = 1e-4
     accelerate: bool = True
     reg_covar: float = 1e-6
     max_iter: int = 1000
@@ -115,6 +116,7 @@ RULES = {
     "fixed_components": ("optional int", 1),
     "tol": ("number", 0),
     "selection_tol": ("number", 0),
+    "bootstrap_tol": ("number", 0),
     "accelerate": ("bool", None),
     "reg_covar": ("fraction", 0),
     "max_iter": ("int", 1),
@@ -564,14 +566,15 @@ def linear_bootstrap(pointwise, value, n_bootstrap, key):
 
 
 def refit(X, sample_weights, start, settings):
-    """Refit on each row of ``sample_weights``, warm-started from ``start``.
+    """Refit on each row of ``sample_weights``, warm-started from ``start``, stopping at
+    ``settings.bootstrap_tol``.
 
     ``start`` holds parameters with a leading dimension of 1 (the same start for
     every fit) or of ``len(sample_weights)``.
     """
     n_fits = sample_weights.shape[0]
     starts = tuple(np.broadcast_to(p, (n_fits,) + p.shape[1:]) for p in start)
-    return _fit(X, sample_weights, starts, settings)[:3]
+    return _fit(X, sample_weights, starts, settings, settings.bootstrap_tol)[:3]
 
 
 def refit_batch(X, fits, key, start, settings):
