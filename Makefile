@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   create .venv, install gmmmi, run the workflow on the embedded demo dataset
 #   make test   create .venv, install gmmmi with test extras, run the test suite
+#   make docs   build the documentation site into docs/_build/html (warnings are errors)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test test-fast clean
+.PHONY: demo test test-fast docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,5 +26,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -rs -m "not slow"
 
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) results resources .snakemake .pytest_cache
+	rm -rf $(VENV) results resources .snakemake .pytest_cache docs/_build docs/_extra \
+		docs/auto_examples docs/generated docs/measured docs/sg_execution_times.rst

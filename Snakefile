@@ -1,7 +1,7 @@
 # gmmmi workflow: MI matrices of learned representations, pair chunks run with Dask.
 #   snakemake --cores 2                                   # the embedded demo
 #   snakemake --cores 64 --config dataset=data/mine.zarr  # your own dataset
-# See config/README.md.
+# See docs/user-guide/workflow.md and docs/user-guide/configuration.md.
 from snakemake.utils import min_version
 
 min_version("9.0")

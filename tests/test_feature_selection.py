@@ -96,14 +96,12 @@ def test_bad_input_is_one_line():
         gmmmi.mutual_info_regression(X, y[:10])
 
 
-def test_readme_block_runs():
-    import re
-    from pathlib import Path
+def test_the_user_guide_block_runs():
+    from tests.helpers import doc_block
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = re.search(r"<!-- sklearn[^>]*-->\s*```python\n(.*?)```", readme, re.S).group(1)
+    block = doc_block("docs/user-guide/sklearn.md", "sklearn")
     X, y = _classes(300, [1.0, 0.8], 4, seed=2)
     namespace = {"X": X, "y": y}
-    exec(compile(block, "README.md", "exec"), namespace)
+    exec(compile(block, "docs/user-guide/sklearn.md", "exec"), namespace)
     assert namespace["intervals"].shape == (6, 2)
     np.testing.assert_array_equal(namespace["model"][0].get_support(), [True, True] + [False] * 4)

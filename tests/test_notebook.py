@@ -2,7 +2,6 @@
 
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -95,15 +94,16 @@ def test_bad_data_is_one_line(data, x, message):
     assert "\n" not in str(info.value)
 
 
-def test_the_readme_example_runs(tmp_path, monkeypatch):
+def test_the_getting_started_example_runs(tmp_path, monkeypatch):
     import matplotlib
 
+    from tests.helpers import doc_block
+
     matplotlib.use("Agg")
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = re.search(r"<!-- from-python[^>]*-->\s*```python\n(.*?)```", readme, re.S).group(1)
+    block = doc_block("docs/getting-started.md", "from-python")
     monkeypatch.chdir(tmp_path)
     namespace = {}
-    exec(compile(block, "README.md", "exec"), namespace)
+    exec(compile(block, "docs/getting-started.md", "exec"), namespace)
     assert (tmp_path / "report.html").stat().st_size > 10_000
     assert len(namespace["table"]) == 8 * 6 and namespace["m"].sizes["var_x"] == 8
 

@@ -149,15 +149,15 @@ def test_results_do_not_depend_on_thread_count(d3_sample, tmp_path):
     assert out == ",".join(v.hex() for v in here.bootstrap)
 
 
-def test_every_status_is_explained_once_and_listed_in_the_readme():
+def test_every_status_is_explained_once_and_listed_in_the_user_guide():
     import re
-    from pathlib import Path
 
     from gmmmi import status
+    from tests.helpers import ROOT
 
     doc = status.__doc__
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    table = readme[readme.index("### Status values"):readme.index("Rows with NaN")]
+    guide = (ROOT / "docs/user-guide/estimator.md").read_text()
+    table = guide[guide.index("## Status values"):guide.index("Rows with NaN")]
     for word in status.ALL:
         assert doc.count(f"``{word}``") == 1, word
         assert re.search(rf"\|[^|\n]*`{re.escape(word)}`", table), word

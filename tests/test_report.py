@@ -4,13 +4,13 @@ import html
 import json
 import math
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
+from gmmmi import disentanglement as scores
 from gmmmi.analysis.gather import gather
 from gmmmi.analysis.plan import plan_chunks
 from gmmmi.analysis.run import run_chunk
@@ -22,12 +22,11 @@ from gmmmi.data.dataset import (
     read_xarray,
     write_dataset,
 )
-from gmmmi import disentanglement as scores
 from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
+from tests.helpers import CHROMIUM, browse, needs_chromium, not_blank
 
 HOSTILE = "<script>alert(1)</script>"
 SETTINGS = {"n_bootstrap": 6, "seed": 2}
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class _Elements(HTMLParser):
@@ -282,29 +281,6 @@ def test_the_table_is_cut_above_its_limit_with_a_note(tmp_path):
 
 # --- a real browser -------------------------------------------------------------------
 
-def browse(page_path, screenshot):
-    """Render ``page_path`` headless; return the console messages Chromium logged."""
-    run = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--no-first-run", "--enable-logging=stderr",
-         "--v=0", "--window-size=1280,2000", f"--screenshot={screenshot}",
-         page_path.resolve().as_uri()],
-        capture_output=True, text=True, timeout=120)
-    return [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
-
-
-def not_blank(png):
-    from matplotlib.image import imread
-
-    pixels = imread(png)[..., :3]
-    return pixels.std() > 0.05 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
-
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium); "
-                             ".ci/run installs it")
-
-
 @needs_chromium
 def test_browser_renders_the_report_without_console_errors(analyses, tmp_path):
     page = write_report(analyses["folder"] / "lf.zarr", tmp_path / "report.html",
@@ -447,7 +423,7 @@ def test_a_256_variable_report_stays_small_and_answers_in_the_browser(tmp_path):
     page = tmp_path / "big.html"
     page.write_text(render(matrix, top_pairs=0), encoding="utf-8")
     size = page.stat().st_size
-    assert size < 3_000_000, size  # stated in README: about 2 MB at 256 x 256
+    assert size < 3_000_000, size  # stated in docs/user-guide/reports.md: 1.7 MB at 256 x 256
     assert browse(page, tmp_path / "big.png") == []
     data = json.loads(parse(page.read_text()).scripts[0])
     i, j = data["row_order"][100], data["col_order"][101]

@@ -75,7 +75,7 @@ def tls_files(address, ca_file=None, cert=None, key=None):
         if address and address.startswith("tls://") and not dask.config.get(
                 "distributed.comm.tls.ca-file", None):
             raise ValueError(f"{address}: a tls:// scheduler needs dask.tls_ca_file, tls_cert "
-                             f"and tls_key in the config (see config/README.md, Dask)")
+                             f"and tls_key in the config (see docs/user-guide/workflow.md, Dask)")
         return None
     if not address.startswith("tls://"):
         raise ValueError(f"{address}: TLS files are given but the address is not tls://")

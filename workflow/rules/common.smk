@@ -28,7 +28,7 @@ for _file in workflow.configfiles:  # Snakemake's loader keeps duplicate keys an
 config.update(typed_values(config, workflow.source_path(SCHEMA)))
 _problems = config_problems(config, workflow.source_path(SCHEMA))
 if _problems:
-    raise WorkflowError("invalid config (see config/README.md):\n"
+    raise WorkflowError("invalid config (see docs/user-guide/configuration.md):\n"
                         + "\n".join(f"  {p}" for p in _problems))
 validate(config, SCHEMA)  # fills in the schema's defaults
 

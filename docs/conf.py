@@ -1,0 +1,98 @@
+"""Sphinx configuration of gmmmi's documentation site (``make docs``)."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import gmmmi
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+MEASURED = ROOT / "benchmarks" / "measured"
+
+project = "gmmmi"
+author = "the gmmmi developers"
+copyright = "2026, the gmmmi developers"
+release = version = gmmmi.__version__
+
+extensions = [
+    "myst_parser",
+    "numpydoc",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx_gallery.gen_gallery",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "_extra", "examples", "auto_examples/*.ipynb",
+                    "auto_examples/*.py", "auto_examples/*.zip"]
+
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+myst_heading_anchors = 3
+# The measured files are written by the benchmarks for GitHub, whose tables and headings
+# are freer than Sphinx's: a heading level skipped there is not a fault of the site.
+suppress_warnings = ["myst.header"]
+
+autosummary_generate = True
+# scikit-learn's metadata-routing setters are generated per estimator; their docstrings
+# point into scikit-learn's own glossary.
+autodoc_default_options = {"members": True, "inherited-members": False,
+                           "exclude-members": "set_fit_request,set_score_request"}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+intersphinx_mapping = {}  # no network at build time: links to other projects stay plain
+
+html_theme = "pydata_sphinx_theme"
+html_title = "gmmmi"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_static_path = []
+# The gallery's report example writes its page here; the site publishes it at its root.
+(DOCS / "_extra").mkdir(exist_ok=True)
+html_extra_path = ["_extra"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "show_memory": False,
+    "plot_gallery": "True",
+}
+
+
+def _measured_pages():
+    """One page per file of benchmarks/measured/ (included, so the site always shows the
+    committed numbers), and an index of them."""
+    out = DOCS / "measured"
+    out.mkdir(exist_ok=True)
+    names = sorted(p.stem for p in MEASURED.glob("*.md"))
+    for stale in out.glob("*.md"):
+        if stale.stem not in names and stale.stem != "index":
+            stale.unlink()
+    for name in names:
+        text = f"```{{include}} ../../benchmarks/measured/{name}.md\n```\n"
+        page = out / f"{name}.md"
+        if not page.exists() or page.read_text() != text:
+            page.write_text(text)
+    listing = "\n".join(f"{name}\n" for name in names)
+    index = ("# Measured results\n\nEvery benchmark in `benchmarks/` writes what it measured "
+             "here, with the exact command at the top of each page. The user guide quotes "
+             "them; these are the full tables.\n\n"
+             f"```{{toctree}}\n:maxdepth: 1\n\n{listing}```\n")
+    if not (out / "index.md").exists() or (out / "index.md").read_text() != index:
+        (out / "index.md").write_text(index)
+
+
+_measured_pages()

@@ -1,0 +1,51 @@
+"""The documentation site: it builds with warnings as errors, its gallery runs, and its
+pages render in a real browser."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT, browse, needs_chromium, not_blank
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
+         "-d", str(out / "doctrees"), str(ROOT / "docs"), str(out / "html")],
+        capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out / "html"
+
+
+def test_the_site_builds_without_warnings_and_runs_its_gallery(site):
+    examples = sorted((ROOT / "docs" / "examples").glob("plot_*.py"))
+    assert len(examples) >= 3
+    for example in examples:
+        page = (site / "auto_examples" / f"{example.stem}.html").read_text()
+        assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, example.stem
+    assert (site / "demo-report.html").stat().st_size > 10_000  # the report example's page
+    api = (site / "api.html").read_text()
+    for name in ("gmmmi.estimate_mi", "gmmmi.GMMMI", "gmmmi.mi_matrix",
+                 "gmmmi.disentanglement.gmm_mig", "gmmmi.flow.direct_attribution"):
+        assert (site / "generated" / f"{name}.html").exists(), name
+        assert f"generated/{name}.html" in api, name
+    # every measured file of the benchmarks is a page of the site
+    for measured in (ROOT / "benchmarks" / "measured").glob("*.md"):
+        assert (site / "measured" / f"{measured.stem}.html").exists(), measured.name
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", ["index.html", "api.html", "generated/gmmmi.GMMMI.html",
+                                  "auto_examples/plot_pair_interval.html"])
+def test_pages_render_in_the_browser_without_console_errors(site, page, tmp_path):
+    shot = tmp_path / "shot.png"
+    console = browse(site / page, shot)
+    # the theme logs the light/dark mode it picks on a first visit (nothing stored yet)
+    assert [line for line in console if "theme mode" not in line
+            and "Changed to auto mode" not in line] == []
+    assert not_blank(shot)
