@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/big_pair.py                 # N = 200,000, 50 bootstrap fits
     .venv/bin/python benchmarks/big_pair.py --samples 100000
 
-A continuous pair with at least ``gmmmi.analysis.run.SPREAD_SAMPLES`` samples, estimated
+A continuous pair with at least ``gmmmi.analysis.estimate.SPREAD_SAMPLES`` samples, estimated
 on a Dask worker, runs its selection in its own task and hands its bootstrap refits to
 the cluster's workers as tasks (``_spread_batches``). The pair here: x standard normal,
 y = tanh(2x) + 0.3 noise through a cube, so the fit needs several components. It runs
@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from gmmmi.analysis.plan import Pair, estimator_settings
-from gmmmi.analysis.run import estimate_values
+from gmmmi.analysis.estimate import estimate_values
 
 MEASURED = Path(__file__).resolve().parent / "measured"
 SAME = ("value", "std", "low", "high", "bootstrap", "n_components", "status")

@@ -290,8 +290,9 @@ def _estimate(args):
 
 
 def _run_chunk(args):
+    from .analysis.cluster import tls_files
     from .analysis.plan import manifest_digest, parse_chunk, plan_analysis
-    from .analysis.run import run_chunk, tls_files
+    from .analysis.run import run_chunk
 
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
@@ -364,7 +365,7 @@ def _check_config(args):
     config = read_config(args.config)
     problems = config_problems(config, args.schema or find_schema())
     if not problems:  # as the workflow refuses them, before any job runs
-        from .analysis.run import tls_files
+        from .analysis.cluster import tls_files
 
         dask = config.get("dask") or {}
         try:

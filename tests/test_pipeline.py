@@ -166,7 +166,7 @@ def test_workflow_steps_refuse_bad_inputs_in_one_line(store, tmp_path, capsys, c
 
 
 def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
-    from gmmmi.analysis.run import _column
+    from gmmmi.analysis.columns import StoredColumns
     from gmmmi.data.dataset import DatasetError
 
     def store(values):
@@ -175,13 +175,14 @@ def test_a_chunk_job_reads_a_rewritten_store_and_refuses_changed_data(tmp_path):
         write_dataset(ds, tmp_path / "d.zarr", overwrite=True)
         return variable_fingerprint(values[:, 0], "continuous")
 
+    column = StoredColumns(tmp_path / "d.zarr").column
     rng = np.random.default_rng(5)
     first = store(rng.standard_normal((50, 2)))
-    assert _column(tmp_path / "d.zarr", "latent", "a", first, "continuous").shape == (50,)
+    assert column("latent", "a", first, "continuous").shape == (50,)
     second = store(rng.standard_normal((80, 2)))  # rewritten after the handle was opened
-    assert _column(tmp_path / "d.zarr", "latent", "a", second, "continuous").shape == (80,)
+    assert column("latent", "a", second, "continuous").shape == (80,)
     with pytest.raises(DatasetError, match="changed since the plan was made"):
-        _column(tmp_path / "d.zarr", "latent", "b", first, "continuous")
+        column("latent", "b", first, "continuous")
 
 
 @pytest.mark.parametrize("fault, expected", [
@@ -223,7 +224,7 @@ def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_pat
     """mem_mb just below what a pair needs: no worker fits, every pair gets status
     out-of-memory naming the memory to ask for, nothing is cached, and with that
     memory the same chunk estimates them; with room for one worker of two, one runs."""
-    from gmmmi.analysis.run import pair_memory_mb
+    from gmmmi.analysis.memory import pair_memory_mb
     from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
 
     need = pair_memory_mb(400)
@@ -304,7 +305,7 @@ def test_the_pair_cache_outlives_edits_outside_the_estimator_core(tmp_path):
                               env={"PYTHONPATH": str(tmp_path), "PATH": ""}).stdout
 
     before = key()
-    for module in ("report/page.py", "flow.py", "analysis/run.py", "cli.py"):
+    for module in ("report/page.py", "flow.py", "analysis/run.py", "analysis/estimate.py", "cli.py"):
         with open(copy / module, "a") as handle:
             handle.write("\n# an edit that changes no number\n")
     assert key() == before
@@ -378,7 +379,7 @@ def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers
     from dask.distributed import Client, LocalCluster, get_task_stream
 
     from gmmmi.analysis.plan import Pair, estimator_settings
-    from gmmmi.analysis.run import estimate_values
+    from gmmmi.analysis.estimate import estimate_values
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal(3000)

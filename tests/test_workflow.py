@@ -414,7 +414,7 @@ def test_a_tls_cluster_runs_the_pairs_and_refuses_plain_tcp(tmp_path, reference)
 
 
 def test_tls_settings_that_cannot_work_are_one_line_errors(tmp_path):
-    from gmmmi.analysis.run import tls_files
+    from gmmmi.analysis.cluster import tls_files
 
     with pytest.raises(ValueError, match="needs dask.tls_ca_file"):
         tls_files("tls://10.0.0.5:8786")

@@ -1,19 +1,26 @@
-"""A Dask cluster the workflow starts for one run: workers as SLURM jobs (dask-jobqueue).
+"""The Dask clusters a chunk's pairs run on, and the environment of their workers.
 
-With ``dask: {cluster: slurm}`` in the config, the workflow's main process starts a
-``dask_jobqueue.SLURMCluster`` when the run starts (Snakemake's ``onstart``) and closes
-it when the run ends. Its scheduler lives in the main process and speaks only TLS, with
-certificates made for the run (``Security.temporary``: nobody else can submit tasks);
-the workers' copies are written by dask-jobqueue to the run's folder, the chunk jobs'
-to :data:`SCHEDULER_FILE` beside them (readable by the user only). Chunk jobs connect
-with ``run-chunk --scheduler-file``, so the address, which changes every run, never
-enters a rule's parameters (it would rerun every chunk).
+- A local cluster per chunk job (:func:`local_cluster`), started with retries.
+- An existing scheduler (:func:`connect`), over TLS (:func:`tls_files`) on any machine
+  others can reach.
+- The run's own workers as SLURM jobs (dask-jobqueue): with ``dask: {cluster: slurm}`` in
+  the config, the workflow's main process starts a ``dask_jobqueue.SLURMCluster`` when the
+  run starts (Snakemake's ``onstart``) and closes it when the run ends. Its scheduler lives
+  in the main process and speaks only TLS, with certificates made for the run
+  (``Security.temporary``: nobody else can submit tasks); the workers' copies are written
+  by dask-jobqueue to the run's folder, the chunk jobs' to :data:`SCHEDULER_FILE` beside
+  them (readable by the user only). Chunk jobs connect with ``run-chunk
+  --scheduler-file``, so the address, which changes every run, never enters a rule's
+  parameters (it would rerun every chunk).
 """
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from .._files import write_json
+from ..core.validation import first_line
 
 FOLDER = "results/.dask"
 SCHEDULER_FILE = "scheduler.json"
@@ -30,6 +37,107 @@ WORKER_ENVIRONMENT = {**dict.fromkeys(
      "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS"), "1"),
     "MALLOC_MMAP_THRESHOLD_": "8388608", "MALLOC_TOP_PAD_": "16777216"}
 PROLOGUE = [f"export {name}={value}" for name, value in WORKER_ENVIRONMENT.items()]
+
+
+def tls_files(address, ca_file=None, cert=None, key=None):
+    """The TLS files for a scheduler at ``address`` (checked: one-line errors), or None.
+
+    A ``tls://`` address needs all three, unless Dask's own configuration
+    (``distributed.comm.tls``) names them; a ``tcp://`` one takes none.
+    """
+    given = {"tls_ca_file": ca_file, "tls_cert": cert, "tls_key": key}
+    if not address or not any(given.values()):
+        import dask
+
+        if address and address.startswith("tls://") and not dask.config.get(
+                "distributed.comm.tls.ca-file", None):
+            raise ValueError(f"{address}: a tls:// scheduler needs dask.tls_ca_file, tls_cert "
+                             f"and tls_key in the config (see docs/user-guide/workflow.md, Dask)")
+        return None
+    if not address.startswith("tls://"):
+        raise ValueError(f"{address}: TLS files are given but the address is not tls://")
+    for name, path in given.items():
+        if not path:
+            raise ValueError(f"dask.{name} is missing: TLS needs tls_ca_file, tls_cert and "
+                             f"tls_key")
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"dask.{name}: {path}: cannot be read ({exc.strerror})") from None
+    return given
+
+
+def connect(address, tls=None):
+    """A client of the scheduler at ``address``; ``tls`` (:func:`tls_files`) secures it."""
+    from dask.distributed import Client
+    from distributed.security import Security
+
+    security = None if tls is None else Security(
+        tls_ca_file=tls["tls_ca_file"], tls_client_cert=tls["tls_cert"],
+        tls_client_key=tls["tls_key"], require_encryption=True)
+    return Client(address, timeout="60s", security=security)
+
+
+def local_cluster(workers, memory_limit, log):
+    """A local Dask cluster of ``workers`` single-threaded processes, started with retries.
+
+    A worker killed while the cluster starts (an OOM kill, a flaky node) fails the whole
+    start; it is tried again, then with half the workers, and when not even two workers
+    start, None: the pairs then run in this process. Each fallback is logged.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    os.environ.update(WORKER_ENVIRONMENT)  # worker processes inherit it
+    attempts = [workers, workers] + [n for n in (workers // 2, workers // 4) if n >= 2]
+    # Pairs hold no Dask-managed data: spilling and pausing do not apply (a paused worker
+    # would sit idle), and a pair whose worker died once more is not tried again.
+    settings = {"distributed.scheduler.allowed-failures": 1,
+                "distributed.worker.memory.target": False,
+                "distributed.worker.memory.spill": False,
+                "distributed.worker.memory.pause": False}
+    for attempt, n in enumerate(attempts):
+        try:
+            with dask.config.set(settings):
+                return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                    memory_limit=memory_limit or "auto",
+                                    dashboard_address="127.0.0.1:0", host="127.0.0.1")
+        except Exception as exc:  # noqa: BLE001 - any start failure has the same remedy
+            following = attempts[attempt + 1] if attempt + 1 < len(attempts) else None
+            then = (f"trying again with {following} workers" if following
+                    else "running the pairs in this process instead")
+            print(f"warning: a local Dask cluster of {n} workers failed to start "
+                  f"({type(exc).__name__}: {first_line(exc)}); {then}",
+                  file=log, flush=True)
+    return None
+
+
+def set_numba_threads(threads):
+    """At most ``threads`` numba threads in this process (bootstrap fits run in parallel)."""
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+def one_numba_thread():
+    """One numba thread for the task on this thread (numba's count is per thread; a worker
+    whose environment does not set NUMBA_NUM_THREADS=1 would start one per core)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def on_dask_worker():
+    """Whether this code runs in a Dask worker's task."""
+    if "distributed" not in sys.modules:
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def start_slurm_cluster(options, memory_mb, folder=FOLDER):

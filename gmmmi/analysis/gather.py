@@ -1,4 +1,6 @@
-"""Gather: the chunk results of one analysis into its MI matrix (:mod:`gmmmi.matrix`)."""
+"""Gather: the results of one analysis's pairs into its MI matrix
+(:mod:`gmmmi.analysis.matrix`): from the chunk jobs' files (:func:`gather`, the workflow)
+or from memory (:func:`assemble`, which both use)."""
 
 import json
 import math
@@ -29,20 +31,27 @@ def gather(chunk_paths, out, *, dataset=None, pairs_csv=None, overwrite=True):
         raise ValueError(f"chunk results of {analysis!r} do not belong to one plan; "
                          f"run the workflow again")
     rows = [row for chunk in chunks for row in chunk["results"]]
-    xs = [tuple(v) for v in first["x_variables"]]
-    ys = [tuple(v) for v in first["y_variables"]]
-    truth, entropies = (None, {}) if dataset is None else \
-        known_quantities(read_xarray(dataset), xs, ys, rows)
-    result = matrix.build(
-        analysis, first.get("kind", "pairs"), settings, xs, ys, rows, truth=truth,
-        entropies=entropies, sets=first.get("sets"), attrs={
-            "dataset": str(dataset) if dataset else "",
-            "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
+    result = assemble(first, rows, None if dataset is None else read_xarray(dataset), attrs={
+        "dataset": str(dataset) if dataset else "",
+        "chunk_seconds": json.dumps([c.get("seconds") for c in chunks])})
     matrix.write(result, out, overwrite=overwrite)
     if pairs_csv is not None:
         with replacing(pairs_csv) as staging:
             matrix.pairs(result).to_csv(staging, index=False)
     return result
+
+
+def assemble(plan, rows, source=None, attrs=None):
+    """The matrix of an analysis from its pairs' result ``rows`` (each ``{"pair": ...,
+    "computed": ..., **result}``) and its ``plan`` (a manifest, or a chunk result: the
+    analysis's name, kind, settings, variables and sets). With ``source`` (the Dataset)
+    it also holds the known MI and the entropies of categorical variables."""
+    xs = [tuple(v) for v in plan["x_variables"]]
+    ys = [tuple(v) for v in plan["y_variables"]]
+    truth, entropies = (None, {}) if source is None else known_quantities(source, xs, ys, rows)
+    return matrix.build(plan["analysis"], plan.get("kind", "pairs"), plan["settings"], xs, ys,
+                        rows, truth=truth, entropies=entropies, sets=plan.get("sets"),
+                        attrs=attrs)
 
 
 def unfinished(matrix_path):

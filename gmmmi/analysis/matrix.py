@@ -27,8 +27,7 @@ import warnings
 import numpy as np
 
 from .. import __version__, status
-from ..data.dataset import (DatasetError, read_xarray, variable, variable_fingerprint,
-                            write_dataset)
+from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint, write_dataset
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
 # The group (and kind) of a set of variables in a sets analysis (gmmmi.analysis.plan).

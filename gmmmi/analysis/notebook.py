@@ -1,9 +1,10 @@
 """An analysis from Python: the MI matrix of data in memory, in one call.
 
 ``mi_matrix`` plans the pairs as the workflow does (:func:`gmmmi.analysis.plan.plan_analysis`:
-the same order and per-pair seeds), estimates each with the code of a chunk job
-(:func:`gmmmi.analysis.run.estimate_values`), in this process or on a Dask client's
-cluster, and returns the Dataset the workflow writes as ``results/<analysis>/mi.zarr``
+the same order and per-pair seeds), estimates them as a chunk job does
+(:func:`gmmmi.analysis.estimate.estimate_pairs`), in this process or on a Dask client's
+cluster, and assembles them as gather does (:func:`gmmmi.analysis.gather.assemble`) into
+the Dataset the workflow writes as ``results/<analysis>/mi.zarr``
 (:mod:`gmmmi.analysis.matrix`): the numbers equal the workflow's to the last bit.
 Nothing is cached or written; ``matrix.write`` / ``write_report`` store the result.
 """
@@ -12,19 +13,11 @@ import sys
 
 import numpy as np
 
-from ..data.dataset import (
-    DatasetError,
-    build_dataset,
-    describe,
-    make_group,
-    read_xarray,
-    validate,
-    variable,
-)
-from . import matrix
-from .gather import known_quantities
+from ..data.dataset import DatasetError, build_dataset, describe, make_group, read_xarray, validate
+from .columns import MemoryColumns
+from .estimate import estimate_pairs
+from .gather import assemble
 from .plan import estimator_settings, plan_analysis
-from .run import Progress, estimate_values
 
 
 def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=None,
@@ -77,25 +70,10 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
     settings = estimator_settings({"n_bootstrap": n_bootstrap, "seed": seed, **settings})
     (manifest,) = plan_analysis(describe(ds), name, spec, settings, 1)
     pairs = manifest["pairs"]
-    columns = {}
-    for pair in pairs:
-        for axis in "xy":
-            members, key = getattr(pair, f"members_{axis}"), (
-                getattr(pair, f"group_{axis}"), getattr(pair, f"name_{axis}"))
-            if members and key not in columns:
-                columns[key] = np.column_stack([variable(ds, g, n) for g, n, _ in members])
-        for group, var in ((pair.group_x, pair.name_x), (pair.group_y, pair.name_y)):
-            if (group, var) not in columns:
-                columns[group, var] = variable(ds, group, var)
-    log = sys.stderr if progress else None
-    rows = [dict(pair=pair.fields(), computed=True, **result)
-            for pair, result in _estimate(pairs, columns, settings, client, name, log)]
-    xs = [tuple(v) for v in manifest["x_variables"]]
-    ys = [tuple(v) for v in manifest["y_variables"]]
-    truth, entropies = known_quantities(ds, xs, ys, rows)
-    return matrix.build(name, manifest["kind"], settings, xs, ys, rows, truth=truth,
-                        entropies=entropies, sets=manifest.get("sets"),
-                        attrs={"dataset": "", "chunk_seconds": "[]"})
+    estimated = estimate_pairs(MemoryColumns(ds, pairs), pairs, settings, client=client,
+                               log=sys.stderr if progress else None, label=name)
+    rows = [dict(pair=pair.fields(), computed=True, **result) for pair, result in estimated]
+    return assemble(manifest, rows, ds, attrs={"dataset": "", "chunk_seconds": "[]"})
 
 
 def as_dataset(data, kinds=None):
@@ -157,24 +135,3 @@ def _pandas_values(values):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):  # not numbers: refused by make_group in one line
         return values.to_numpy()
-
-
-def _estimate(pairs, columns, settings, client, name, log):
-    progress = Progress(name, len(pairs), log) if log is not None else None
-    if client is None:
-        for pair in pairs:
-            yield pair, estimate_values(columns[pair.group_x, pair.name_x],
-                                        columns[pair.group_y, pair.name_y], pair, settings)
-            if progress:
-                progress.step()
-        return
-    from dask.distributed import as_completed
-
-    scattered = dict(zip(columns, client.scatter(list(columns.values()), hash=False)))
-    futures = {client.submit(estimate_values, scattered[p.group_x, p.name_x],
-                             scattered[p.group_y, p.name_y], p, settings,
-                             key=f"gmmmi-pair-{p.cache_key(settings)}"): p for p in pairs}
-    for future in as_completed(futures):
-        yield futures[future], future.result()
-        if progress:
-            progress.step()

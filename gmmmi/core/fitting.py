@@ -584,7 +584,7 @@ def refit_batch(X, fits, key, start, settings):
 
 
 # Who runs refit_bootstrap's batches: here, one after the other, unless a caller hands them
-# to others (gmmmi.analysis.run spreads a big pair's batches over Dask workers).
+# to others (gmmmi.analysis.estimate spreads a big pair's batches over Dask workers).
 _RUN_BATCHES = contextvars.ContextVar("gmmmi_run_batches", default=None)
 
 

@@ -15,7 +15,8 @@ from gmmmi.analysis.cache import prune
 from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE
 from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
 from gmmmi.analysis.recovery import damaged_chunks, record_owner, release_stale_locks
-from gmmmi.analysis.run import pair_memory_mb, tls_files
+from gmmmi.analysis.cluster import tls_files
+from gmmmi.analysis.memory import pair_memory_mb
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -85,7 +86,7 @@ def job_slots():
 
 def chunk_memory():
     """mem_mb per chunk job: the config's, or (auto) what a pair of the dataset's size needs
-    per thread (gmmmi.analysis.run.pair_memory_mb), in whole 100 MB."""
+    per thread (gmmmi.analysis.memory.pair_memory_mb), in whole 100 MB."""
     memory = config["chunk_resources"]["mem_mb"]
     if memory != "auto":
         return int(memory)
