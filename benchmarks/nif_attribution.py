@@ -12,10 +12,10 @@ attributions are compared with the inputs' Sobol total-effect indices of the fun
 (share of the output's variance each input explains, interactions included; computed here
 by Jansen's estimator on 200,000 points):
 
-- ``path``: the path heuristic (``gmmmi.flow.attribution``), the default before issue 19;
-- ``weighted``: the weighted flow (``gmmmi.flow.weighted_attribution``): the first hidden
+- ``path``: the path heuristic (``gmmmi.analysis.flow.attribution``), the default before issue 19;
+- ``weighted``: the weighted flow (``gmmmi.analysis.flow.weighted_attribution``): the first hidden
   layer's neurons split among the inputs by edge MI, each weighted by its MI with the output;
-- ``direct``: I(x_i; output), normalised to sum to 1 (``gmmmi.flow.direct_attribution``,
+- ``direct``: I(x_i; output), normalised to sum to 1 (``gmmmi.analysis.flow.direct_attribution``,
   the default since).
 
 Per function and method: Spearman's rank correlation with the total indices, the share
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 import gmmmi  # noqa: E402
-from gmmmi.flow import (  # noqa: E402
+from gmmmi.analysis.flow import (  # noqa: E402
     attribution,
     direct_attribution,
     flow_graph,

@@ -1,6 +1,7 @@
 """Sphinx configuration of gmmmi's documentation site (``make docs``)."""
 
 import os
+import shutil
 from pathlib import Path
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
@@ -96,3 +97,6 @@ def _measured_pages():
 
 
 _measured_pages()
+# autosummary writes a page per documented name and never removes one: a name renamed or
+# moved since the last build would stay, and fail to import
+shutil.rmtree(DOCS / "generated", ignore_errors=True)

@@ -351,7 +351,7 @@ def _gather(args):
 
 def _flow(args):
     from .analysis import matrix
-    from .flow import write_graph
+    from .analysis.flow import write_graph
 
     graph = write_graph(matrix.read(args.matrix), args.graphml, args.json)
     print(f"{args.graphml}, {args.json}: {graph.number_of_nodes()} neurons, "

@@ -31,7 +31,7 @@ def test_the_site_builds_without_warnings_and_runs_its_gallery(site):
     assert (site / "demo-report.html").stat().st_size > 10_000  # the report example's page
     api = (site / "api.html").read_text()
     for name in ("gmmmi.estimate_mi", "gmmmi.GMMMI", "gmmmi.mi_matrix",
-                 "gmmmi.disentanglement.gmm_mig", "gmmmi.flow.direct_attribution"):
+                 "gmmmi.disentanglement.gmm_mig", "gmmmi.analysis.flow.direct_attribution"):
         assert (site / "generated" / f"{name}.html").exists(), name
         assert f"generated/{name}.html" in api, name
     # every measured file of the benchmarks is a page of the site

@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from gmmmi import flow
+from gmmmi.analysis import flow
 from gmmmi.analysis.gather import gather
 from gmmmi.analysis.plan import flow_groups, plan_chunks
 from gmmmi.analysis.run import run_chunk
@@ -14,6 +14,7 @@ from gmmmi.cli import main
 from gmmmi.data.dataset import describe_dataset, read_xarray
 from gmmmi.data.ingest import InputSpec, ingest
 from gmmmi.report.page import render
+from tests.helpers import analyse
 
 SETTINGS = {"n_bootstrap": 4, "seed": 1}
 
@@ -39,14 +40,8 @@ def layered_store(tmp_path, layers, keys=None):
 
 
 def run_flow(tmp_path, store, chunks=2):
-    description = describe_dataset(store)
-    x, y = flow_groups(description)
-    paths = []
-    for manifest in plan_chunks(description, "nif", x, y, SETTINGS, chunks, "flow"):
-        path = tmp_path / f"chunk{manifest['chunk']}.json"
-        run_chunk(store, manifest, path, cache_dir=tmp_path / "cache")
-        paths.append(path)
-    return gather(paths, tmp_path / "mi.zarr", dataset=store)
+    x, y = flow_groups(describe_dataset(store))
+    return analyse(store, "nif", x, y, SETTINGS, tmp_path, chunks=chunks, kind="flow")
 
 
 def test_ingest_layers_names_groups_in_archive_order(tmp_path):
@@ -172,12 +167,12 @@ def test_flow_matrix_graph_files_and_report(tmp_path):
     # x: layers 0-1 (5 neurons), y: layers 1-2 (3): adjacent cells and inputs x outputs
     # estimated, others not
     assert (matrix["status"].values == "not-adjacent").sum() == 5 * 3 - (3 * 2 + 2 * 1 + 3 * 1)
-    blocks = flow.layer_matrices(read_xarray(tmp_path / "mi.zarr"))
+    blocks = flow.layer_matrices(read_xarray(tmp_path / "nif.zarr"))
     assert {k: v["mi"].shape for k, v in blocks.items()} == {("layer_0", "layer_1"): (3, 2),
                                                              ("layer_1", "layer_2"): (2, 1)}
     assert np.isfinite(blocks[("layer_0", "layer_1")]["mi"].values).all()
 
-    assert main(["flow", str(tmp_path / "mi.zarr"), "--graphml", str(tmp_path / "g.graphml"),
+    assert main(["flow", str(tmp_path / "nif.zarr"), "--graphml", str(tmp_path / "g.graphml"),
                  "--json", str(tmp_path / "g.json")]) == 0
     graph = nx.read_graphml(tmp_path / "g.graphml")
     assert graph.number_of_nodes() == 6 and graph.number_of_edges() == 8
@@ -193,7 +188,7 @@ def test_flow_matrix_graph_files_and_report(tmp_path):
     weighted = document["weighted_attribution"]["layer_2/out_0"]
     assert sum(v["share"] for v in weighted.values()) == pytest.approx(1.0)
 
-    page = render(read_xarray(tmp_path / "mi.zarr"), read_xarray(store), top_pairs=2)
+    page = render(read_xarray(tmp_path / "nif.zarr"), read_xarray(store), top_pairs=2)
     assert 'id="flow"' in page and "finite resolution" in page
     assert 'id="disentanglement"' not in page
     # the 8 edges and the 3 inputs x output pairs of the direct attribution

@@ -8,11 +8,9 @@ import pandas as pd
 import pytest
 
 import gmmmi
-from gmmmi.analysis.gather import gather
-from gmmmi.analysis.plan import plan_chunks
-from gmmmi.analysis.run import run_chunk
-from gmmmi.data.dataset import DatasetError, describe_dataset, write_dataset
+from gmmmi.data.dataset import DatasetError, write_dataset
 from gmmmi.data.demo import make_demo_dataset
+from tests.helpers import analyse
 
 SETTINGS = {"n_bootstrap": 4, "seed": 3}
 COMPARED = ("mi", "mi_std", "mi_low", "mi_high", "mi_bootstrap", "n_components", "status",
@@ -27,12 +25,7 @@ def demo():
 
 def workflow_matrix(ds, folder, x, y):
     write_dataset(ds, folder / "d.zarr")
-    manifests = plan_chunks(describe_dataset(folder / "d.zarr"), "a", x, y, SETTINGS, 2)
-    for k, manifest in enumerate(manifests):
-        run_chunk(folder / "d.zarr", manifest, folder / f"c{k}.json", cache_dir=folder / "p",
-                  log=io.StringIO())
-    return gather([folder / "c0.json", folder / "c1.json"], folder / "m.zarr",
-                  dataset=folder / "d.zarr")
+    return analyse(folder / "d.zarr", "a", x, y, SETTINGS, folder, chunks=2, log=io.StringIO())
 
 
 def assert_same(a, b):

@@ -305,7 +305,8 @@ def test_the_pair_cache_outlives_edits_outside_the_estimator_core(tmp_path):
                               env={"PYTHONPATH": str(tmp_path), "PATH": ""}).stdout
 
     before = key()
-    for module in ("report/page.py", "flow.py", "analysis/run.py", "analysis/estimate.py", "cli.py"):
+    for module in ("report/page.py", "analysis/flow.py", "analysis/run.py",
+                   "analysis/estimate.py", "cli.py"):
         with open(copy / module, "a") as handle:
             handle.write("\n# an edit that changes no number\n")
     assert key() == before

@@ -206,3 +206,19 @@ def test_the_estimator_takes_every_setting_with_the_same_default():
     # and the others the workflow plans with (without importing the estimator)
     for name, default in RUN_DEFAULTS.items():
         assert signature[name].default == default, name
+
+
+def test_the_kinds_of_analysis_are_one_vocabulary_with_the_schema():
+    import yaml
+
+    from gmmmi.analysis import kinds
+    from tests.helpers import ROOT
+
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    kind = schema["properties"]["analyses"]["additionalProperties"]["properties"]["kind"]
+    assert kind["enum"] == list(kinds.ALL) and kind["default"] == kinds.DEFAULT
+    for word in kinds.ALL:
+        assert kinds.__doc__.count(f"``{word}``") == 1, word
+        assert kinds.check(word) == word
+    with pytest.raises(ValueError, match="must be 'pairs', 'flow' or 'sets', got 'graph'"):
+        kinds.check("graph")

@@ -12,18 +12,15 @@ import pytest
 
 from gmmmi import disentanglement as scores
 from gmmmi.analysis.gather import gather
-from gmmmi.analysis.plan import plan_chunks
-from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
 from gmmmi.data.dataset import (
     build_dataset,
-    describe_dataset,
     make_group,
     read_xarray,
     write_dataset,
 )
 from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
-from tests.helpers import CHROMIUM, browse, needs_chromium, not_blank
+from tests.helpers import CHROMIUM, analyse, browse, needs_chromium, not_blank
 
 HOSTILE = "<script>alert(1)</script>"
 SETTINGS = {"n_bootstrap": 6, "seed": 2}
@@ -64,11 +61,7 @@ def table_rows(page):
 
 
 def estimate(tmp_path, dataset, x, y, name):
-    description = describe_dataset(dataset)
-    manifest = plan_chunks(description, name, x, y, SETTINGS, 1)[0]
-    chunk = tmp_path / f"{name}.json"
-    run_chunk(dataset, manifest, chunk, cache_dir=tmp_path / "cache")
-    return gather([chunk], tmp_path / f"{name}.zarr", dataset=dataset)
+    return analyse(dataset, name, x, y, SETTINGS, tmp_path)
 
 
 @pytest.fixture(scope="module")

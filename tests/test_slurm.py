@@ -10,14 +10,8 @@ import subprocess
 
 import pytest
 
-from .test_workflow import (  # noqa: F401 - reference is a fixture
-    REPO,
-    assert_same_matrices,
-    make_config,
-    open_matrix,
-    reference,
-    snakemake,
-)
+from tests.helpers import ROOT as REPO
+from tests.helpers import assert_same_matrices, make_config, open_matrix, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +40,12 @@ def slurm():
             pytest.skip(f"SLURM could not start here: {(run.stderr or run.stdout).strip()}")
 
 
-def _copy_data(reference, folder):  # noqa: F811
+def _copy_data(reference, folder):
     folder.mkdir()
     subprocess.run(["cp", "-a", str(reference / "data.zarr"), str(folder)], check=True)
 
 
-def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):  # noqa: F811
+def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):
     """`snakemake --profile profiles/slurm` as the profile is kept (only the queue size
     and status-check delay changed on the command line): every chunk job a SLURM job."""
     folder = tmp_path / "executor"
@@ -67,7 +61,7 @@ def test_chunk_jobs_on_slurm_through_the_profile(tmp_path, reference, slurm):  #
         assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
 
 
-def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference, slurm):  # noqa: F811
+def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference, slurm):
     """dask: {cluster: slurm}: the run starts two worker jobs, the chunk jobs send their
     pairs to them over TLS, and the workers are gone when the run ends."""
     folder = tmp_path / "jobqueue"

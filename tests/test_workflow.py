@@ -7,10 +7,8 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import zipfile
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -18,48 +16,24 @@ import pytest
 import yaml
 import zarr
 
+from gmmmi import disentanglement as scores
 from gmmmi.analysis import recovery
 from gmmmi.analysis.cache import PairCache
-from gmmmi.data.dataset import build_dataset, make_group, read_xarray, write_dataset
-from gmmmi.data.demo import make_demo_dataset
-from gmmmi import disentanglement as scores
+from gmmmi.data.dataset import build_dataset, make_group, write_dataset
+from tests.helpers import (
+    BIN,
+    MATRIX_VARIABLES,
+    assert_same_matrices,
+    make_config,
+    open_matrix,
+    small_demo,
+    snakemake,
+)
+from tests.helpers import (
+    ROOT as REPO,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-MATRIX_VARIABLES = ("mi", "mi_std", "mi_bootstrap", "n_components", "status", "n_samples")
 pytestmark = pytest.mark.slow
-
-
-def small_demo(path, n_samples=1000):
-    """Four latents, one continuous and one categorical factor of the demo dataset."""
-    ds = make_demo_dataset(n_samples=n_samples, seed=5)
-    ds = ds.isel(latent_name=[0, 1, 4, 7], factor_name=[0], category_name=[0])
-    write_dataset(ds, path)
-
-
-def make_config(folder, **changes):
-    config = {"dataset": "data.zarr",
-              "analyses": {"ll": {"x": "latent", "y": "latent"},
-                           "lf": {"x": "latent", "y": ["factor", "category"]}},
-              "estimator": {"n_bootstrap": 5, "seed": 1},
-              "chunks": 2,
-              "chunk_resources": {"threads": 1, "mem_mb": 2000}}
-    for key, value in changes.items():
-        config[key] = value
-    (folder / "config.yaml").write_text(yaml.safe_dump(config))
-
-
-def snakemake(folder, *args, check=True):
-    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
-               str(folder), "--configfile", str(folder / "config.yaml"), *map(str, args)]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    if check and run.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-    return run
-
-
-def open_matrix(folder, analysis):
-    return read_xarray(folder / "results" / analysis / "mi.zarr").load()
 
 
 def chunk_stamps(folder):
@@ -77,21 +51,6 @@ def computed_since(folder, stamps):
 
 def cached_pairs(folder):
     return len(PairCache(folder / "results" / ".cache" / "pairs").keys())
-
-
-def assert_same_matrices(a, b):
-    for name in MATRIX_VARIABLES:
-        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One complete run: --cores 1, two chunks, pairs estimated in the job's process."""
-    folder = tmp_path_factory.mktemp("reference")
-    small_demo(folder / "data.zarr")
-    make_config(folder)
-    snakemake(folder, "--cores", 1)
-    return folder
 
 
 def test_outputs_hold_the_matrices_close_to_the_truth(reference):

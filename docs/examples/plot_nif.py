@@ -18,7 +18,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import gmmmi
-from gmmmi import flow
+from gmmmi.analysis import flow
 
 x, y = make_friedman1(n_samples=3500, n_features=7, noise=0.5, random_state=0)
 scaler = StandardScaler().fit(x[:2000])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .._files import replacing
 from ..data.dataset import DatasetError, label_entropy, read_xarray, truth_table
-from . import matrix
+from . import kinds, matrix
 
 CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",
               "results")
@@ -49,7 +49,7 @@ def assemble(plan, rows, source=None, attrs=None):
     xs = [tuple(v) for v in plan["x_variables"]]
     ys = [tuple(v) for v in plan["y_variables"]]
     truth, entropies = (None, {}) if source is None else known_quantities(source, xs, ys, rows)
-    return matrix.build(plan["analysis"], plan.get("kind", "pairs"), plan["settings"], xs, ys,
+    return matrix.build(plan["analysis"], kinds.of(plan), plan["settings"], xs, ys,
                         rows, truth=truth, entropies=entropies, sets=plan.get("sets"),
                         attrs=attrs)
 

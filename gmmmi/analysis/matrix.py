@@ -9,7 +9,7 @@ One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
 - optional ``true_mi`` (when the dataset stores the truth) and ``entropy_x``/``entropy_y``
   (categorical variables);
 - coordinates ``group_*``, ``kind_*``, ``fingerprint_*`` per variable; attributes
-  ``analysis``, ``kind`` (pairs or flow), ``symmetric``, ``settings`` (JSON),
+  ``analysis``, ``kind`` (:mod:`gmmmi.analysis.kinds`), ``symmetric``, ``settings`` (JSON),
   ``fingerprint``, ``gmmmi_version``, ``dataset``, ``created``, ``chunk_seconds``,
   ``computed_pairs``.
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import __version__, status
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint, write_dataset
+from . import kinds
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
 # The group (and kind) of a set of variables in a sets analysis (gmmmi.analysis.plan).
@@ -60,16 +61,16 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
     n_dropped = np.zeros(shape, dtype=np.int64)
     seconds = np.zeros(shape)
     statuses = np.full(shape, status.DIAGONAL if symmetric else
-                       status.NOT_ADJACENT if kind == "flow" else status.NOT_ESTIMATED,
+                       status.NOT_ADJACENT if kind == kinds.FLOW else status.NOT_ESTIMATED,
                        dtype=object)
     message = np.full(shape, "", dtype=object)
     models = np.full(shape, "", dtype=object)
-    fingerprints, kinds = {}, {}
+    fingerprints, variable_kinds = {}, {}
     for row in rows:
         p = row["pair"]
         key_x, key_y = (p["group_x"], p["name_x"]), (p["group_y"], p["name_y"])
         fingerprints[key_x], fingerprints[key_y] = p["fingerprint_x"], p["fingerprint_y"]
-        kinds[key_x], kinds[key_y] = p["kind_x"], p["kind_y"]
+        variable_kinds[key_x], variable_kinds[key_y] = p["kind_x"], p["kind_y"]
         cells = [(ix[key_x], iy[key_y])]
         if symmetric:
             cells.append((ix[key_y], iy[key_x]))
@@ -96,8 +97,8 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
         "var_y": np.array([n for _, n in ys], dtype=str),
         "group_x": ("var_x", np.array([g for g, _ in xs], dtype=object)),
         "group_y": ("var_y", np.array([g for g, _ in ys], dtype=object)),
-        "kind_x": ("var_x", np.array([kinds.get(v, "") for v in xs], dtype=object)),
-        "kind_y": ("var_y", np.array([kinds.get(v, "") for v in ys], dtype=object)),
+        "kind_x": ("var_x", np.array([variable_kinds.get(v, "") for v in xs], dtype=object)),
+        "kind_y": ("var_y", np.array([variable_kinds.get(v, "") for v in ys], dtype=object)),
         "fingerprint_x": ("var_x", np.array([fingerprints.get(v, "") for v in xs], dtype=object)),
         "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
     }

@@ -14,13 +14,14 @@ import sys
 import numpy as np
 
 from ..data.dataset import DatasetError, build_dataset, describe, make_group, read_xarray, validate
+from . import kinds as analysis_kinds
 from .columns import MemoryColumns
 from .estimate import estimate_pairs
 from .gather import assemble
 from .plan import estimator_settings, plan_analysis
 
 
-def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=None,
+def mi_matrix(data, x, y=None, *, kind=analysis_kinds.PAIRS, n_bootstrap=50, seed=0, client=None,
               name="matrix", kinds=None, progress=True, **settings):
     """The MI matrix of groups ``x`` × ``y`` of ``data`` (an xarray Dataset).
 
@@ -57,16 +58,15 @@ def mi_matrix(data, x, y=None, *, kind="pairs", n_bootstrap=50, seed=0, client=N
         The matrix: ``mi``, ``mi_std``, ``mi_low``/``mi_high``, ``mi_bootstrap``,
         ``status``, ... on ``var_x`` × ``var_y`` (see :mod:`gmmmi.analysis.matrix`).
     """
-    if kind not in ("pairs", "flow", "sets"):
-        raise ValueError(f"kind must be 'pairs', 'flow' or 'sets', got {kind!r}")
+    analysis_kinds.check(kind)
     ds = as_dataset(data, kinds)
-    if kind == "flow":
-        spec = {"kind": "flow"} | ({"layers": [x] if isinstance(x, str) else list(x)}
-                                   if x is not None else {})
-    elif kind == "sets":
-        spec = {"kind": "sets", "sets": x, "y": y}
+    if kind == analysis_kinds.FLOW:
+        spec = {"kind": kind} | ({"layers": [x] if isinstance(x, str) else list(x)}
+                                 if x is not None else {})
+    elif kind == analysis_kinds.SETS:
+        spec = {"kind": kind, "sets": x, "y": y}
     else:
-        spec = {"kind": "pairs", "x": x, "y": x if y is None else y}
+        spec = {"kind": kind, "x": x, "y": x if y is None else y}
     settings = estimator_settings({"n_bootstrap": n_bootstrap, "seed": seed, **settings})
     (manifest,) = plan_analysis(describe(ds), name, spec, settings, 1)
     pairs = manifest["pairs"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from .. import __version__
 from ..core.fitting import RUN_DEFAULTS, SETTING_NAMES, Settings, check_options
 from ..data.dataset import DatasetError
+from . import kinds
 from .matrix import SET
 
 # Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
@@ -74,8 +75,8 @@ def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
     ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
     x_groups, y_groups = analysis_groups(description, analysis)
-    kind = analysis.get("kind", "pairs")
-    sets = set_members(description, analysis["sets"]) if kind == "sets" else None
+    kind = kinds.of(analysis)
+    sets = set_members(description, analysis["sets"]) if kind == kinds.SETS else None
     y_sets = [y for y in _as_list(analysis.get("y") or []) if y in sets] if sets else []
     return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks, kind, slots,
                        sets=sets, y_sets=y_sets)
@@ -94,9 +95,9 @@ def chunk_count(setting, n_pairs, slots):
 def analysis_groups(description, analysis):
     """The (x groups, y groups) of one analysis of the workflow config, checked against
     the dataset: one-line :class:`DatasetError` for a group it does not have."""
-    if analysis.get("kind") == "flow":
+    if kinds.of(analysis) == kinds.FLOW:
         x_groups, y_groups = flow_groups(description, analysis.get("layers"))
-    elif analysis.get("kind") == "sets":
+    elif kinds.of(analysis) == kinds.SETS:
         members = set_members(description, analysis.get("sets") or {})
         if not analysis.get("y"):
             raise ValueError("a sets analysis needs y: the groups (or sets) to pair its "
@@ -187,7 +188,7 @@ def flow_groups(description, layers=None):
 
 
 
-def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y_sets=()):
+def plan_pairs(description, x_groups, y_groups, seed, kind=kinds.PAIRS, sets=None, y_sets=()):
     """Every pair of an analysis in a fixed order.
 
     A ``"sets"`` analysis pairs each set of ``sets`` (:func:`set_members`) with each
@@ -198,7 +199,7 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y
     With the same groups on both sides only the upper triangle (x before y) is paired.
     A ``"flow"`` analysis pairs x group k only with y group k (adjacent layers), and the
     inputs and the first hidden layer with the outputs, for the attributions
-    (``gmmmi.flow``).
+    (``gmmmi.analysis.flow``).
     """
     found = description["groups"]
     for g in list(x_groups) + list(y_groups):
@@ -210,14 +211,14 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y
                 for n, f in zip(found[g]["variables"], found[g]["fingerprints"])]
 
     xs, ys = variables(x_groups), variables(y_groups)
-    if kind == "sets":
+    if kind == kinds.SETS:
         return _set_pairs(sets, ys, y_sets, seed)
     symmetric = list(x_groups) == list(y_groups)
     pairs = []
     for i, (gx, nx, kx, fx) in enumerate(xs):
         for j, (gy, ny, ky, fy) in enumerate(ys):
             adjacent = list(y_groups).index(gy) == list(x_groups).index(gx)
-            if kind == "flow" and not (adjacent or (gy == y_groups[-1] and gx in x_groups[:2])):
+            if kind == kinds.FLOW and not (adjacent or (gy == y_groups[-1] and gx in x_groups[:2])):
                 continue
             if not (symmetric and j <= i):
                 pairs.append(Pair(gx, nx, kx, fx, gy, ny, ky, fy,
@@ -226,17 +227,16 @@ def plan_pairs(description, x_groups, y_groups, seed, kind="pairs", sets=None, y
 
 
 
-def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind="pairs",
+def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind=kinds.PAIRS,
                 slots=1, sets=None, y_sets=()):
     """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks`` (a
     number, or ``"auto"``: :func:`chunk_count` for ``slots``).
 
-    ``kind`` is ``"pairs"`` (every x with every y), ``"flow"`` (adjacent layers only;
-    see :func:`flow_groups`) or ``"sets"`` (each of ``sets`` with every y, and with
-    ``y_sets``).
+    ``kind`` (:mod:`gmmmi.analysis.kinds`) is ``"pairs"`` (every x with every y),
+    ``"flow"`` (adjacent layers only; see :func:`flow_groups`) or ``"sets"`` (each of
+    ``sets`` with every y, and with ``y_sets``).
     """
-    if kind not in ("pairs", "flow", "sets"):
-        raise ValueError(f"analysis kind must be 'pairs', 'flow' or 'sets', got {kind!r}")
+    kinds.check(kind)
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
     pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets, y_sets)
@@ -248,13 +248,13 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,
              "gmmmi_version": __version__, "code": code_fingerprint(),
-             "x_variables": _set_rows(sets) if kind == "sets" else
+             "x_variables": _set_rows(sets) if kind == kinds.SETS else
              [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]]
              + [[SET, name] for name in y_sets],
              "pairs": dealt[i::n_chunks]}
             | ({"sets": {name: [f"{g}/{n}" for g, n, _ in members]
-                         for name, members in sets.items()}} if kind == "sets" else {})
+                         for name, members in sets.items()}} if kind == kinds.SETS else {})
             for i in range(n_chunks)]
 
 

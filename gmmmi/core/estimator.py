@@ -16,8 +16,6 @@ from .. import status
 from . import validation as check
 from .fitting import (
     SETTING_NAMES,
-    bootstrap_batches,
-    bootstrap_counts,
     check_options,
     fit_plausible,
     linear_bootstrap,
@@ -25,8 +23,8 @@ from .fitting import (
     make_settings,
     min_samples,
     pad_components,
-    refit,
     refit_bootstrap,
+    refit_categories_bootstrap,
     refitted_plausible,
     select_components,
     select_space,
@@ -375,22 +373,13 @@ class GMMMI(BaseEstimator):
         else:
             outcome = self._fit_pair(kept(x), kept(y), settings, key)
 
-        scale = UNITS[self.unit]
-        self.mi_ = outcome.value * scale
-        self.std_ = outcome.std * scale
-        self.interval_ = (outcome.low * scale, outcome.high * scale)
-        self.bootstrap_ = outcome.bootstrap * scale
-        self.n_components_ = outcome.n_components
+        self.result_ = result = _result(
+            MIResult, outcome, "mi", self.unit, self.n_samples_, self.n_dropped_, settings,
+            self.n_bootstrap, int(self.seed), categorical=bool(self.categorical))
+        self.mi_, self.std_, self.interval_ = result.value, result.std, result.interval
+        self.bootstrap_, self.n_components_ = result.bootstrap, result.n_components
         self.marginals_ = outcome.details.get("transform", transforms(settings)[0])
-        self.status_ = outcome.status
-        run_settings = dict(dataclasses.asdict(settings), n_bootstrap=self.n_bootstrap,
-                            seed=int(self.seed), categorical=bool(self.categorical))
-        self.result_ = MIResult(
-            value=self.mi_, std=self.std_, bootstrap=self.bootstrap_,
-            n_components=self.n_components_, status=self.status_, unit=self.unit,
-            quantity="mi", n_samples=self.n_samples_, n_dropped=self.n_dropped_,
-            message=outcome.message, settings=run_settings, details=outcome.details,
-            low=self.interval_[0], high=self.interval_[1])
+        self.status_ = result.status
         return self
 
     def _fit_pair(self, x, y, settings, key):
@@ -453,7 +442,6 @@ class GMMMI(BaseEstimator):
         starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
                        for i in range(3))
         masks = codes[None, :] == present[:, None]
-        n_cat = len(present)
         shares = masks.sum(axis=1) / len(xs)
         selected = float(categorical_mutual_information(
             tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
@@ -464,16 +452,8 @@ class GMMMI(BaseEstimator):
                                               shares[None])
             values = linear_bootstrap(pointwise[0], selected, self.n_bootstrap, key)
         elif self.n_bootstrap:
-            fitted, proportions = [], []
-            for fits in bootstrap_batches(len(xs), self.n_bootstrap, n_cat):
-                counts = bootstrap_counts(len(xs), fits, key)
-                weights = (counts[:, None, :] * masks[None]).reshape(-1, len(xs))
-                tiled = tuple(np.tile(p, (len(fits),) + (1,) * (p.ndim - 1)) for p in starts)
-                fitted.append(refit(xs, weights, tiled, settings))
-                proportions.append(np.stack([counts[:, m].sum(axis=1) for m in masks], axis=1))
-            mixtures = tuple(np.concatenate(p).reshape((self.n_bootstrap, n_cat) + p[0].shape[1:])
-                             for p in zip(*fitted))
-            proportions = np.concatenate(proportions) / len(xs)
+            mixtures, proportions = refit_categories_bootstrap(xs, masks, self.n_bootstrap, key,
+                                                               starts, settings)
             values = categorical_mutual_information(mixtures, proportions,
                                                     **settings.integration_kwargs(key))
         else:
@@ -632,13 +612,17 @@ def _prepare_columns(named, n_bootstrap, seed, unit, settings, vectors=()):
             {name: a.shape[1] for name, a in arrays.items()})
 
 
-def _result(cls, outcome, quantity, unit, data, n_dropped, settings, n_bootstrap, seed):
+def _result(cls, outcome, quantity, unit, n_samples, n_dropped, settings, n_bootstrap, seed,
+            **run):
+    """The result object of an outcome: its values in ``unit``, with every setting used
+    (and ``run``'s facts, e.g. ``categorical``). The one place results are made."""
     scale = UNITS[unit]
     return cls(value=outcome.value * scale, std=outcome.std * scale,
                bootstrap=outcome.bootstrap * scale, n_components=outcome.n_components,
-               status=outcome.status, unit=unit, quantity=quantity, n_samples=len(data),
+               status=outcome.status, unit=unit, quantity=quantity, n_samples=n_samples,
                n_dropped=n_dropped, message=outcome.message,
-               settings=dict(dataclasses.asdict(settings), n_bootstrap=n_bootstrap, seed=seed),
+               settings=dict(dataclasses.asdict(settings), n_bootstrap=n_bootstrap, seed=seed,
+                             **run),
                details=outcome.details, low=outcome.low * scale, high=outcome.high * scale)
 
 
@@ -679,7 +663,7 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
         outcome = _fit_continuous(_spaces(data, settings), quantity,
                                   settings, n_bootstrap, (int(seed),),
                                   functools.partial(pointwise_combination, terms=terms))[0]
-    return _result(MIResult, outcome, "conditional_mi", unit, data, n_dropped, settings,
+    return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings,
                    n_bootstrap, int(seed))
 
 
@@ -713,5 +697,5 @@ def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
         pooled = check.standardise(data, pooled=True)
         outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
                                   settings, n_bootstrap, (int(seed),))[0]
-    return _result(KLResult, outcome, "kl", unit, data, n_dropped, settings, n_bootstrap,
+    return _result(KLResult, outcome, "kl", unit, len(data), n_dropped, settings, n_bootstrap,
                    int(seed))

@@ -577,6 +577,30 @@ def refit(X, sample_weights, start, settings):
     return _fit(X, sample_weights, starts, settings, settings.bootstrap_tol)[:3]
 
 
+def refit_categories_bootstrap(X, masks, n_bootstrap, key, starts, settings):
+    """Refit each category's mixture on ``n_bootstrap`` resamples of ``X`` (all categories
+    resampled together, so their shares vary as the data's would).
+
+    ``masks`` (n_categories, n_samples) says which rows are each category's; ``starts``
+    holds each category's selected mixture (leading dimension n_categories). Each resample
+    is one row of counts (:func:`bootstrap_counts`), split by category into one fit per
+    category, in memory-bounded batches. Returns the mixtures, with leading dimensions
+    (n_bootstrap, n_categories), and each resample's category shares (n_bootstrap,
+    n_categories).
+    """
+    n_samples, n_categories = len(X), len(masks)
+    fitted, proportions = [], []
+    for fits in bootstrap_batches(n_samples, n_bootstrap, n_categories):
+        counts = bootstrap_counts(n_samples, fits, key)
+        weights = (counts[:, None, :] * masks[None]).reshape(-1, n_samples)
+        tiled = tuple(np.tile(p, (len(fits),) + (1,) * (p.ndim - 1)) for p in starts)
+        fitted.append(refit(X, weights, tiled, settings))
+        proportions.append(np.stack([counts[:, m].sum(axis=1) for m in masks], axis=1))
+    mixtures = tuple(np.concatenate(p).reshape((n_bootstrap, n_categories) + p[0].shape[1:])
+                     for p in zip(*fitted))
+    return mixtures, np.concatenate(proportions) / n_samples
+
+
 def refit_batch(X, fits, key, start, settings):
     """The refits of bootstrap fits ``fits`` (a range): a unit of work that gives the same
     numbers wherever it runs and whatever other fits share its batch."""

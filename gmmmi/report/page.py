@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import disentanglement as scores
 from .. import status as st
 from .._files import replacing
+from ..analysis import kinds
 from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
 from ..core.validation import first_line, labels, transform
 from ..data.dataset import DatasetError, read_xarray
-from .. import disentanglement as scores
 from . import clusters, explorer, figures
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
@@ -98,7 +99,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
     unit_label = f"{unit}s"
     settings = json.loads(matrix.attrs.get("settings", "{}"))
     symmetric = bool(matrix.attrs.get("symmetric", 0))
-    is_flow = matrix.attrs.get("kind") == "flow"
+    is_flow = kinds.of(matrix.attrs) == kinds.FLOW
     is_sets = "members_x" in matrix.coords
     rows = mx.strings(matrix, "var_x")
     cols = mx.strings(matrix, "var_y")
@@ -296,7 +297,7 @@ def _data_scores(matrix, source, factors, kinds):
 
 
 def _flow(matrix, scale, unit_label):
-    from .. import flow
+    from ..analysis import flow
 
     graph = flow.flow_graph(matrix)
     measures = flow.neuron_measures(graph)

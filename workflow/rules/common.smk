@@ -11,12 +11,12 @@ from snakemake.utils import validate
 from gmmmi.config import ConfigError, config_problems, read_config, typed_values
 from gmmmi.data.dataset import DatasetError, describe_dataset
 from gmmmi._files import write_json
+from gmmmi.analysis import kinds
 from gmmmi.analysis.cache import prune
-from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE
+from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE, tls_files
+from gmmmi.analysis.memory import pair_memory_mb
 from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
 from gmmmi.analysis.recovery import damaged_chunks, record_owner, release_stale_locks
-from gmmmi.analysis.cluster import tls_files
-from gmmmi.analysis.memory import pair_memory_mb
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -35,7 +35,7 @@ validate(config, SCHEMA)  # fills in the schema's defaults
 
 DATASET = config["dataset"]
 ANALYSES = config["analyses"]
-FLOW_ANALYSES = [name for name, spec in ANALYSES.items() if spec.get("kind") == "flow"]
+FLOW_ANALYSES = [name for name, spec in ANALYSES.items() if kinds.of(spec) == kinds.FLOW]
 CACHE = "results/.cache"
 SPLIT = f"{CACHE}/split.json"  # the last run's chunk counts (see chunk_setting)
 

@@ -49,15 +49,16 @@ import math
 
 import numpy as np
 
-from . import status
-from ._files import replacing
-from .analysis import matrix as mx
+from .. import status
+from .._files import replacing
+from . import kinds
+from . import matrix as mx
 
 _SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
 
 
 def check_flow(matrix):
-    if matrix.attrs.get("kind") != "flow":
+    if kinds.of(matrix.attrs) != kinds.FLOW:
         raise ValueError(f"analysis {matrix.attrs.get('analysis', '?')!r} is not a flow "
                          f"analysis (kind: flow in the config)")
 
