@@ -52,9 +52,17 @@ these functions split the rows they are given: at most ``n_train`` rows to train
 ``n_test`` others to test, drawn from ``seed``.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+    from numpy.typing import ArrayLike
 
 LEVEL = 0.95
 N_BINS = 20
@@ -100,7 +108,7 @@ def _clean(mi):
 
 # --- scores of an MI matrix ------------------------------------------------------------
 
-def factor_gaps(mi, entropy=None):
+def factor_gaps(mi: ArrayLike, entropy: ArrayLike | None = None) -> list[FactorGap]:
     """The MIG entry of each factor (column) of ``mi``.
 
     Parameters
@@ -132,7 +140,7 @@ def factor_gaps(mi, entropy=None):
     return gaps
 
 
-def mig(mi, entropy=None):
+def mig(mi: ArrayLike, entropy: ArrayLike | None = None) -> float:
     """Overall Mutual Information Gap: the mean normalised gap over factors."""
     scores = [g.score for g in factor_gaps(mi, entropy)]
     return float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
@@ -152,7 +160,7 @@ def modularity_per_latent(mi):
     return np.where(theta > 0, 1.0 - deviation, np.nan)
 
 
-def modularity(mi, informative=None):
+def modularity(mi: ArrayLike, informative: ArrayLike | None = None) -> float:
     """Overall modularity: the mean over latents that carry any information.
 
     ``informative`` (boolean, one per latent) restricts the mean further, e.g. to latents
@@ -194,7 +202,7 @@ def _entropy(matrix):
     return matrix["entropy_y"].values if "entropy_y" in matrix else None
 
 
-def gmm_mig(matrix, level=LEVEL):
+def gmm_mig(matrix: xr.Dataset, level: float = LEVEL) -> Score:
     """gmmmi's MIG of a latents (rows) x factors (columns) MI matrix, with an interval.
 
     The value is :func:`mig` of the matrix's MI (categorical factors normalised by their
@@ -211,7 +219,7 @@ def gmm_mig(matrix, level=LEVEL):
     return _over_bootstrap(matrix, lambda mi: mig(mi, entropy), level)
 
 
-def gmm_modularity(matrix, level=LEVEL):
+def gmm_modularity(matrix: xr.Dataset, level: float = LEVEL) -> Score:
     """gmmmi's modularity of the MI matrix over its informative latents
     (:func:`informative_latents`), with an interval as for :func:`gmm_mig`."""
     informative = informative_latents(matrix["mi"].values, matrix["mi_std"].values)
@@ -293,7 +301,7 @@ def _entropies(codes):
     return np.array([mutual_info_score(f, f) for f in codes.T])
 
 
-def discrete_mig(latents, factors, n_bins=N_BINS):
+def discrete_mig(latents: ArrayLike, factors: ArrayLike, n_bins: int = N_BINS) -> float:
     """disentanglement_lib's ``discrete_mig``: MIG of the binned MI, each gap normalised by
     the factor's entropy; the mean over factors."""
     latents, codes = _data(latents, factors, min_latents=2)
@@ -302,7 +310,8 @@ def discrete_mig(latents, factors, n_bins=N_BINS):
         return float(np.mean((top_two[0] - top_two[1]) / _entropies(codes)))
 
 
-def discrete_modularity(latents, factors, n_bins=N_BINS):
+def discrete_modularity(latents: ArrayLike, factors: ArrayLike,
+                        n_bins: int = N_BINS) -> float:
     """disentanglement_lib's ``modularity_score``: modularity of the binned MI, a latent
     that carries no information scoring 0, the mean over all latents."""
     mi = discrete_mi(latents, factors, n_bins)
@@ -323,7 +332,8 @@ def _split(n_samples, n_train, n_test, seed):
     return order[:n_train], order[n_train:n_train + n_test]
 
 
-def sap(latents, factors, *, continuous_factors=False, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+def sap(latents: ArrayLike, factors: ArrayLike, *, continuous_factors: bool = False,
+        n_train: int = N_TRAIN, n_test: int = N_TEST, seed: int = 0) -> float:
     """SAP score (Kumar et al. 2018) as disentanglement_lib computes it.
 
     Each latent alone predicts each factor: a discrete factor with a linear SVM
@@ -387,7 +397,8 @@ def _weighted_one_minus_entropy(importance, axis):
     return float(np.sum(per * total.sum(axis=axis) / total.sum()))
 
 
-def dci(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+def dci(latents: ArrayLike, factors: ArrayLike, *, n_train: int = N_TRAIN,
+        n_test: int = N_TEST, seed: int = 0) -> dict:
     """DCI (Eastwood & Williams 2018) as disentanglement_lib computes it.
 
     Returns
@@ -405,7 +416,8 @@ def dci(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
             "informativeness_train": train, "informativeness_test": test}
 
 
-def explicitness(latents, factors, *, n_train=N_TRAIN, n_test=N_TEST, seed=0):
+def explicitness(latents: ArrayLike, factors: ArrayLike, *, n_train: int = N_TRAIN,
+                 n_test: int = N_TEST, seed: int = 0) -> dict:
     """Explicitness (Ridgeway & Mozer 2018) as disentanglement_lib computes it.
 
     Returns
@@ -454,7 +466,9 @@ DEFINITIONS = {
 }
 
 
-def scores(matrix=None, data=None, *, latents=None, factors=None, seed=0):
+def scores(matrix: xr.Dataset | None = None, data: xr.Dataset | str | dict | None = None, *,
+           latents: ArrayLike | None = None, factors: ArrayLike | None = None,
+           seed: int = 0) -> pd.DataFrame:
     """Every disentanglement score, as a tidy table.
 
     Parameters
@@ -463,8 +477,9 @@ def scores(matrix=None, data=None, *, latents=None, factors=None, seed=0):
         A latents (rows) x factors (columns) MI matrix of ``gmmmi.mi_matrix`` or the
         workflow's ``mi.zarr`` (``gmmmi.open_matrix``): gives gmmmi's MIG and modularity.
     data : xarray.Dataset, path or dict, optional
-        The dataset the matrix was estimated from (as ``gmmmi.mi_matrix`` takes it): its rows' and columns' variables are the
-        latents and factors of the scores computed from data.
+        The dataset the matrix was estimated from (as ``gmmmi.mi_matrix`` takes it): its
+        rows' and columns' variables are the latents and factors of the scores computed
+        from data.
     latents, factors : array-like of shape (n_samples, n_latents / n_factors), optional
         The same given directly (instead of ``data``).
     seed : int, default=0

@@ -15,15 +15,25 @@ How each feature is estimated (``discrete_features`` as scikit-learn means it):
   (``sklearn.metrics.mutual_info_score``, as scikit-learn computes it), without interval.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .core.estimator import GMMMI, check_options
 from .core.validation import first_line
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def mutual_info_regression(X, y, *, discrete_features="auto", n_neighbors=3, copy=True,
-                           random_state=None, n_jobs=None, n_bootstrap=50,
-                           return_interval=False, **settings):
+
+def mutual_info_regression(X: ArrayLike, y: ArrayLike, *,
+                           discrete_features: str | bool | ArrayLike = "auto",
+                           n_neighbors: int = 3, copy: bool = True,
+                           random_state: int | None = None, n_jobs: int | None = None,
+                           n_bootstrap: int = 50, return_interval: bool = False,
+                           **settings) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Mutual information between each feature and a continuous target, by gmmmi.
 
     Parameters
@@ -61,9 +71,12 @@ def mutual_info_regression(X, y, *, discrete_features="auto", n_neighbors=3, cop
                         return_interval=return_interval, settings=settings)
 
 
-def mutual_info_classif(X, y, *, discrete_features="auto", n_neighbors=3, copy=True,
-                        random_state=None, n_jobs=None, n_bootstrap=50,
-                        return_interval=False, **settings):
+def mutual_info_classif(X: ArrayLike, y: ArrayLike, *,
+                        discrete_features: str | bool | ArrayLike = "auto",
+                        n_neighbors: int = 3, copy: bool = True,
+                        random_state: int | None = None, n_jobs: int | None = None,
+                        n_bootstrap: int = 50, return_interval: bool = False,
+                        **settings) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Mutual information between each feature and a discrete target (class labels), by
     gmmmi; parameters and return as :func:`mutual_info_regression`."""
     return _mutual_info(X, y, discrete_target=True, discrete_features=discrete_features,

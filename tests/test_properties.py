@@ -222,3 +222,24 @@ def test_the_kinds_of_analysis_are_one_vocabulary_with_the_schema():
         assert kinds.check(word) == word
     with pytest.raises(ValueError, match="must be 'pairs', 'flow' or 'sets', got 'graph'"):
         kinds.check("graph")
+
+
+def test_the_public_api_is_typed():
+    """Every function and class of ``gmmmi.__all__`` states its parameters' and return's
+    types, and the package says so (py.typed) to type checkers."""
+    import inspect
+
+    import gmmmi
+    from tests.helpers import ROOT
+
+    assert (ROOT / "gmmmi" / "py.typed").exists()
+    callables = [getattr(gmmmi, name) for name in gmmmi.__all__
+                 if inspect.isfunction(getattr(gmmmi, name))]
+    callables += [gmmmi.GMMMI.__init__, gmmmi.GMMMI.fit]
+    assert len(callables) >= 12
+    for function in callables:
+        signature = inspect.signature(function)
+        assert signature.return_annotation is not inspect.Signature.empty, function
+        for name, parameter in signature.parameters.items():
+            if name != "self" and parameter.kind is not parameter.VAR_KEYWORD:
+                assert parameter.annotation is not inspect.Parameter.empty, (function, name)

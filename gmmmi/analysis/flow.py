@@ -44,8 +44,11 @@ GMM-MI measures the dependence visible at the data's finite resolution (and samp
 size). Compare values within one network and dataset, not across networks or datasets.
 """
 
+from __future__ import annotations
+
 import json
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -53,6 +56,12 @@ from .. import status
 from .._files import replacing
 from . import kinds
 from . import matrix as mx
+
+if TYPE_CHECKING:
+    import os
+
+    import networkx as nx
+    import xarray as xr
 
 _SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
 
@@ -74,7 +83,7 @@ def node_id(group, name):
     return f"{group}/{name}"
 
 
-def layer_matrices(matrix):
+def layer_matrices(matrix: xr.Dataset) -> dict[tuple[str, str], xr.Dataset]:
     """The MI matrix of each pair of adjacent layers: {(layer_k, layer_k+1): Dataset}."""
     order = layers(matrix)
     gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
@@ -82,7 +91,7 @@ def layer_matrices(matrix):
             for a, b in zip(order[:-1], order[1:])}
 
 
-def flow_graph(matrix):
+def flow_graph(matrix: xr.Dataset) -> nx.DiGraph:
     """A ``networkx.DiGraph``: one node per neuron, one edge per adjacent-layer pair.
 
     Nodes carry ``group``, ``name`` and ``layer`` (0 = inputs); edges carry ``mi``,
@@ -159,7 +168,7 @@ def _attributed(matrix, shares_of, level):
     return inputs, outputs, shares, low, high
 
 
-def direct_attribution(matrix, level=0.95):
+def direct_attribution(matrix: xr.Dataset, level: float = 0.95) -> tuple:
     """(inputs, outputs, shares, low, high): the share of each input in the information
     about each output, ``I(x_i; o) / sum_j I(x_j; o)``, with its interval.
 
@@ -172,7 +181,7 @@ def direct_attribution(matrix, level=0.95):
                        level)
 
 
-def weighted_attribution(matrix, level=0.95):
+def weighted_attribution(matrix: xr.Dataset, level: float = 0.95) -> tuple:
     """(inputs, outputs, shares, low, high): the *weighted flow* attribution, with its
     interval: each neuron of the first hidden layer splits its incoming information among
     the inputs in proportion to each edge's MI, and counts by its own share of the MI with
@@ -204,7 +213,7 @@ def attribution(graph):
     return levels[0], levels[-1], total
 
 
-def neuron_measures(graph, seed=0):
+def neuron_measures(graph: nx.DiGraph, seed: int = 0) -> dict:
     """Per neuron: information in and out (summed edge MI), betweenness, community.
 
     Betweenness centrality uses edge length 1/MI (strong edges are short); communities
@@ -230,7 +239,8 @@ def neuron_measures(graph, seed=0):
             for node in graph.nodes}
 
 
-def write_graph(matrix, graphml, json_path, seed=0):
+def write_graph(matrix: xr.Dataset, graphml: str | os.PathLike,
+                json_path: str | os.PathLike, seed: int = 0) -> nx.DiGraph:
     """Write the flow graph of ``matrix`` with its measures as GraphML, and as JSON with
     the attributions (``attribution``: direct, and ``weighted_attribution``, each with
     ``low``/``high``; ``path_attribution``).

@@ -18,17 +18,26 @@ one with a one-line error for anything else; :func:`intervals`, :func:`strings` 
 :func:`model` read its cells, :func:`data_column` the data of one of its variables.
 """
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import json
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import __version__, status
 from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint, write_dataset
 from . import kinds
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+    import xarray as xr
 
 VARIABLES = ("mi", "mi_std", "status", "mi_bootstrap", "var_x", "var_y")
 # The group (and kind) of a set of variables in a sets analysis (gmmmi.analysis.plan).
@@ -138,13 +147,13 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
     return result
 
 
-def write(matrix, path, *, overwrite=True):
+def write(matrix: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = True) -> None:
     """Store ``matrix`` at ``path`` (Zarr, atomically); names as variable-length strings,
     the type Zarr 3 specifies."""
     write_dataset(_names_as(matrix, object), path, overwrite=overwrite)
 
 
-def read(path):
+def read(path: str | os.PathLike) -> xr.Dataset:
     """An ``mi.zarr`` written by :func:`write`; one-line error for anything else."""
     if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
         raise DatasetError(f"expected an MI matrix (an xarray Dataset of gmmmi.mi_matrix, or "
@@ -228,7 +237,7 @@ def data_columns(matrix, source, axis):
                             for i in range(matrix.sizes[f"var_{axis}"])])
 
 
-def pairs(matrix):
+def pairs(matrix: xr.Dataset) -> pd.DataFrame:
     """A tidy table (pandas DataFrame) of the estimated pairs, one row each: names and
     groups, ``mi``, ``mi_std``, ``mi_low``, ``mi_high``, ``n_components``, ``status``,
     ``message``, ``n_samples`` (and ``true_mi`` when known); values in nats."""

@@ -9,7 +9,10 @@ the Dataset the workflow writes as ``results/<analysis>/mi.zarr``
 Nothing is cached or written; ``matrix.write`` / ``write_report`` store the result.
 """
 
+from __future__ import annotations
+
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,9 +23,18 @@ from .estimate import estimate_pairs
 from .gather import assemble
 from .plan import estimator_settings, plan_analysis
 
+if TYPE_CHECKING:
+    import os
 
-def mi_matrix(data, x, y=None, *, kind=analysis_kinds.PAIRS, n_bootstrap=50, seed=0, client=None,
-              name="matrix", kinds=None, progress=True, **settings):
+    import xarray as xr
+    from dask.distributed import Client
+
+
+def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict | None,
+              y: str | list | None = None, *, kind: str = analysis_kinds.PAIRS,
+              n_bootstrap: int = 50, seed: int = 0, client: Client | None = None,
+              name: str = "matrix", kinds: dict | None = None, progress: bool = True,
+              **settings) -> xr.Dataset:
     """The MI matrix of groups ``x`` × ``y`` of ``data`` (an xarray Dataset).
 
     Parameters

@@ -5,9 +5,12 @@ users call; ``GMMMI`` is the scikit-learn-style estimator behind ``estimate_mi``
 for those who also want the fitted mixtures and the selection scores.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import functools
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -43,6 +46,9 @@ from .information import (
 from .interval import trend_components, trend_gap, widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # A pair is "under-resolved" when the values under the other plausible K, or the trend
 # of the value over K, move an end of its interval by more than twice the bootstrap
@@ -295,13 +301,16 @@ class GMMMI(BaseEstimator):
         All of the above as the object ``estimate_mi`` returns.
     """
 
-    def __init__(self, *, categorical=False, n_bootstrap=50, unit="nat", seed=0, n_inits=3,
-                 n_folds=2, selection="validation", threshold_components=1e-5, patience=2,
-                 max_components=50, fixed_components=None, tol=1e-5, selection_tol=1e-4,
-                 bootstrap_tol=1e-4,
-                 accelerate=True, reg_covar=1e-6, max_iter=1000, integration="quadrature",
-                 quadrature_nodes=1024, mc_samples=100_000, marginals="auto",
-                 bootstrap_method="auto"):
+    def __init__(self, *, categorical: bool = False, n_bootstrap: int = 50,
+                 unit: str = "nat", seed: int = 0, n_inits: int = 3, n_folds: int = 2,
+                 selection: str = "validation", threshold_components: float = 1e-5,
+                 patience: int = 2, max_components: int = 50,
+                 fixed_components: int | None = None, tol: float = 1e-5,
+                 selection_tol: float = 1e-4, bootstrap_tol: float = 1e-4,
+                 accelerate: bool = True, reg_covar: float = 1e-6, max_iter: int = 1000,
+                 integration: str = "quadrature", quadrature_nodes: int = 1024,
+                 mc_samples: int = 100_000, marginals: str = "auto",
+                 bootstrap_method: str = "auto") -> None:
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
         self.unit = unit
@@ -331,7 +340,7 @@ class GMMMI(BaseEstimator):
         tags.input_tags.allow_nan = True  # rows with missing values are dropped, counted
         return tags
 
-    def fit(self, x, y):
+    def fit(self, x: ArrayLike, y: ArrayLike) -> GMMMI:
         """Estimate MI between ``x`` and ``y``.
 
         ``x`` is one variable (n_samples,) or several (n_samples, n_x), and so is ``y``
@@ -566,7 +575,8 @@ def _label(value):
         value if isinstance(value, (str, int, float, bool)) else str(value))
 
 
-def estimate_mi(x, y, *, categorical=False, n_bootstrap=50, seed=0, unit="nat", **settings):
+def estimate_mi(x: ArrayLike, y: ArrayLike, *, categorical: bool = False, n_bootstrap: int = 50,
+                seed: int = 0, unit: str = "nat", **settings) -> MIResult:
     """Mutual information between ``x`` and ``y`` with bootstrap uncertainty.
 
     Parameters
@@ -626,7 +636,8 @@ def _result(cls, outcome, quantity, unit, n_samples, n_dropped, settings, n_boot
                details=outcome.details, low=outcome.low * scale, high=outcome.high * scale)
 
 
-def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
+def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int = 50,
+                   seed: int = 0, unit: str = "nat", **settings) -> MIResult:
     """Conditional mutual information I(x; y | z) with bootstrap uncertainty.
 
     One mixture is fitted to the joint (x, y, z), each column standardised, and
@@ -667,7 +678,8 @@ def conditional_mi(x, y, z, *, n_bootstrap=50, seed=0, unit="nat", **settings):
                    n_bootstrap, int(seed))
 
 
-def marginal_kl(x, y, *, n_bootstrap=50, seed=0, unit="nat", **settings):
+def marginal_kl(x: ArrayLike, y: ArrayLike, *, n_bootstrap: int = 50, seed: int = 0,
+                unit: str = "nat", **settings) -> KLResult:
     """KL divergence KL(p_x || p_y) between the marginals of a mixture fitted to (x, y).
 
     x and y are shifted and scaled together (pooled mean and standard deviation),

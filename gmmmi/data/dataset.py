@@ -12,6 +12,8 @@ Every problem that makes a dataset unusable is a :class:`DatasetError` whose
 one-line message names the file, the variable and the problem.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -20,11 +22,16 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._files import write_json
 from ..core.validation import FEW_DISTINCT_VALUES, first_line
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from numpy.typing import ArrayLike
 
 SAMPLE_DIM = "sample"
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
@@ -81,7 +88,8 @@ def group_dim(group):
     return f"{group}_name"
 
 
-def make_group(values, names, kind, *, group, source):
+def make_group(values: ArrayLike, names: list[str], kind: str | None, *, group: str,
+               source: str) -> xr.DataArray:
     """An ``xarray.DataArray`` holding ``values`` (samples x variables) as ``group``.
 
     ``kind`` is ``"continuous"``, ``"categorical"`` or ``None`` (decided by dtype).
@@ -106,7 +114,7 @@ def make_group(values, names, kind, *, group, source):
                         attrs={"kind": kind})
 
 
-def build_dataset(groups, *, attrs=None):
+def build_dataset(groups: dict[str, xr.DataArray], *, attrs: dict | None = None) -> xr.Dataset:
     """A contract Dataset from ``{group name: DataArray from make_group}``."""
     import xarray as xr
 
@@ -143,13 +151,13 @@ def validate(ds, source="dataset"):
     return Summary(source, n_samples, tuple(found), tuple(notes))
 
 
-def groups(ds):
+def groups(ds: xr.Dataset) -> dict[str, Group]:
     """The groups of a contract dataset, ``{name: Group}``."""
     return {str(n): _group(ds, str(n), "dataset") for n in ds.data_vars
             if SAMPLE_DIM in ds[n].dims}
 
 
-def open_dataset(path):
+def open_dataset(path: str | os.PathLike) -> xr.Dataset:
     """The validated contract Dataset stored at ``path`` (Zarr, or netCDF)."""
     ds = read_xarray(path)
     validate(ds, str(path))
@@ -207,7 +215,7 @@ def _check_chunks(path):
                 f"store again, or rewrite it with zarr's write_empty_chunks=True)")
 
 
-def write_dataset(ds, path, *, overwrite=False):
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Write ``ds`` to a Zarr store at ``path``, atomically.
 
     An existing store is refused unless ``overwrite``; either way it is untouched until
@@ -240,7 +248,7 @@ def names(ds, group):
     return list(_group(ds, group, "dataset").variables)
 
 
-def true_mi(ds, group_x, group_y):
+def true_mi(ds: xr.Dataset, group_x: str, group_y: str) -> xr.DataArray | None:
     """The known MI of each pair of ``group_x`` x ``group_y`` variables, if stored.
 
     Reads the ``true_mi(variable_x, variable_y)`` variable (as written by

@@ -9,12 +9,18 @@ variable is then pushed through its own monotone map, which leaves every MI
 unchanged but makes the marginals non-Gaussian, as in real representations.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import integrate, special, stats
 
 from .dataset import build_dataset, make_group
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 FACTORS = ("size", "position x", "position y", "hue")
 
@@ -59,7 +65,7 @@ MAPS = {
 }
 
 
-def make_demo_dataset(n_samples=5000, seed=0):
+def make_demo_dataset(n_samples: int = 5000, seed: int = 0) -> xr.Dataset:
     """The demo dataset: groups ``latent`` (8), ``factor`` (4) and ``category`` (2).
 
     ``true_mi(variable_x, variable_y)`` holds the exact MI in nats of every pair of

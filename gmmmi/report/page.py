@@ -9,11 +9,14 @@ components chosen, the CV curves, flagged pairs, provenance). Figures are embedd
 PNGs; names from the data are escaped by Jinja2's autoescaping.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +29,11 @@ from ..core.result import UNITS, check_unit
 from ..core.validation import first_line, labels, transform
 from ..data.dataset import DatasetError, read_xarray
 from . import clusters, explorer, figures
+
+if TYPE_CHECKING:
+    import os
+
+    import xarray as xr
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
 MAX_TABLE_ROWS = 3000
@@ -58,7 +66,9 @@ class _Pair:
     truth: float
 
 
-def write_report(matrix, out, *, data=None, unit="nat", top_pairs=6):
+def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike, *,
+                 data: xr.Dataset | str | os.PathLike | None = None, unit: str = "nat",
+                 top_pairs: int = 6) -> Path:
     """Write the HTML report of an MI matrix to ``out``, atomically; returns its path.
 
     ``matrix`` is an ``mi.zarr`` path or the Dataset (``gmmmi.mi_matrix``); ``data``, the
