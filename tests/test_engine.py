@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from gmmmi.core import engine as _engine
-from gmmmi.core.engine import fit_batch, logpdf_batch, score_batch
-from gmmmi.core.mixture import kmeanspp_init
+from gmmmi.core.engine import fit_batch, kmeanspp_init, logpdf_batch, score_batch
+from gmmmi.core.engine.general import _em_batch_general
+from gmmmi.core.engine.small import _BLOCK, _exp_shifted_block
 
 from . import truth
 
@@ -29,7 +29,7 @@ def test_two_dim_kernel_matches_general_kernel():
     two = fit(X, np.ones((1, len(X))), params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(1, np.int64), np.zeros(1, np.bool_), np.zeros(1))
-    _engine._em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
+    _em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(two[1], mu, atol=1e-6)
     np.testing.assert_allclose(two[2], cov, atol=1e-6)
     assert two[3][0] == pytest.approx(out[2][0], abs=1e-9)
@@ -44,7 +44,7 @@ def test_one_dim_kernel_matches_general_kernel():
     one = fit(X, weights, params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(3, np.int64), np.zeros(3, np.bool_), np.zeros(3))
-    _engine._em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
+    _em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(one[0], w, atol=1e-6)
     np.testing.assert_allclose(one[1], mu, atol=1e-6)
     np.testing.assert_allclose(one[2], cov, atol=1e-6)
@@ -159,7 +159,7 @@ def test_logpdf_matches_scipy(n_dims):
     from scipy.stats import multivariate_normal
 
     rng = np.random.default_rng(8)
-    K, B, M = 4, 3, 2 * _engine._BLOCK + 37
+    K, B, M = 4, 3, 2 * _BLOCK + 37
     w = rng.dirichlet(np.ones(K), size=B)
     w[1, 2] = 0.0
     w[1] /= w[1].sum()
@@ -184,14 +184,14 @@ def test_vectorised_exp_matches_libm():
     n = len(values)
     shift = np.random.default_rng(0).uniform(-5, 5, n)
     got, sums = values + shift, np.ones(n)
-    _engine._exp_shifted_block(got, shift, n, np.empty(n, dtype=np.int64), sums)
+    _exp_shifted_block(got, shift, n, np.empty(n, dtype=np.int64), sums)
     np.testing.assert_allclose(got, np.exp(values), rtol=1e-14, atol=0)  # values + shift rounds
     np.testing.assert_allclose(sums, 1.0 + got, rtol=1e-15)
     exact, zero = values.copy(), np.zeros(n)
-    _engine._exp_shifted_block(exact, zero, n, np.empty(n, dtype=np.int64), np.zeros(n))
+    _exp_shifted_block(exact, zero, n, np.empty(n, dtype=np.int64), np.zeros(n))
     np.testing.assert_allclose(exact, np.exp(values), rtol=4 * 2.3e-16, atol=0)
     floor = np.array([-709.0, -1e4, -np.inf])
-    _engine._exp_shifted_block(floor, np.zeros(3), 3, np.empty(3, dtype=np.int64), np.zeros(3))
+    _exp_shifted_block(floor, np.zeros(3), 3, np.empty(3, dtype=np.int64), np.zeros(3))
     np.testing.assert_allclose(floor, np.exp(-708.0), rtol=1e-15)
 
 

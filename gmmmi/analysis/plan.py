@@ -28,7 +28,7 @@ ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 # The code that decides a pair's numbers: the estimator core and the status words. A
 # change to it (or a new version) recomputes every cached pair; the report, flow and
 # workflow code do not.
-NUMERIC_CODE = ("core/*.py", "status.py")
+NUMERIC_CODE = ("core/*.py", "core/engine/*.py", "status.py")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import fit_batch, pointwise_batch, score_batch
-from .mixture import kmeanspp_init
+from .engine import fit_batch, kmeanspp_init, pointwise_batch, score_batch
 from .result import check_unit
 
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE = range(5)

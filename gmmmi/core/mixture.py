@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engine import kmeanspp_start, logpdf_batch
+from .engine import logpdf_batch
 
 # Above this many nodes per dimension, Gauss-Hermite weights underflow and
 # nothing is gained for the smooth integrands met here.
@@ -74,18 +74,6 @@ def marginal(weights, means, covariances, dims):
     dims = np.asarray(dims)
     return (weights, means[..., dims],
             covariances[..., dims[:, None], dims[None, :]])
-
-
-def kmeanspp_init(X, sample_weight, n_components, rng, reg_covar, n_lloyd=2):
-    """Starting parameters from weighted k-means++ seeding and a few Lloyd steps.
-
-    k-means++ spreads the initial means over the data, so that fits with more
-    components start from genuinely different components (random starts can put
-    two components on top of each other, and then selection stops too early).
-    """
-    return kmeanspp_start(np.ascontiguousarray(X, dtype=np.float64),
-                          np.ascontiguousarray(sample_weight, dtype=np.float64),
-                          rng.random(n_components), n_lloyd + 1, float(reg_covar))
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,32 @@
+"""Batched EM for Gaussian mixtures, compiled with numba.
+
+Every fit of a batch sees the same data matrix ``X`` (N, D) and its own row of
+``sample_weight`` (B, N): a cross-validation training fold is a 0/1 mask, a
+bootstrap resample is a vector of multinomial counts.  One call fits the whole
+batch (``prange`` over fits); inside a fit, one pass over the data per
+iteration computes the E step and accumulates the M-step sums.
+
+Parameters are updated in place: ``weights`` (B, K), ``means`` (B, K, D),
+``covariances`` (B, K, D, D).  A component whose responsibility falls below
+``D + 1`` effective points, or whose raw variance collapses below
+``reg_covar``, is dropped (its weight set to 0) so that no input makes a fit
+fail; the largest component is never dropped.
+
+Closed-form steps serve D = 2 (the hot path of pairwise MI) and D = 1 (the
+per-category fits of categorical MI), accelerated by SQUAREM; a general,
+Cholesky-based kernel (plain EM) serves any D.  The D <= 2 kernels work on
+blocks of points with the points in the inner loops, so that the compiler
+vectorises them, exponentials included.  ``kmeanspp_init`` makes the starting
+parameters (k-means++ seeds and a few Lloyd steps).
+
+Modules: ``fit`` (the batch driver), ``small`` (D <= 2), ``general`` (any D),
+``density`` (log-densities of batches of mixtures), ``kmeans`` (starts) and ``common``
+(what the kernels share).
+"""
+
+from .density import logpdf_batch, pointwise_batch, score_batch
+from .fit import fit_batch
+from .kmeans import kmeanspp_init, kmeanspp_start
+
+__all__ = ["fit_batch", "kmeanspp_init", "kmeanspp_start", "logpdf_batch", "pointwise_batch",
+           "score_batch"]
