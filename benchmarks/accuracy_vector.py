@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/accuracy_vector.py --sizes 1000 5000 --seeds 3
+    .venv/bin/python benchmarks/accuracy_vector.py --sizes 1000 5000 --seeds 5 --processes 1
 
 Tasks (truths in tests/truth.py, the Student-t one checked there by Monte Carlo):
 multivariate normal with sparse couplings (two coordinate pairs at rho 0.75) and dense
@@ -10,6 +10,12 @@ ones (every coordinate on two shared factors), 2+2, 3+3 and 5+5 dimensions; mult
 Student-t (3 dof, dense); both through monotone maps of each coordinate (MI unchanged);
 and through a spiral of X (its first two coordinates rotated by an angle that grows with
 |x|, a smooth invertible map of X that no per-coordinate transform undoes; MI unchanged).
+Then BMI's tasks (Czyż et al. 2023, "Beyond normal"), written from their definitions:
+the 2-pair multinormal (two coordinate pairs at rho 0.8, 1.022 nat) through BMI's spiral
+(speed 1/3, also after the normal CDF), the half-cube and the normal CDF, 3+3 and 5+5;
+Student-t with identity scale, 2+2 to 5+5, 1 to 3 dof (all the MI in the joint tails),
+plain and through asinh; and the Swiss roll 2+1 (a uniform rolled onto a 2-D spiral).
+``--tasks`` runs some of them; ``--out`` names the files.
 Methods: gmmmi (default settings: rank transform, 50 bootstrap fits) and KSG (Kraskov et
 al. 2004, algorithm 1, k = 3, on standardised columns, with SciPy's k-d tree; no
 uncertainty), on the same samples. Reported per method and N: MAE, bias, coverage of the
@@ -21,8 +27,10 @@ N = 1000, ±2σ coverage >= 0.85, no failures. Writes benchmarks/measured/accura
 
 import argparse
 import csv
+import re
 import sys
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -52,35 +60,114 @@ def spiral(xy, n_x):
     return out
 
 
+def rotate(v, i, j, angle):
+    """``v`` with its coordinates i and j rotated by ``angle`` (one per row)."""
+    out = v.copy()
+    c, s = np.cos(angle), np.sin(angle)
+    out[:, i], out[:, j] = c * v[:, i] - s * v[:, j], s * v[:, i] + c * v[:, j]
+    return out
+
+
+def bmi_spiral(x, y, speed=1 / 3):
+    """BMI's spiral diffeomorphism (Czyż et al. 2023, "Beyond normal"): X's coordinates 0
+    and 1 rotated by ``speed`` |x|^2 radians, Y's 1 and 2 by ``speed`` |y|^2."""
+    return (rotate(x, 0, 1, speed * (x ** 2).sum(axis=1)),
+            rotate(y, 1, 2, speed * (y ** 2).sum(axis=1)))
+
+
+def swiss_roll(u):
+    """BMI's Swiss roll: u in [0, 1] rolled onto a 2-D spiral, t = 1.5 pi (1 + 2u)."""
+    t = 1.5 * np.pi * (1 + 2 * u)
+    return np.column_stack([t * np.cos(t), t * np.sin(t)]) / 21.0
+
+
+def two_pair_cov(d, rho=0.8):
+    """BMI's "2-pair" multinormal: X's coordinates 0 and 1 each correlated (rho) with Y's."""
+    cov = np.eye(2 * d)
+    for i in range(2):
+        cov[i, d + i] = cov[d + i, i] = rho
+    return cov
+
+
+def gaussian_draw(cov, d, then=None):
+    def draw(n, rng):
+        xy = rng.multivariate_normal(np.zeros(len(cov)), cov, size=n)
+        x, y = xy[:, :d], xy[:, d:]
+        return then(x, y) if then else (x, y)
+    return draw
+
+
+def student_draw(dof, cov, d, then=None):
+    def draw(n, rng):
+        xy = truth.sample_student_t_vector(dof, cov, n, rng)
+        x, y = xy[:, :d], xy[:, d:]
+        return then(x, y) if then else (x, y)
+    return draw
+
+
 def tasks():
+    """{task: (family, draw(n, rng) -> (x, y), true MI)}."""
     out = {}
     for d in (2, 3, 5):
         for kind in ("sparse", "dense"):
             cov = truth.coupled_cov(d, d, kind)
             mi = truth.gaussian_vector_mi(cov, d)
-            out[f"normal {kind} {d}+{d}"] = ("normal", d, cov, None, mi)
-            out[f"warped normal {kind} {d}+{d}"] = ("warped", d, cov, None, mi)
+            out[f"normal {kind} {d}+{d}"] = ("normal", gaussian_draw(cov, d), mi)
+            out[f"warped normal {kind} {d}+{d}"] = (
+                "warped", gaussian_draw(cov, d, lambda x, y, d=d: _split(
+                    warp(np.column_stack([x, y])), d)), mi)
         cov = truth.coupled_cov(d, d, "dense")
-        out[f"student-t dense {d}+{d}"] = ("student-t", d, cov, 3,
+        out[f"student-t dense {d}+{d}"] = ("student-t", student_draw(3, cov, d),
                                             truth.student_t_vector_mi(3, cov, d))
-        out[f"spiral normal dense {d}+{d}"] = ("spiral", d, cov, None,
-                                                truth.gaussian_vector_mi(cov, d))
+        out[f"spiral normal dense {d}+{d}"] = (
+            "spiral", gaussian_draw(cov, d, lambda x, y, d=d: _split(
+                spiral(np.column_stack([x, y]), d), d)), truth.gaussian_vector_mi(cov, d))
+    # BMI's tasks (Czyż et al. 2023), written from their definitions: 2-pair multinormals
+    # through the spiral, normal CDF and half-cube maps; Student-t with identity scale
+    # (all its MI is in the joint tails), plain and through asinh; a Swiss roll.
+    cdf = special.ndtr
+    for d in (3, 5):
+        cov = two_pair_cov(d)
+        mi = truth.gaussian_vector_mi(cov, d)
+        out[f"bmi spiral {d}+{d}"] = ("bmi spiral", gaussian_draw(cov, d, bmi_spiral), mi)
+        out[f"bmi spiral normal-cdf {d}+{d}"] = (
+            "bmi spiral", gaussian_draw(cov, d, lambda x, y: bmi_spiral(cdf(x), cdf(y))), mi)
+        out[f"bmi half-cube {d}+{d}"] = (
+            "bmi monotone", gaussian_draw(cov, d, lambda x, y: (x * np.sqrt(np.abs(x)),
+                                                               y * np.sqrt(np.abs(y)))), mi)
+        out[f"bmi normal-cdf {d}+{d}"] = (
+            "bmi monotone", gaussian_draw(cov, d, lambda x, y: (cdf(x), cdf(y))), mi)
+    for d, dof in ((2, 1), (2, 2), (3, 2), (3, 3), (5, 2), (5, 3)):
+        mi = truth.student_t_vector_mi(dof, np.eye(2 * d), d)
+        out[f"bmi student-t {d}+{d} df={dof}"] = ("bmi student-t",
+                                                  student_draw(dof, np.eye(2 * d), d), mi)
+        if (d, dof) in ((2, 1), (3, 2), (5, 2)):
+            out[f"bmi asinh student-t {d}+{d} df={dof}"] = (
+                "bmi student-t", student_draw(dof, np.eye(2 * d), d,
+                                              lambda x, y: (np.arcsinh(x), np.arcsinh(y))), mi)
+    out["bmi swiss roll 2+1"] = (
+        "bmi swiss roll",
+        gaussian_draw(np.array([[1.0, 0.75], [0.75, 1.0]]), 1,
+                      lambda x, y: (swiss_roll(cdf(x[:, 0])), cdf(y))),
+        truth.gaussian_mi(0.75))
     return out
+
+
+def _split(xy, d):
+    return xy[:, :d], xy[:, d:]
 
 
 TASKS = tasks()
 
 
 def sample(task, n, seed):
-    family, d, cov, dof, _ = TASKS[task]
-    rng = np.random.default_rng([seed, n, 2 * d])
-    xy = (truth.sample_student_t_vector(dof, cov, n, rng) if dof else
-          rng.multivariate_normal(np.zeros(2 * d), cov, size=n))
-    if family == "warped":
-        xy = warp(xy)
-    elif family == "spiral":
-        xy = spiral(xy, d)
-    return xy[:, :d], xy[:, d:]
+    """The sample of ``task`` for N = ``n`` and ``seed``: the first tasks draw from the
+    stream they always did (seed, N, dimension of (X, Y)), BMI's from one named after them."""
+    _, draw, _ = TASKS[task]
+    dims = re.search(r"(\d)\+(\d)", task)
+    stream = ([int(dims[1]) + int(dims[2])] if not task.startswith("bmi ")
+              else [zlib.crc32(task.encode())])
+    return draw(n, np.random.default_rng([seed, n, *stream]))
 
 
 def ksg(x, y, k=3):
@@ -113,7 +200,7 @@ def run(job):
         value, std, (low, high), status = r.mi, r.std, r.interval, r.status
     family = TASKS[task][0]
     return {"method": method, "family": family, "task": task, "n": n, "seed": seed,
-            "truth": TASKS[task][4], "estimate": value, "std": std, "low": low,
+            "truth": TASKS[task][2], "estimate": value, "std": std, "low": low,
             "high": high, "status": status,
             "failed": int(not np.isfinite(value) or status in ("failed", "too-few-samples")),
             "seconds": time.perf_counter() - start}
@@ -146,7 +233,7 @@ def tables(rows, command):
             out.setdefault(tuple(r[f] for f in fields), []).append(r)
         return sorted(out.items())
 
-    md = ["# Vector MI against known truth (accuracy_vector.csv)", "", f"`{command}`", "",
+    md = ["# Vector MI against known truth", "", f"`{command}`", "",
           "| method | N | runs | MAE | bias | 95% interval coverage | ±2σ coverage | "
           "|err| > 4σ | failures | median s | max s |", "|---|" + "---:|" * 10]
     for (n, method), runs in group("n", "method"):
@@ -155,12 +242,15 @@ def tables(rows, command):
                   f"{fmt(s['coverage'], '.2f')} | {fmt(s['coverage2'], '.2f')} | "
                   f"{fmt(s['off4'], 'd')} | {s['failures']} | {s['median_s']:.2f} | "
                   f"{s['max_s']:.2f} |")
-    md += ["", "## Per family", "", "| N | family | method | MAE | bias | 95% coverage | "
-           "±2σ coverage |", "|---|---|---|---:|---:|---:|---:|"]
+    md += ["", "## Per family", "", "| N | family | method | runs | MAE | bias | 95% coverage | "
+           "±2σ coverage | |err| > 4σ | median s | max s |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (n, family, method), runs in group("n", "family", "method"):
         s = summary(runs)
-        md.append(f"| {n} | {family} | {method} | {s['mae']:.4f} | {s['bias']:+.4f} | "
-                  f"{fmt(s['coverage'], '.2f')} | {fmt(s['coverage2'], '.2f')} |")
+        md.append(f"| {n} | {family} | {method} | {s['runs']} | {s['mae']:.4f} | "
+                  f"{s['bias']:+.4f} | {fmt(s['coverage'], '.2f')} | "
+                  f"{fmt(s['coverage2'], '.2f')} | {fmt(s['off4'], 'd')} | "
+                  f"{s['median_s']:.2f} | {s['max_s']:.2f} |")
     md += ["", "## Per task", "", "| N | task | truth | method | MAE | bias | 95% coverage | "
            "median s |", "|---|---|---:|---|---:|---:|---:|---:|"]
     for (n, task, method), runs in group("n", "task", "method"):
@@ -175,7 +265,10 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS),
+                        metavar="TASK")
+    parser.add_argument("--out", default="accuracy_vector",
+                        help="file stem in benchmarks/measured/")
     args = parser.parse_args()
     jobs = [(task, n, seed, method) for n in args.sizes for task in args.tasks
             for seed in range(args.seeds) for method in ("gmmmi", "ksg")]
@@ -186,12 +279,12 @@ def main():
             print(f"{row['n']} {row['task']} {row['seed']} {row['method']}: "
                   f"{row['estimate']:.3f} (truth {row['truth']:.3f}) "
                   f"{row['seconds']:.1f} s", flush=True)
-    with open(OUT / "accuracy_vector.csv", "w", newline="") as handle:
+    with open(OUT / f"{args.out}.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     command = " ".join([".venv/bin/python benchmarks/accuracy_vector.py", *sys.argv[1:]])
-    (OUT / "accuracy_vector.md").write_text("\n".join(tables(rows, command)) + "\n")
+    (OUT / f"{args.out}.md").write_text("\n".join(tables(rows, command)) + "\n")
     print("\n".join(tables(rows, command)[:8]))
 
 
