@@ -15,7 +15,7 @@ the 2-pair multinormal (two coordinate pairs at rho 0.8, 1.022 nat) through BMI'
 (speed 1/3, also after the normal CDF), the half-cube and the normal CDF, 3+3 and 5+5;
 Student-t with identity scale, 2+2 to 5+5, 1 to 3 dof (all the MI in the joint tails),
 plain and through asinh; and the Swiss roll 2+1 (a uniform rolled onto a 2-D spiral).
-``--tasks`` runs some of them; ``--out`` names the files.
+``--tasks`` or ``--families`` runs some of them; ``--out`` names the files.
 Methods: gmmmi (default settings: rank transform, 50 bootstrap fits) and KSG (Kraskov et
 al. 2004, algorithm 1, k = 3, on standardised columns, with SciPy's k-d tree; no
 uncertainty), on the same samples. Reported per method and N: MAE, bias, coverage of the
@@ -267,9 +267,14 @@ def main():
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS),
                         metavar="TASK")
+    parser.add_argument("--families", nargs="+", default=None,
+                        choices=sorted({family for family, _, _ in TASKS.values()}),
+                        help="run the tasks of these families (instead of --tasks)")
     parser.add_argument("--out", default="accuracy_vector",
                         help="file stem in benchmarks/measured/")
     args = parser.parse_args()
+    if args.families:
+        args.tasks = [task for task in TASKS if TASKS[task][0] in args.families]
     jobs = [(task, n, seed, method) for n in args.sizes for task in args.tasks
             for seed in range(args.seeds) for method in ("gmmmi", "ksg")]
     rows = []

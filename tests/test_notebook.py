@@ -46,6 +46,17 @@ def test_one_call_gives_the_workflow_s_matrix_to_the_last_bit(demo, tmp_path):
     assert {k for k in expected.attrs} == {k for k in matrix.attrs}
 
 
+def test_in_process_the_caller_s_numba_threads_are_left_as_they_are(demo):
+    """A chunk job pins numba to its threads; mi_matrix in a notebook must not (the
+    session's later fits would run on one core)."""
+    import numba
+
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    before = numba.get_num_threads()
+    gmmmi.mi_matrix(demo, "latent", "factor", progress=False, **SETTINGS)
+    assert numba.get_num_threads() == before
+
+
 def test_on_a_dask_client_the_numbers_are_the_same(demo):
     from dask.distributed import Client, LocalCluster
 

@@ -34,7 +34,8 @@ def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_lim
     run: on ``client``'s cluster; else on the scheduler at ``scheduler_address`` (``tls``:
     :func:`gmmmi.analysis.cluster.tls_files`); else on a local cluster of ``workers``
     single-threaded processes of ``memory_limit`` each, or in this process when
-    ``workers`` is 1 (or the cluster cannot start). ``keys`` maps a pair to its cache key
+    ``workers`` is 1 (or the cluster cannot start) with that many numba threads (None:
+    in this process, its threads left as they are). ``keys`` maps a pair to its cache key
     (the task's name; computed when not given). A pair whose worker died twice (Dask's
     KilledWorker) gets status ``out-of-memory`` with ``lost_message``. With ``log``, a
     progress line every 10 s.
@@ -43,10 +44,11 @@ def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_lim
         return
     progress = Progress(label, len(pairs), log)
     own_cluster = owned_client = None
-    if client is None and scheduler_address is None and workers > 1:
+    if client is None and scheduler_address is None and (workers or 1) > 1:
         own_cluster = local_cluster(workers, memory_limit, log)
     if client is None and scheduler_address is None and own_cluster is None:
-        set_numba_threads(workers)  # Snakemake does not set NUMBA_NUM_THREADS
+        if workers is not None:  # a job's threads (Snakemake does not set NUMBA_NUM_THREADS)
+            set_numba_threads(workers)
         for pair in pairs:
             yield pair, estimate_task(*columns.inputs(pair), pair, settings)
             progress.step()
