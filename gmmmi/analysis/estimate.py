@@ -56,16 +56,16 @@ def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_lim
     from dask.distributed import Client, as_completed
     from distributed.scheduler import KilledWorker
 
-    if client is None:
-        client = owned_client = (Client(own_cluster) if own_cluster is not None
-                                 else connect(scheduler_address, tls))
-        if own_cluster is None:
-            n = len(client.scheduler_info().get("workers", {}))
-            print(f"{len(pairs)} pairs to the Dask cluster at {scheduler_address} ({n} "
-                  f"worker{'s' if n != 1 else ''} connected now)", file=log, flush=True)
     keys = keys or {pair: pair.cache_key(settings) for pair in pairs}
     lost_message = lost_message or "its Dask worker was lost while estimating it, twice"
     try:
+        if client is None:
+            client = owned_client = (Client(own_cluster) if own_cluster is not None
+                                     else connect(scheduler_address, tls))
+            if own_cluster is None:
+                n = len(client.scheduler_info().get("workers", {}))
+                _say(log, f"{len(pairs)} pairs to the Dask cluster at {scheduler_address} "
+                          f"({n} worker{'s' if n != 1 else ''} connected now)")
         sent = columns.on(client)
         futures = {client.submit(estimate_task, *sent.inputs(pair), pair, settings,
                                  retries=2, key=f"gmmmi-pair-{keys[pair]}"): pair
@@ -75,7 +75,7 @@ def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_lim
             try:
                 result = future.result()
             except KilledWorker:
-                print(f"{pair.name_x} x {pair.name_y}: {lost_message}", file=log, flush=True)
+                _say(log, f"{pair.name_x} x {pair.name_y}: {lost_message}")
                 result = not_estimated(settings, lost_message, status.OUT_OF_MEMORY)
             yield pair, result
             progress.step()
@@ -84,6 +84,11 @@ def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_lim
             owned_client.close()
         if own_cluster is not None:
             own_cluster.close()
+
+
+def _say(log, text):
+    if log is not None:
+        print(text, file=log, flush=True)
 
 
 class Progress:
@@ -100,8 +105,8 @@ class Progress:
         if self.log is not None and (self.done == self.total or now - self.last >= self.every):
             rate = self.done / max(now - self.start, 1e-9)
             left = (self.total - self.done) / rate if rate > 0 else math.inf
-            print(f"{self.label}: {self.done}/{self.total} pairs estimated, {rate:.2f} pairs/s, "
-                  f"about {left:.0f} s left", file=self.log, flush=True)
+            _say(self.log, f"{self.label}: {self.done}/{self.total} pairs estimated, "
+                           f"{rate:.2f} pairs/s, about {left:.0f} s left")
             self.last = now
 
 
