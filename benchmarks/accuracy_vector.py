@@ -28,6 +28,7 @@ N = 1000, ±2σ coverage >= 0.85, no failures. Writes benchmarks/measured/accura
 import argparse
 import csv
 import re
+import shlex
 import sys
 import time
 import zlib
@@ -288,7 +289,7 @@ def main():
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    command = " ".join([".venv/bin/python benchmarks/accuracy_vector.py", *sys.argv[1:]])
+    command = " ".join([".venv/bin/python benchmarks/accuracy_vector.py", shlex.join(sys.argv[1:])])
     (OUT / f"{args.out}.md").write_text("\n".join(tables(rows, command)) + "\n")
     print("\n".join(tables(rows, command)[:8]))
 
