@@ -259,6 +259,21 @@ def _read_rows(path, methods, sizes, tasks, seeds):
     return out
 
 
+def parse_settings(pairs):
+    """``NAME=VALUE`` strings as estimator settings (numbers, True/False/None as such)."""
+    settings = {}
+    for pair in pairs:
+        name, value = pair.split("=", 1)
+        for kind in (int, float):
+            try:
+                value = kind(value)
+                break
+            except ValueError:
+                pass
+        settings[name] = {"True": True, "False": False, "None": None}.get(value, value)
+    return settings
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 5000])
@@ -284,8 +299,7 @@ def main():
         t for f in args.families for t in FAMILIES[f]]
     methods = dict(METHODS)
     if args.settings:
-        from big_n import _parse_settings
-        settings = _parse_settings(args.settings)
+        settings = parse_settings(args.settings)
         for name in ("auto", "rank", "standardise"):
             methods[name] = run_gmmmi(name, **settings)
     if "reference" in args.methods:

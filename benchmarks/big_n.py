@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from accuracy import TASKS as PAIR_TASKS  # noqa: E402
+from accuracy import parse_settings  # noqa: E402
 
 from gmmmi import estimate_mi  # noqa: E402
 from tests import truth  # noqa: E402
@@ -80,20 +81,6 @@ def run_ksg(x, y, categorical, seed, settings):
     else:
         mi = mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=seed)[0]
     return float(mi), np.nan, np.nan, np.nan, 0, "ok", time.perf_counter() - start
-
-
-def _parse_settings(pairs):
-    settings = {}
-    for pair in pairs:
-        name, value = pair.split("=", 1)
-        for kind in (int, float):
-            try:
-                value = kind(value)
-                break
-            except ValueError:
-                pass
-        settings[name] = {"True": True, "False": False, "None": None}.get(value, value)
-    return settings
 
 
 def summary(rows):
@@ -154,7 +141,7 @@ def main():
     args = parser.parse_args()
     import numba
     numba.set_num_threads(1)
-    settings = _parse_settings(args.settings)
+    settings = parse_settings(args.settings)
     load = os.getloadavg()[0]
     methods = {"gmmmi": run_gmmmi} if args.no_ksg else {"gmmmi": run_gmmmi, "ksg": run_ksg}
     x, y = PAIR_TASKS["normal rho=0.6"][0](500, np.random.default_rng(0))

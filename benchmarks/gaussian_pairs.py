@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from big_n import _parse_settings  # noqa: E402
+from accuracy import parse_settings  # noqa: E402
 
 from gmmmi import estimate_mi  # noqa: E402
 
@@ -90,7 +90,7 @@ def main():
     parser.add_argument("--settings", nargs="*", default=[], metavar="NAME=VALUE")
     parser.add_argument("--out", default="gaussian_pairs")
     args = parser.parse_args()
-    settings = _parse_settings(args.settings)
+    settings = parse_settings(args.settings)
     load = os.getloadavg()[0]
     lines = ["# Exactly Gaussian pairs: K, flags and widths\n",
              f"Command: `.venv/bin/python benchmarks/gaussian_pairs.py {' '.join(sys.argv[1:])}`"
