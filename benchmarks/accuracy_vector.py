@@ -91,16 +91,20 @@ def two_pair_cov(d, rho=0.8):
 
 
 def gaussian_draw(cov, d, then=None):
-    def draw(n, rng):
-        xy = rng.multivariate_normal(np.zeros(len(cov)), cov, size=n)
-        x, y = xy[:, :d], xy[:, d:]
-        return then(x, y) if then else (x, y)
-    return draw
+    """draw(n, rng) -> (x, y): a normal vector of covariance ``cov``, x its first ``d``
+    coordinates, both through ``then(x, y)`` when given."""
+    return _draw(lambda n, rng: rng.multivariate_normal(np.zeros(len(cov)), cov, size=n),
+                 d, then)
 
 
 def student_draw(dof, cov, d, then=None):
+    """The same for a Student-t vector of ``dof`` degrees of freedom and scale ``cov``."""
+    return _draw(lambda n, rng: truth.sample_student_t_vector(dof, cov, n, rng), d, then)
+
+
+def _draw(joint, d, then):
     def draw(n, rng):
-        xy = truth.sample_student_t_vector(dof, cov, n, rng)
+        xy = joint(n, rng)
         x, y = xy[:, :d], xy[:, d:]
         return then(x, y) if then else (x, y)
     return draw

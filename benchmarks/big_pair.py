@@ -20,8 +20,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from gmmmi.analysis.plan import Pair, estimator_settings
 from gmmmi.analysis.estimate import estimate_values
+from gmmmi.analysis.plan import Pair, estimator_settings
 
 MEASURED = Path(__file__).resolve().parent / "measured"
 SAME = ("value", "std", "low", "high", "bootstrap", "n_components", "status")

@@ -74,7 +74,8 @@ def summary(rows):
         k = np.array([r["K"] for r in part])
         width = np.array([r["high"] - r["low"] for r in part])
         covers = np.mean([r["low"] <= r["truth"] <= r["high"] for r in part])
-        statuses = {s: sum(r["status"] == s for r in part) for s in sorted({r["status"] for r in part})}
+        words = sorted({r["status"] for r in part})
+        statuses = {s: sum(r["status"] == s for r in part) for s in words}
         wide = np.median(width[k >= 2]) if (k >= 2).any() else float("nan")
         lines.append(f"| {label} | {len(part)} | {np.mean(k >= 2):.3f} | "
                      + ", ".join(f"{s} {c}" for s, c in statuses.items())

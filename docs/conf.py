@@ -55,7 +55,6 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_static_path = []
 # The gallery's report example writes its page here; the site publishes it at its root.
 (DOCS / "_extra").mkdir(exist_ok=True)
 html_extra_path = ["_extra"]
@@ -75,25 +74,25 @@ sphinx_gallery_conf = {
 
 def _measured_pages():
     """One page per file of benchmarks/measured/ (included, so the site always shows the
-    committed numbers), and an index of them."""
+    committed numbers), and an index of them; written only when they change, so that an
+    unchanged page is not rebuilt."""
     out = DOCS / "measured"
     out.mkdir(exist_ok=True)
     names = sorted(p.stem for p in MEASURED.glob("*.md"))
     for stale in out.glob("*.md"):
         if stale.stem not in names and stale.stem != "index":
             stale.unlink()
-    for name in names:
-        text = f"```{{include}} ../../benchmarks/measured/{name}.md\n```\n"
+    pages = {name: f"```{{include}} ../../benchmarks/measured/{name}.md\n```\n"
+             for name in names}
+    listing = "".join(f"{name}\n" for name in names)
+    pages["index"] = ("# Measured results\n\nEvery benchmark in `benchmarks/` writes what it "
+                      "measured here, with the exact command at the top of each page. The "
+                      "user guide quotes them; these are the full tables.\n\n"
+                      f"```{{toctree}}\n:maxdepth: 1\n\n{listing}```\n")
+    for name, text in pages.items():
         page = out / f"{name}.md"
         if not page.exists() or page.read_text() != text:
             page.write_text(text)
-    listing = "\n".join(f"{name}\n" for name in names)
-    index = ("# Measured results\n\nEvery benchmark in `benchmarks/` writes what it measured "
-             "here, with the exact command at the top of each page. The user guide quotes "
-             "them; these are the full tables.\n\n"
-             f"```{{toctree}}\n:maxdepth: 1\n\n{listing}```\n")
-    if not (out / "index.md").exists() or (out / "index.md").read_text() != index:
-        (out / "index.md").write_text(index)
 
 
 _measured_pages()

@@ -379,8 +379,8 @@ def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers
     refits to the cluster as tasks; every number equals the in-process estimate."""
     from dask.distributed import Client, LocalCluster, get_task_stream
 
-    from gmmmi.analysis.plan import Pair, estimator_settings
     from gmmmi.analysis.estimate import estimate_values
+    from gmmmi.analysis.plan import Pair, estimator_settings
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal(3000)

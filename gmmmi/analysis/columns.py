@@ -73,8 +73,7 @@ class StoredColumns:
         reopened once first.
         """
         key = (self.path, group, name, fingerprint)
-        cache = _COLUMNS
-        if key not in cache:
+        if key not in _COLUMNS:
             try:
                 values = self._read(group, name)
             except DatasetError:
@@ -85,10 +84,10 @@ class StoredColumns:
                 if variable_fingerprint(values, kind) != fingerprint:
                     raise DatasetError(f"{self.path}: {group}/{name} changed since the plan "
                                        f"was made; run the workflow again")
-            if sum(v.nbytes for v in cache.values()) + values.nbytes > COLUMN_CACHE_BYTES:
-                cache.clear()
-            cache[key] = values
-        return cache[key]
+            if sum(v.nbytes for v in _COLUMNS.values()) + values.nbytes > COLUMN_CACHE_BYTES:
+                _COLUMNS.clear()
+            _COLUMNS[key] = values
+        return _COLUMNS[key]
 
     def _read(self, group, name):
         if self.path not in _OPENED:
@@ -97,17 +96,23 @@ class StoredColumns:
 
 
 class MemoryColumns:
-    """The variables of the pairs ``pairs`` of the Dataset ``ds``, held in memory (a
-    set's members stacked once, whatever the number of its pairs)."""
+    """Pairs' values held in memory: ``arrays`` maps (group, name) of a pair's x or y to
+    its values (or, once sent to a cluster, their futures)."""
 
-    def __init__(self, ds, pairs):
-        self.arrays = {}
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    @classmethod
+    def of(cls, ds, pairs):
+        """The values of ``pairs`` of the Dataset ``ds`` (a set's members stacked once,
+        whatever the number of its pairs)."""
+        arrays = {}
         for pair in pairs:
             for axis in "xy":
-                key = _key(pair, axis)
-                if key not in self.arrays:
-                    self.arrays[key] = stacked(
+                if _key(pair, axis) not in arrays:
+                    arrays[_key(pair, axis)] = stacked(
                         pair, axis, lambda g, n, f, k: variable(ds, g, n))
+        return cls(arrays)
 
     def values(self, pair, axis):
         return self.arrays[_key(pair, axis)]
@@ -118,10 +123,8 @@ class MemoryColumns:
 
     def on(self, client):
         """This source with every array sent to the cluster once (futures in its place)."""
-        sent = MemoryColumns.__new__(MemoryColumns)
-        sent.arrays = dict(zip(self.arrays, client.scatter(list(self.arrays.values()),
-                                                           hash=False)))
-        return sent
+        return MemoryColumns(dict(zip(self.arrays, client.scatter(list(self.arrays.values()),
+                                                                  hash=False))))
 
 
 def _key(pair, axis):

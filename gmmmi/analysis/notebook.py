@@ -82,7 +82,7 @@ def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict 
     settings = estimator_settings({"n_bootstrap": n_bootstrap, "seed": seed, **settings})
     (manifest,) = plan_analysis(describe(ds), name, spec, settings, 1)
     pairs = manifest["pairs"]
-    estimated = estimate_pairs(MemoryColumns(ds, pairs), pairs, settings, workers=None,
+    estimated = estimate_pairs(MemoryColumns.of(ds, pairs), pairs, settings, workers=None,
                                client=client, log=sys.stderr if progress else None,
                                label=name)
     rows = [dict(pair=pair.fields(), computed=True, **result) for pair, result in estimated]
