@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import validation as check
 from .engine import fit_batch, kmeanspp_init, pointwise_batch, score_batch
+from .mixture import copula_logpdf
 from .result import check_unit
 
 _STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE = range(5)
@@ -56,6 +58,12 @@ AUTO_MAX_COMPONENTS = 12
 # D3 takes 3 components from N = 1000); only when it levels off is it walked again on
 # the rows the first space used.
 AUTO_TRIAL_SAMPLES = 5_000
+# For more than two dimensions the other space is always tried, walked up to this many
+# times the first space's K, and compared on the held-out copula (``_by_copula``): the
+# normal scores of a multivariate Student-t needed 2-3 components and gave a third to
+# half of its MI; its own coordinates, a scale mixture of Gaussians, 4-12 and its MI
+# within 0.05 nat (benchmarks/measured/accuracy_vector_bmi.md).
+VECTOR_TRY_FACTOR = 2
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
 # counts come from its own stream, so batching never changes a result.
@@ -214,6 +222,11 @@ class Selection:
     max_reached: bool = False
     plausible: dict = field(default_factory=dict)
     path: dict = field(default_factory=dict)
+    # validation only: each K's best fit on each training fold, which rows of the data the
+    # walk used (None: all) and the fold that holds out each of them
+    folds: dict = field(default_factory=dict)
+    rows: np.ndarray | None = None
+    fold_of: np.ndarray | None = None
 
 
 def min_samples(n_dims, settings):
@@ -324,18 +337,23 @@ def select_space(spaces, settings, key):
     """Choose the space of the fit and its number of components.
 
     ``spaces`` maps a space's name to a function that returns the data in it, in order
-    of preference.  The first space's selection is kept unless it needs at least
-    ``AUTO_TRY_FROM`` components and another space's walk, capped at half as many (and
-    at ``AUTO_MAX_COMPONENTS``), levels off below the cap, on ``AUTO_TRIAL_SAMPLES``
-    rows and then on as many as the first walk (with one start per K instead of
+    of preference.  The first space's selection is kept unless another space fits
+    better: for a pair (two dimensions) when the first needs at least ``AUTO_TRY_FROM``
+    components and the other's walk, capped at half as many (and at
+    ``AUTO_MAX_COMPONENTS``), levels off below the cap, on ``AUTO_TRIAL_SAMPLES`` rows
+    and then on as many as the first walk (with one start per K instead of
     ``n_inits`` that walk missed D3's three clusters in 3 of 24 samples at N = 10^4 to
-    10^6).  Returns (name, data, Selection).
+    10^6); for more dimensions (vectors, conditional MI) when the other's copula fits
+    the held-out data better (``_copula_better``).  Returns (name, data, Selection).
     """
     names = list(spaces)
     data = spaces[names[0]]()
     if settings.fixed_components is not None:  # nothing to choose: K is set
         return names[0], data, select_components(data, settings, key)
     selection = select_components(data, settings, key, final=False)
+    if data.shape[1] > 2 and selection.fold_of is not None:
+        name, data, selection = _by_copula(spaces, names, data, selection, settings, key)
+        return name, data, fit_selected(data, selection, settings)
     for name in names[1:]:
         if selection.n_components < AUTO_TRY_FROM:
             break
@@ -354,6 +372,56 @@ def select_space(spaces, settings, key):
         if _levels_off(other, capped):
             names[0], data, selection = name, other_data, other
     return names[0], data, fit_selected(data, selection, settings)
+
+
+def _by_copula(spaces, names, data, selection, settings, key):
+    """(name, data, selection) of the space whose fit ties the variables together best.
+
+    Each other space is walked up to ``VECTOR_TRY_FACTOR`` times the first's K (at
+    least ``AUTO_TRY_FROM``, at most ``AUTO_MAX_COMPONENTS``) on the same rows and
+    folds, and taken when its copula fits the held-out rows better than the first's
+    by more than ``PLAUSIBLE_SE`` paired standard errors; a walk stopped by that cap is
+    then walked again up to ``max_components``.  Marginal transforms leave the data's
+    copula unchanged, so this compares the fits on what the information depends on.
+    """
+    ranks = check.ranks(data)
+    kept = names[0]
+    for name in names[1:]:
+        capped = dataclasses.replace(settings, max_components=min(
+            settings.max_components, AUTO_MAX_COMPONENTS,
+            max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                other_data = spaces[name]()
+            except ValueError:  # the data cannot be prepared so (check.transform)
+                continue
+            other = select_components(other_data, capped, key, final=False)
+            if not _copula_better(other, selection, ranks):
+                continue
+            if other.max_reached and capped.max_components < settings.max_components:
+                other = select_components(other_data, settings, key, final=False)
+        kept, data, selection = name, other_data, other
+    return kept, data, selection
+
+
+def held_out_copula(selection, ranks):
+    """The log copula density of each row the walk held out (``ranks``: the data's
+    pseudo-observations, ``check.ranks``) under the chosen K's fit without its fold."""
+    rows = ranks if selection.rows is None else ranks[selection.rows]
+    out = np.empty(len(rows))
+    fits = selection.folds[selection.n_components]
+    for fold in range(fits[0].shape[0]):
+        held = selection.fold_of == fold
+        out[held] = copula_logpdf(*(p[fold] for p in fits), rows[held])
+    return out
+
+
+def _copula_better(other, selection, ranks):
+    """Whether ``other``'s held-out copula log density beats ``selection``'s by more than
+    ``PLAUSIBLE_SE`` paired standard errors (both walked on the same rows and folds)."""
+    diff = held_out_copula(other, ranks) - held_out_copula(selection, ranks)
+    return diff.mean() > PLAUSIBLE_SE * diff.std() / np.sqrt(len(diff))
 
 
 def _levels_off(selection, capped):
@@ -405,17 +473,17 @@ def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPL
                           f"fitted ({n_samples} samples)", RuntimeWarning, stacklevel=3)
         return Selection(settings.fixed_components, {}, _take(fitted[:3], slice(best, best + 1)))
 
-    walked = X
+    walked, rows = X, None
     if n_samples > walk_samples:
-        chosen = np.random.default_rng(list(key) + [_STREAM_SUBSAMPLE]).choice(
-            n_samples, walk_samples, replace=False)
-        walked = np.ascontiguousarray(X[np.sort(chosen)])
+        rows = np.sort(np.random.default_rng(list(key) + [_STREAM_SUBSAMPLE]).choice(
+            n_samples, walk_samples, replace=False))
+        walked = np.ascontiguousarray(X[rows])
         n_samples = walk_samples
     fold_rng = np.random.default_rng(list(key) + [_STREAM_FOLDS])
     fold_of = np.empty(n_samples, dtype=np.int64)
     fold_of[fold_rng.permutation(n_samples)] = np.arange(n_samples) % settings.n_folds
 
-    scores, fits, pointwise = {}, {}, {}
+    scores, fits, pointwise, folds = {}, {}, {}, {}
     best_k, best_score = 0, -np.inf
     stalled = split_streak = 0
     previous = None
@@ -426,6 +494,8 @@ def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPL
             walked, n_components, settings, key, fold_of, previous,
             split_only=split_streak >= SPLIT_STREAK)
         scores[n_components], fits[n_components] = score, params
+        if previous is not None:
+            folds[n_components] = previous
         improved = best_k == 0 or score - best_score >= settings.threshold_components
         split_streak = split_streak + 1 if split_won else 0
         if improved:
@@ -446,7 +516,8 @@ def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPL
     plausible = {k: fits[k] for k in scores
                  if k != best_k and _indistinct(pointwise[k], pointwise[best_k])}
     selection = Selection(best_k, scores, tuple(p[None] for p in fits[best_k]), max_reached,
-                          plausible, fits)
+                          plausible, fits, folds, rows,
+                          fold_of if settings.selection == "validation" else None)
     return fit_selected(X, selection, settings) if final else selection
 
 

@@ -5,10 +5,12 @@ A batch of B mixtures with K components in D dimensions is three arrays:
 Components with weight 0 are absent.
 """
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy import special
 
 from .engine import logpdf_batch
 
@@ -74,6 +76,56 @@ def marginal(weights, means, covariances, dims):
     dims = np.asarray(dims)
     return (weights, means[..., dims],
             covariances[..., dims[:, None], dims[None, :]])
+
+
+def marginal_quantiles(weights, means, covariances, u, steps=60):
+    """The points whose every coordinate j has the mixture's j-th marginal CDF at
+    ``u[:, j]`` (a single mixture: (K,), (K, D), (K, D, D); ``u`` (M, D) in (0, 1)).
+
+    Newton's method on each 1-D marginal (a mixture of normals), kept inside a bracket
+    that it narrows, and bisection when a step would leave it."""
+    alive = weights > 0
+    w = weights[alive]
+    out = np.empty_like(u, dtype=np.float64)
+    for j in range(u.shape[1]):
+        m, s = means[alive, j], np.sqrt(covariances[alive, j, j])
+        target = u[:, j]
+        low = np.full(len(target), float((m - 40 * s).min()))
+        high = np.full(len(target), float((m + 40 * s).max()))
+        mean = w @ m
+        x = mean + np.sqrt(max(w @ (s ** 2 + m ** 2) - mean ** 2, 1e-300)) \
+            * special.ndtri(target)
+        for _ in range(steps):
+            z = (x[:, None] - m) / s
+            below = special.ndtr(z) @ w < target
+            low, high = np.where(below, x, low), np.where(below, high, x)
+            density = (np.exp(-0.5 * z * z) / s) @ w / math.sqrt(2 * math.pi)
+            newton = x - (special.ndtr(z) @ w - target) / np.maximum(density, 1e-300)
+            moved = np.where((newton > low) & (newton < high), newton, 0.5 * (low + high))
+            done = np.max(np.abs(moved - x)) <= 1e-10 * (1 + np.max(np.abs(x)))
+            x = moved
+            if done:
+                break
+        out[:, j] = x
+    return out
+
+
+def copula_logpdf(weights, means, covariances, u):
+    """Log density of a mixture's copula at ``u`` (M, D): the joint density at the
+    marginal quantiles of ``u`` over the product of the marginal densities there.
+
+    It depends on how the variables are tied together, not on their marginals, so it
+    compares mixtures fitted in different spaces of the same data (``u`` the data's
+    ranks): its mean over held-out data is the true total correlation minus the
+    copula's Kullback-Leibler divergence from the truth."""
+    points = marginal_quantiles(weights, means, covariances, u)
+    joint = logpdf_batch(points[None], weights[None], means[None], covariances[None])[0]
+    alive = weights > 0
+    w, m = weights[alive], means[alive]
+    s = np.sqrt(np.diagonal(covariances[alive], axis1=1, axis2=2))
+    z = (points[:, None, :] - m) / s
+    logs = np.log(w)[:, None] - 0.5 * z * z - np.log(s) - 0.5 * math.log(2 * math.pi)
+    return joint - special.logsumexp(logs, axis=1).sum(axis=1)
 
 
 @lru_cache(maxsize=None)

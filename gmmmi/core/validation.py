@@ -137,24 +137,31 @@ def standardise(array, in_place=False, pooled=False):
     return out
 
 
-def gaussianise(array):
-    """Each column replaced by the normal scores of its ranks (ties share a rank).
-
-    MI is unchanged by any monotone map of each variable; in normal-score space heavy
-    tails, hard boundaries and skew are gone, so fewer components fit the joint.
-    Column by column and in place: a few copies of one column at most, whatever N.
-    """
+def ranks(array):
+    """Each column's ranks (ties share one) minus 1/2, over N: values in (0, 1) that
+    any monotone map of the column leaves unchanged (its pseudo-observations)."""
     import pandas as pd  # here, not at the top: a cached workflow step never needs it
-    from scipy import special
 
     columns = _columns(array)
     out = np.empty((len(columns[0]), len(columns)))
     for j, column in enumerate(columns):
         # pandas ranks ties as needed; scipy.stats would add 0.4 s to a start
-        scores = pd.Series(column).rank(method="average").to_numpy().copy()
-        scores -= 0.5
-        scores /= len(column)
-        out[:, j] = special.ndtri(scores, out=scores)
+        out[:, j] = pd.Series(column).rank(method="average").to_numpy()
+        out[:, j] -= 0.5
+        out[:, j] /= len(column)
+    return out
+
+
+def gaussianise(array):
+    """Each column replaced by the normal scores of its ranks (ties share a rank).
+
+    MI is unchanged by any monotone map of each variable; in normal-score space heavy
+    tails, hard boundaries and skew are gone, so fewer components fit the joint.
+    """
+    from scipy import special
+
+    out = ranks(array)
+    special.ndtri(out, out=out)
     return standardise(out, in_place=True)
 
 
