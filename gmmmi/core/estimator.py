@@ -234,9 +234,9 @@ class GMMMI(BaseEstimator):
         (benchmarks/measured/accuracy-tol-1e-4.md); the final fit keeps 1e-5, as at
         N >= 10,000 (the linear bootstrap) the estimate is that fit's value.
     accelerate : bool, default=True
-        Speed up EM with SQUAREM extrapolation (pair and per-category fits; conditional
-        MI's fits stay plain); it reaches the same fixed points as plain EM (False, as
-        in the paper) in 2-3x fewer steps (benchmarks/measured/acceleration.md).
+        Speed up EM with SQUAREM extrapolation; it reaches the same fixed points as
+        plain EM (False, as in the paper) in 2-3x fewer steps
+        (benchmarks/measured/acceleration.md).
     reg_covar : float, default=1e-6
         Added to covariance diagonals (in standardised units: below 1, the data's variance).
     max_iter : int, default=1000

@@ -344,7 +344,7 @@ def select_space(spaces, settings, key):
     and then on as many as the first walk (with one start per K instead of
     ``n_inits`` that walk missed D3's three clusters in 3 of 24 samples at N = 10^4 to
     10^6); for more dimensions (vectors, conditional MI) when the other's copula fits
-    the held-out data better (``_copula_better``).  Returns (name, data, Selection).
+    the held-out data better (``_by_copula``).  Returns (name, data, Selection).
     """
     names = list(spaces)
     data = spaces[names[0]]()
@@ -377,29 +377,35 @@ def select_space(spaces, settings, key):
 def _by_copula(spaces, names, data, selection, settings, key):
     """(name, data, selection) of the space whose fit ties the variables together best.
 
-    Each other space is walked up to ``VECTOR_TRY_FACTOR`` times the first's K (at
-    least ``AUTO_TRY_FROM``, at most ``AUTO_MAX_COMPONENTS``) on the same rows and
-    folds, and taken when its copula fits the held-out rows better than the first's
-    by more than ``PLAUSIBLE_SE`` paired standard errors; a walk stopped by that cap is
-    then walked again up to ``max_components``.  Marginal transforms leave the data's
-    copula unchanged, so this compares the fits on what the information depends on.
+    Each other space is walked on the same rows and folds up to ``VECTOR_TRY_FACTOR``
+    times the first's K (at least ``AUTO_TRY_FROM``), and taken when its copula fits the
+    held-out rows better than the first's by more than ``PLAUSIBLE_SE`` paired standard
+    errors (``_copula_gain``).  A walk stopped by that cap that is not clearly worse is
+    walked again up to ``AUTO_MAX_COMPONENTS``; one taken at its cap, up to
+    ``max_components``.  Marginal transforms leave the data's copula unchanged, so this
+    compares the fits on what the information depends on.
     """
     ranks = check.ranks(data)
     kept = names[0]
+    top = min(settings.max_components, AUTO_MAX_COMPONENTS)
+    first_cap = min(top, max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components))
     for name in names[1:]:
-        capped = dataclasses.replace(settings, max_components=min(
-            settings.max_components, AUTO_MAX_COMPONENTS,
-            max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
                 other_data = spaces[name]()
             except ValueError:  # the data cannot be prepared so (check.transform)
                 continue
-            other = select_components(other_data, capped, key, final=False)
-            if not _copula_better(other, selection, ranks):
+            for cap in sorted({first_cap, top}):
+                other = select_components(
+                    other_data, dataclasses.replace(settings, max_components=cap), key,
+                    final=False)
+                gain = _copula_gain(other, selection, ranks)
+                if gain > PLAUSIBLE_SE or gain < -PLAUSIBLE_SE or not other.max_reached:
+                    break
+            if gain <= PLAUSIBLE_SE:
                 continue
-            if other.max_reached and capped.max_components < settings.max_components:
+            if other.max_reached and cap < settings.max_components:
                 other = select_components(other_data, settings, key, final=False)
         kept, data, selection = name, other_data, other
     return kept, data, selection
@@ -417,11 +423,12 @@ def held_out_copula(selection, ranks):
     return out
 
 
-def _copula_better(other, selection, ranks):
-    """Whether ``other``'s held-out copula log density beats ``selection``'s by more than
-    ``PLAUSIBLE_SE`` paired standard errors (both walked on the same rows and folds)."""
+def _copula_gain(other, selection, ranks):
+    """How much better ``other``'s held-out copula log density is than ``selection``'s, in
+    paired standard errors (both walked on the same rows and folds)."""
     diff = held_out_copula(other, ranks) - held_out_copula(selection, ranks)
-    return diff.mean() > PLAUSIBLE_SE * diff.std() / np.sqrt(len(diff))
+    spread = diff.std() / np.sqrt(len(diff))
+    return diff.mean() / spread if spread > 0 else 0.0
 
 
 def _levels_off(selection, capped):

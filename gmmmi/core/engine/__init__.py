@@ -13,8 +13,8 @@ Parameters are updated in place: ``weights`` (B, K), ``means`` (B, K, D),
 fail; the largest component is never dropped.
 
 Closed-form steps serve D = 2 (the hot path of pairwise MI) and D = 1 (the
-per-category fits of categorical MI), accelerated by SQUAREM; a general,
-Cholesky-based kernel (plain EM) serves any D.  The D <= 2 kernels work on
+per-category fits of categorical MI); a general, Cholesky-based kernel serves any D
+(vectors, conditional MI); all are accelerated by SQUAREM.  The D <= 2 kernels work on
 blocks of points with the points in the inner loops, so that the compiler
 vectorises them, exponentials included.  ``kmeanspp_init`` makes the starting
 parameters (k-means++ seeds and a few Lloyd steps).

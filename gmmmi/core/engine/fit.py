@@ -22,7 +22,7 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
         Stop when an E step improves the mean log-likelihood by less than ``tol``;
         variance floor; E steps at most.
     accelerate : bool, default=True
-        SQUAREM extrapolation between EM steps (D <= 2; the general kernel is plain EM).
+        SQUAREM extrapolation between EM steps.
 
     Returns
     -------

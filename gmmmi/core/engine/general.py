@@ -1,4 +1,5 @@
-"""EM for any dimension: Cholesky-based E steps, plain EM (vectors, conditional MI).
+"""EM for any dimension: Cholesky-based E steps, accelerated by SQUAREM (vectors,
+conditional MI).
 """
 
 import math
@@ -66,7 +67,139 @@ def _component_logprob(x, mu_k, chol_k, lognorm_k, z):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
+def _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z, s0, s1, s2):
+    """One EM step in place; returns the mean log-likelihood before it (the E step's)."""
+    n_samples, D = X.shape
+    K = w.shape[0]
+    min_count = D + 1.0
+    _prepare_components(w, mu, cov, alive, chol, lognorm, reg)
+    s0[:] = 0.0
+    s1[:] = 0.0
+    s2[:] = 0.0
+    loglik = 0.0
+    for i in range(n_samples):
+        s = sw[i]
+        if s == 0.0:
+            continue
+        x = X[i]
+        top = -np.inf
+        for k in range(K):
+            if alive[k]:
+                lp[k] = _component_logprob(x, mu[k], chol[k], lognorm[k], z)
+                if lp[k] > top:
+                    top = lp[k]
+        acc = _exp_shifted(lp, alive, top)
+        loglik += s * (top + math.log(acc))
+        scale = s / acc
+        for k in range(K):
+            if alive[k]:
+                r = lp[k] * scale
+                s0[k] += r
+                for d in range(D):
+                    rx = r * x[d]
+                    s1[k, d] += rx
+                    for e in range(d, D):
+                        s2[k, d, e] += rx * x[e]
+    loglik /= total
+
+    largest = _largest_alive(alive, s0)
+    weight_sum = 0.0
+    for k in range(K):
+        if not alive[k]:
+            continue
+        nk = s0[k]
+        if nk < min_count and k != largest:
+            alive[k] = False
+            w[k] = 0.0
+            continue
+        nk = max(nk, 1e-300)
+        collapsed = False
+        for d in range(D):
+            mu_d = s1[k, d] / nk
+            if s2[k, d, d] / nk - mu_d * mu_d < reg:
+                collapsed = True
+        if collapsed and k != largest:
+            alive[k] = False
+            w[k] = 0.0
+            continue
+        for d in range(D):
+            mu[k, d] = s1[k, d] / nk
+        for d in range(D):
+            for e in range(d, D):
+                c = s2[k, d, e] / nk - mu[k, d] * mu[k, e]
+                if d == e:
+                    c = max(c, 0.0) + reg
+                cov[k, d, e] = c
+                cov[k, e, d] = c
+        w[k] = nk
+        weight_sum += nk
+    _renormalise(w, alive, weight_sum)
+    return loglik
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _pack(w, mu, cov, alive, chol, reg, theta):
+    """Unconstrained coordinates of the live components: log weight, means, and the
+    Cholesky factor of the covariance (log of its diagonal, then the entries below it);
+    every point of this space is a mixture."""
+    D = mu.shape[1]
+    for k in range(w.shape[0]):
+        if alive[k]:
+            _cholesky_floor(cov[k], chol[k], reg)
+            theta[k, 0] = math.log(w[k])
+            j = 1 + 2 * D
+            for d in range(D):
+                theta[k, 1 + d] = mu[k, d]
+                theta[k, 1 + D + d] = math.log(chol[k, d, d])
+                for e in range(d):
+                    theta[k, j] = chol[k, d, e]
+                    j += 1
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _unpack(theta, alive, w, mu, cov):
+    D = mu.shape[1]
+    top = -np.inf
+    for k in range(w.shape[0]):
+        if alive[k] and theta[k, 0] > top:
+            top = theta[k, 0]
+    weight_sum = 0.0
+    factor = np.zeros((D, D))
+    for k in range(w.shape[0]):
+        if not alive[k]:
+            continue
+        w[k] = math.exp(theta[k, 0] - top)
+        weight_sum += w[k]
+        j = 1 + 2 * D
+        for d in range(D):
+            mu[k, d] = theta[k, 1 + d]
+            factor[d, d] = math.exp(theta[k, 1 + D + d])
+            for e in range(d):
+                factor[d, e] = theta[k, j]
+                j += 1
+        for d in range(D):
+            for e in range(d + 1):
+                c = 0.0
+                for m in range(e + 1):
+                    c += factor[d, m] * factor[e, m]
+                cov[k, d, e] = c
+                cov[k, e, d] = c
+    _renormalise(w, alive, weight_sum)
+
+
+@njit(cache=True)
+def _count(alive):
+    n = 0
+    for k in range(alive.shape[0]):
+        n += alive[k]
+    return n
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
+    """EM for one mixture of any dimension; with ``accelerate``, SQUAREM (scheme S3 of
+    Varadhan & Roland 2008) in the coordinates of ``_pack``, as ``small._em_one_small``
+    does for D <= 2 (whose docstring gives the cycle and the stopping rule)."""
     n_samples, D = X.shape
     K = w.shape[0]
     total = 0.0
@@ -74,8 +207,6 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
         total += sw[i]
     if total <= 0.0:
         return 0, True, np.nan
-
-    min_count = D + 1.0
     alive = w > 0.0
     chol = np.zeros((K, D, D))
     lognorm = np.empty(K)
@@ -84,82 +215,71 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter):
     s0 = np.empty(K)
     s1 = np.empty((K, D))
     s2 = np.empty((K, D, D))
-
+    width = 1 + D + D * (D + 1) // 2
+    theta0 = np.zeros((K, width))
+    theta1 = np.zeros((K, width))
+    theta2 = np.zeros((K, width))
+    alive2 = alive.copy()
     previous = -np.inf
     loglik = np.nan
-    converged = False
     n_iter = 0
-    for it in range(max_iter):
-        n_iter = it + 1
-        _prepare_components(w, mu, cov, alive, chol, lognorm, reg)
-        s0[:] = 0.0
-        s1[:] = 0.0
-        s2[:] = 0.0
-
-        loglik = 0.0
-        for i in range(n_samples):
-            s = sw[i]
-            if s == 0.0:
-                continue
-            x = X[i]
-            top = -np.inf
-            for k in range(K):
-                if alive[k]:
-                    lp[k] = _component_logprob(x, mu[k], chol[k], lognorm[k], z)
-                    if lp[k] > top:
-                        top = lp[k]
-            acc = _exp_shifted(lp, alive, top)
-            loglik += s * (top + math.log(acc))
-            scale = s / acc
-            for k in range(K):
-                if alive[k]:
-                    r = lp[k] * scale
-                    s0[k] += r
-                    for d in range(D):
-                        rx = r * x[d]
-                        s1[k, d] += rx
-                        for e in range(d, D):
-                            s2[k, d, e] += rx * x[e]
-        loglik /= total
-
-        largest = _largest_alive(alive, s0)
-        weight_sum = 0.0
-        for k in range(K):
-            if not alive[k]:
-                continue
-            nk = s0[k]
-            if nk < min_count and k != largest:
-                alive[k] = False
-                w[k] = 0.0
-                continue
-            nk = max(nk, 1e-300)
-            collapsed = False
-            for d in range(D):
-                mu_d = s1[k, d] / nk
-                if s2[k, d, d] / nk - mu_d * mu_d < reg:
-                    collapsed = True
-            if collapsed and k != largest:
-                alive[k] = False
-                w[k] = 0.0
-                continue
-            for d in range(D):
-                mu[k, d] = s1[k, d] / nk
-            for d in range(D):
-                for e in range(d, D):
-                    c = s2[k, d, e] / nk - mu[k, d] * mu[k, e]
-                    if d == e:
-                        c = max(c, 0.0) + reg
-                    cov[k, d, e] = c
-                    cov[k, e, d] = c
-            w[k] = nk
-            weight_sum += nk
-        _renormalise(w, alive, weight_sum)
-
-        if abs(loglik - previous) < tol:
-            converged = True
-            break
+    while n_iter < max_iter:
+        if not accelerate:
+            loglik = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp,
+                                      z, s0, s1, s2)
+            n_iter += 1
+            if abs(loglik - previous) < tol:
+                return n_iter, True, loglik
+            previous = loglik
+            continue
+        n_alive = _count(alive)
+        _pack(w, mu, cov, alive, chol, reg, theta0)
+        first = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
+                                 s0, s1, s2)
+        n_iter += 1
+        if abs(first - previous) < tol:
+            return n_iter, True, first
+        _pack(w, mu, cov, alive, chol, reg, theta1)
+        loglik = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
+                                  s0, s1, s2)
+        n_iter += 1
+        if abs(loglik - first) < tol:
+            return n_iter, True, loglik
         previous = loglik
-    return n_iter, converged, loglik
+        if _count(alive) != n_alive or n_iter >= max_iter:
+            continue  # a component was dropped: no extrapolation across that change
+        _pack(w, mu, cov, alive, chol, reg, theta2)
+        alive2[:] = alive
+        r2 = 0.0
+        v2 = 0.0
+        for k in range(K):
+            if alive[k]:
+                for j in range(width):
+                    r = theta1[k, j] - theta0[k, j]
+                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
+                    r2 += r * r
+                    v2 += v * v
+        if not v2 > 0.0:
+            continue
+        step = -math.sqrt(r2 / v2)
+        if step > -1.0:
+            continue  # a = -1 is theta2, where we already are
+        for k in range(K):
+            if alive[k]:
+                for j in range(width):
+                    r = theta1[k, j] - theta0[k, j]
+                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
+                    theta0[k, j] += -2.0 * step * r + step * step * v
+        _unpack(theta0, alive, w, mu, cov)
+        jumped = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
+                                  s0, s1, s2)
+        n_iter += 1
+        if jumped >= loglik and _count(alive) == n_alive:
+            previous = jumped
+        else:  # back to theta2, one E step lost
+            alive[:] = alive2
+            _unpack(theta2, alive, w, mu, cov)
+    return n_iter, False, loglik
 
 
 @njit(cache=True, parallel=True)
@@ -167,5 +287,5 @@ def _em_batch_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelera
                       converged, loglik):
     for b in prange(sample_weight.shape[0]):
         n_iter[b], converged[b], loglik[b] = _em_one_general(
-            X, sample_weight[b], w[b], mu[b], cov[b], tol, reg, max_iter
+            X, sample_weight[b], w[b], mu[b], cov[b], tol, reg, max_iter, accelerate
         )
