@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from .. import status
 from . import validation as check
 from .fitting import (
+    PLAUSIBLE_SE,
     SETTING_NAMES,
     check_options,
     fit_plausible,
@@ -111,10 +112,13 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     edge = [plausible[-1]] if ks and ks[-1] > selection.n_components else []
     # at max_components the score was still rising: the trend goes on past the cap
     gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
+    missed = _missed(selection, data, quantity, pointwise, settings, key) \
+        if data.shape[1] > 2 else 0.0
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),
-                                 "trend": gap, "transform": space}, gap)
+                                 "trend": gap, "missed": missed, "transform": space},
+                                gap, missed)
     if selection.max_reached:
         _warn_status(outcome, status.MAX_COMPONENTS,
                      f"selection reached max_components={settings.max_components}")
@@ -122,7 +126,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
 
 
 def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
-                      alternatives, chosen, details, gap=0.0):
+                      alternatives, chosen, details, gap=0.0, missed=0.0):
     """The outcome of one bootstrap batch, with the interval widened over the plausible K.
 
     ``values``: one value per bootstrap fit (the fit on all data without bootstrap);
@@ -130,10 +134,13 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
     with each alternative K (described by ``alternatives``, against ``chosen``), ``edge``
     those at the largest plausible K above the chosen one (see ``widened``); ``gap``: how
     far the value still moves beyond the chosen K (``interval.trend_gap``), which the
-    interval also reaches.
+    interval also reaches; ``missed``: how much more the held-out data hold than the
+    mixture (``_missed``), which the interval reaches as an edge (twice as far).
     """
     values = np.asarray(values, dtype=np.float64)
-    reached = list(plausible) + ([selected + gap] if gap else [])
+    reached = list(plausible) + ([selected + gap] if gap else []) \
+        + ([selected + missed] if missed else [])
+    edge = list(edge) + ([selected + missed] if missed else [])
     low, high, std, stretch = widened(values if n_bootstrap else (), selected, reached, edge)
     outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
                        n_components=n_components, details=details)
@@ -150,6 +157,9 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
         if gap:
             reasons.append(f"the value still moves with K, by about {gap:+.3g} beyond the "
                            f"chosen {chosen} as the trend of K/2 to K goes on")
+        if missed:
+            reasons.append(f"the held-out rows hold {missed:.3g} more than the mixture fitted "
+                           f"without them says (it misses dependence there)")
         _warn_status(outcome, status.UNDER_RESOLVED,
                      "; ".join(reasons) + ": the interval is widened to reach "
                      + ("them" if len(reasons) > 1 or len(plausible) else "it"))
@@ -166,6 +176,31 @@ def _trend(selection, quantity, settings, key):
     batch = tuple(np.stack([pad_components(selection.path[k][i], n_max) for k in ks])
                   for i in range(3))
     return trend_gap(ks, quantity(batch, **settings.integration_kwargs(key)))
+
+
+def _missed(selection, data, quantity, pointwise, settings, key):
+    """How much more the held-out rows hold than the mixtures fitted without them say: the
+    mean of the quantity's per-sample terms on each fold's held-out rows under the chosen
+    K's fit on the other folds, minus that fit's own value, when above ``PLAUSIBLE_SE``
+    standard errors (else 0).
+
+    For a mixture that describes the data, the two agree (the held-out mean lies a little
+    below, as fits overfit); above it, the data put more weight where the mixture says the
+    variables tell most about each other than the mixture itself does: it misses
+    dependence (a multivariate Student-t's joint tails in normal scores: 0.29 held out
+    against the fit's 0.19, truth 0.45), and its value is too low.
+    """
+    if pointwise is None or not selection.folds:
+        return 0.0
+    fits = selection.folds[selection.n_components]
+    rows = data if selection.rows is None else data[selection.rows]
+    held_out = np.empty(len(rows))
+    for fold in range(fits[0].shape[0]):
+        held = selection.fold_of == fold
+        held_out[held] = pointwise(rows[held], tuple(p[fold:fold + 1] for p in fits))[0]
+    shift = held_out.mean() - float(np.mean(quantity(fits, **settings.integration_kwargs(key))))
+    spread = held_out.std() / np.sqrt(len(held_out))
+    return float(shift) if shift > PLAUSIBLE_SE * spread else 0.0
 
 
 def _constant_outcome(names, value, n_bootstrap):

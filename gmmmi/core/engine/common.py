@@ -1,5 +1,4 @@
-"""Pieces the EM and density kernels share: fastmath flags, the shifted exponential
-of log-probabilities, weight bookkeeping.
+"""Pieces the EM and density kernels share: fastmath flags, weight bookkeeping.
 """
 
 import math
@@ -19,17 +18,6 @@ def _largest_alive(alive, counts):
         if alive[k] and (largest < 0 or counts[k] > counts[largest]):
             largest = k
     return largest
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _exp_shifted(lp, alive, top):
-    """Replace live log-probabilities by exp(lp - top), in place; return their sum."""
-    acc = 0.0
-    for k in range(lp.shape[0]):
-        if alive[k]:
-            lp[k] = math.exp(lp[k] - top)
-            acc += lp[k]
-    return acc
 
 
 @njit(cache=True)

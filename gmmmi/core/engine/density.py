@@ -6,8 +6,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _exp_shifted
-from .general import _component_logprob, _prepare_components
+from .common import _FASTMATH
+from .general import _block_terms_general, _prepare_components, _scratch_general
 from .small import _BLOCK, _block_terms, _coefficients, _scratch_small
 
 
@@ -30,28 +30,24 @@ def _logpdf_batch_small(points_t, w, mu, cov, out):
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
-def _logpdf_batch_general(points, w, mu, cov, out):
-    """``out[b, m]`` = log density of mixture ``b`` at ``points[b, m]`` (or ``points[0, m]``
-    when ``points`` has one leading row)."""
-    M, D = points.shape[1:]
+def _logpdf_batch_general(points_t, w, mu, cov, out):
+    """``out[b, m]`` = log density of mixture ``b`` at ``points_t[b, :, m]`` (any D); a
+    ``points_t`` with one leading row holds the points of every mixture."""
+    D, M = points_t.shape[1:]
     B, K = w.shape
-    step = 0 if points.shape[0] == 1 else 1
+    step = 0 if points_t.shape[0] == 1 else 1
     for b in prange(B):
-        at = b * step
         alive = w[b] > 0.0
-        lognorm = np.empty(K)
-        lp = np.empty(K)
-        chol = np.zeros((K, D, D))
-        z = np.empty(D)
-        _prepare_components(w[b], mu[b], cov[b], alive, chol, lognorm, 0.0)
-        for m in range(M):
-            top = -np.inf
-            for k in range(K):
-                if alive[k]:
-                    lp[k] = _component_logprob(points[at, m], mu[b, k], chol[k], lognorm[k], z)
-                    if lp[k] > top:
-                        top = lp[k]
-            out[b, m] = top + math.log(_exp_shifted(lp, alive, top))
+        scratch = _scratch_general(K, D)
+        _prepare_components(w[b], mu[b], cov[b], alive, scratch[0], scratch[1], scratch[2],
+                            0.0)
+        log_top, norm = scratch[4], scratch[5]
+        points = points_t[b * step]
+        for start in range(0, M, _BLOCK):
+            m = min(_BLOCK, M - start)
+            _block_terms_general(points, start, m, mu[b], alive, scratch)
+            for j in range(m):
+                out[b, start + j] = log_top[j] + math.log(norm[j])
 
 
 def logpdf_batch(points, weights, means, covariances):
@@ -60,10 +56,8 @@ def logpdf_batch(points, weights, means, covariances):
     points = np.asarray(points, dtype=np.float64)
     out = np.empty((len(weights), points.shape[1]))
     params = [np.ascontiguousarray(p, dtype=np.float64) for p in (weights, means, covariances)]
-    if points.shape[2] <= 2:
-        _logpdf_batch_small(np.ascontiguousarray(points.transpose(0, 2, 1)), *params, out)
-    else:
-        _logpdf_batch_general(np.ascontiguousarray(points), *params, out)
+    kernel = _logpdf_batch_small if points.shape[2] <= 2 else _logpdf_batch_general
+    kernel(np.ascontiguousarray(points.transpose(0, 2, 1)), *params, out)
     return out
 
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _LOG_2PI, _exp_shifted, _largest_alive, _renormalise
+from .common import _FASTMATH, _LOG_2PI, _largest_alive, _renormalise
+from .small import _BLOCK, _exp_shifted_block, _weighted_points
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -42,64 +43,121 @@ def _cholesky_floor(a, out, reg):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _prepare_components(w, mu, cov, alive, chol, lognorm, reg):
+def _prepare_components(w, mu, cov, alive, chol, inverse, lognorm, reg):
+    """Each live component's Cholesky factor, its inverse (both lower triangular) and its
+    log weight minus log normaliser."""
     K, D = mu.shape
     for k in range(K):
+        if not alive[k]:
+            continue
+        factor = chol[k]
+        _cholesky_floor(cov[k], factor, reg)
+        logdet = 0.0
+        for d in range(D):
+            logdet += 2.0 * math.log(factor[d, d])
+        lognorm[k] = math.log(w[k]) - 0.5 * D * _LOG_2PI - 0.5 * logdet
+        inv = inverse[k]
+        for j in range(D):
+            for i in range(j):
+                inv[i, j] = 0.0
+            inv[j, j] = 1.0 / factor[j, j]
+            for i in range(j + 1, D):
+                t = 0.0
+                for m in range(j, i):
+                    t += factor[i, m] * inv[m, j]
+                inv[i, j] = -t / factor[i, i]
+
+
+@njit(cache=True)
+def _scratch_general(n_components, n_dims):
+    """Work arrays: chol, inverse, lognorm, terms, log_top, norm, bits, diff, row, q."""
+    return (np.zeros((n_components, n_dims, n_dims)), np.zeros((n_components, n_dims, n_dims)),
+            np.empty(n_components), np.empty((n_components, _BLOCK)), np.empty(_BLOCK),
+            np.empty(_BLOCK), np.empty(_BLOCK, dtype=np.int64), np.empty((n_dims, _BLOCK)),
+            np.empty(_BLOCK), np.empty(_BLOCK))
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _block_terms_general(Xt, start, m, mu, alive, scratch):
+    """``small._block_terms`` for any D: the mixture terms of points ``start .. start + m``
+    of ``Xt`` (D, n), each scaled by the point's largest (``terms``, ``log_top``, ``norm``
+    of ``scratch``), from the whitened differences inverse factor x (x - mean), with
+    the points in the inner loops, so that they vectorise."""
+    _, inverse, lognorm, terms, log_top, norm, bits, diff, row, q = scratch
+    D = Xt.shape[0]
+    for j in range(m):
+        log_top[j] = -np.inf
+        norm[j] = 0.0
+    for k in range(mu.shape[0]):
+        if not alive[k]:
+            continue
+        for d in range(D):
+            centre = mu[k, d]
+            for j in range(m):
+                diff[d, j] = Xt[d, start + j] - centre
+        for j in range(m):
+            q[j] = 0.0
+        inv = inverse[k]
+        for d in range(D):
+            c = inv[d, 0]
+            for j in range(m):
+                row[j] = c * diff[0, j]
+            for e in range(1, d + 1):
+                c = inv[d, e]
+                for j in range(m):
+                    row[j] += c * diff[e, j]
+            for j in range(m):
+                q[j] += row[j] * row[j]
+        term = terms[k]
+        for j in range(m):
+            term[j] = lognorm[k] - 0.5 * q[j]
+            log_top[j] = max(log_top[j], term[j])
+    for k in range(mu.shape[0]):
         if alive[k]:
-            _cholesky_floor(cov[k], chol[k], reg)
-            logdet = 0.0
-            for d in range(D):
-                logdet += 2.0 * math.log(chol[k, d, d])
-            lognorm[k] = math.log(w[k]) - 0.5 * D * _LOG_2PI - 0.5 * logdet
+            _exp_shifted_block(terms[k], log_top, m, bits, norm)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _component_logprob(x, mu_k, chol_k, lognorm_k, z):
-    D = x.shape[0]
-    q = 0.0
-    for d in range(D):
-        t = x[d] - mu_k[d]
-        for m in range(d):
-            t -= chol_k[d, m] * z[m]
-        z[d] = t / chol_k[d, d]
-        q += z[d] * z[d]
-    return lognorm_k - 0.5 * q
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z, s0, s1, s2):
-    """One EM step in place; returns the mean log-likelihood before it (the E step's)."""
-    n_samples, D = X.shape
+def _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2):
+    """One EM step in place on the kept points ``Xt`` (D, n) of weights ``sw``; returns
+    the mean log-likelihood before it (the E step's)."""
+    D, n_points = Xt.shape
     K = w.shape[0]
     min_count = D + 1.0
-    _prepare_components(w, mu, cov, alive, chol, lognorm, reg)
+    chol, inverse, lognorm, terms, log_top, norm, _, _, row, q = scratch
+    _prepare_components(w, mu, cov, alive, chol, inverse, lognorm, reg)
     s0[:] = 0.0
     s1[:] = 0.0
     s2[:] = 0.0
     loglik = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s == 0.0:
-            continue
-        x = X[i]
-        top = -np.inf
+    for start in range(0, n_points, _BLOCK):
+        m = min(_BLOCK, n_points - start)
+        _block_terms_general(Xt, start, m, mu, alive, scratch)
+        for j in range(m):
+            loglik += sw[start + j] * (log_top[j] + math.log(norm[j]))
+            q[j] = sw[start + j] / norm[j]
         for k in range(K):
-            if alive[k]:
-                lp[k] = _component_logprob(x, mu[k], chol[k], lognorm[k], z)
-                if lp[k] > top:
-                    top = lp[k]
-        acc = _exp_shifted(lp, alive, top)
-        loglik += s * (top + math.log(acc))
-        scale = s / acc
-        for k in range(K):
-            if alive[k]:
-                r = lp[k] * scale
-                s0[k] += r
-                for d in range(D):
-                    rx = r * x[d]
-                    s1[k, d] += rx
-                    for e in range(d, D):
-                        s2[k, d, e] += rx * x[e]
+            if not alive[k]:
+                continue
+            term = terms[k]
+            total_k = 0.0
+            for j in range(m):
+                term[j] *= q[j]
+                total_k += term[j]
+            s0[k] += total_k
+            for d in range(D):
+                x = Xt[d, start:start + m]
+                first = 0.0
+                for j in range(m):
+                    row[j] = term[j] * x[j]
+                    first += row[j]
+                s1[k, d] += first
+                for e in range(d, D):
+                    y = Xt[e, start:start + m]
+                    second = 0.0
+                    for j in range(m):
+                        second += row[j] * y[j]
+                    s2[k, d, e] += second
     loglik /= total
 
     largest = _largest_alive(alive, s0)
@@ -196,22 +254,18 @@ def _count(alive):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
+def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
     """EM for one mixture of any dimension; with ``accelerate``, SQUAREM (scheme S3 of
     Varadhan & Roland 2008) in the coordinates of ``_pack``, as ``small._em_one_small``
     does for D <= 2 (whose docstring gives the cycle and the stopping rule)."""
-    n_samples, D = X.shape
-    K = w.shape[0]
-    total = 0.0
-    for i in range(n_samples):
-        total += sw[i]
+    Xt, sw, total = _weighted_points(X, sample_weight)  # sw: float64, points kept
     if total <= 0.0:
         return 0, True, np.nan
+    D = X.shape[1]
+    K = w.shape[0]
     alive = w > 0.0
-    chol = np.zeros((K, D, D))
-    lognorm = np.empty(K)
-    lp = np.empty(K)
-    z = np.empty(D)
+    scratch = _scratch_general(K, D)
+    chol = scratch[0]
     s0 = np.empty(K)
     s1 = np.empty((K, D))
     s2 = np.empty((K, D, D))
@@ -225,8 +279,7 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
     n_iter = 0
     while n_iter < max_iter:
         if not accelerate:
-            loglik = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp,
-                                      z, s0, s1, s2)
+            loglik = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
             n_iter += 1
             if abs(loglik - previous) < tol:
                 return n_iter, True, loglik
@@ -234,14 +287,12 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
             continue
         n_alive = _count(alive)
         _pack(w, mu, cov, alive, chol, reg, theta0)
-        first = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
-                                 s0, s1, s2)
+        first = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
         n_iter += 1
         if abs(first - previous) < tol:
             return n_iter, True, first
         _pack(w, mu, cov, alive, chol, reg, theta1)
-        loglik = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
-                                  s0, s1, s2)
+        loglik = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
         n_iter += 1
         if abs(loglik - first) < tol:
             return n_iter, True, loglik
@@ -271,8 +322,7 @@ def _em_one_general(X, sw, w, mu, cov, tol, reg, max_iter, accelerate):
                     v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
                     theta0[k, j] += -2.0 * step * r + step * step * v
         _unpack(theta0, alive, w, mu, cov)
-        jumped = _em_step_general(X, sw, total, w, mu, cov, alive, reg, chol, lognorm, lp, z,
-                                  s0, s1, s2)
+        jumped = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
         n_iter += 1
         if jumped >= loglik and _count(alive) == n_alive:
             previous = jumped
