@@ -289,8 +289,10 @@ class GMMMI(BaseEstimator):
         or skew) or plain standardisation, as in the reference.  ``"auto"`` takes the
         normal scores unless they need 4 or more components and the standardised data
         level off with at most half as many (a joint that is a mixture of a few
-        Gaussians in the data's own coordinates); ``details["transform"]`` of the result
-        says which.  Categorical pairs keep the normal scores.
+        Gaussians in the data's own coordinates); for vectors (more than two columns in
+        all), unless the standardised fit's copula scores better on held-out rows
+        (``fitting.select_space``); ``details["transform"]`` of the result says which.
+        Categorical pairs keep the normal scores.
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
     bootstrap_method : {"auto", "refit", "linear"}, default="auto"

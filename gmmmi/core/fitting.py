@@ -59,10 +59,11 @@ AUTO_MAX_COMPONENTS = 12
 # the rows the first space used.
 AUTO_TRIAL_SAMPLES = 5_000
 # For more than two dimensions the other space is always tried, walked up to this many
-# times the first space's K, and compared on the held-out copula (``_by_copula``): the
-# normal scores of a multivariate Student-t needed 2-3 components and gave a third to
-# half of its MI; its own coordinates, a scale mixture of Gaussians, 4-12 and its MI
-# within 0.05 nat (benchmarks/measured/accuracy_vector_bmi.md).
+# times the first space's K, and compared on the held-out copula (``_by_copula``): in
+# normal scores a multivariate Student-t of identity scale took 2-6 components and gave
+# a third to half of its MI; in its own coordinates (a scale mixture of Gaussians) BMI's
+# Student-t tasks at 3+3 and 5+5 went from an MAE of 0.153 to 0.056
+# (benchmarks/measured/accuracy_vector_bmi.md, against accuracy_vector_bmi-before.md).
 VECTOR_TRY_FACTOR = 2
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
@@ -379,7 +380,7 @@ def _by_copula(spaces, names, data, selection, settings, key):
 
     Each other space is walked on the same rows and folds, with one start per K (the
     split start from K = 2: a third of the fits, and the same choices on 14 samples of
-    7 tasks), up to ``VECTOR_TRY_FACTOR`` times the first's K (at least
+    6 tasks), up to ``VECTOR_TRY_FACTOR`` times the first's K (at least
     ``AUTO_TRY_FROM``), and taken when its copula fits the held-out rows better than the
     first's by more than ``PLAUSIBLE_SE`` paired standard errors (``_copula_gain``); a
     walk stopped by that cap that is not clearly worse goes on to
