@@ -360,11 +360,9 @@ def select_space(spaces, settings, key):
             break
         capped = dataclasses.replace(settings, max_components=min(
             selection.n_components // 2, AUTO_MAX_COMPONENTS))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                other_data = spaces[name]()
-            except ValueError:  # the data cannot be prepared so (check.transform)
+        with _trials():
+            other_data = _prepared(spaces, name)
+            if other_data is None:
                 continue
             other = select_components(other_data, capped, key, final=False,
                                       walk_samples=AUTO_TRIAL_SAMPLES)
@@ -393,11 +391,9 @@ def _by_copula(spaces, names, data, selection, settings, key):
     top = min(settings.max_components, AUTO_MAX_COMPONENTS)
     first_cap = min(top, max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components))
     for name in names[1:]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                other_data = spaces[name]()
-            except ValueError:  # the data cannot be prepared so (check.transform)
+        with _trials():
+            other_data = _prepared(spaces, name)
+            if other_data is None:
                 continue
             for cap in sorted({first_cap, top}):
                 trial = select_components(other_data, dataclasses.replace(
@@ -430,6 +426,24 @@ def _copula_gain(other, selection, ranks):
     diff = held_out_copula(other, ranks) - held_out_copula(selection, ranks)
     spread = diff.std() / np.sqrt(len(diff))
     return diff.mean() / spread if spread > 0 else 0.0
+
+
+@contextlib.contextmanager
+def _trials():
+    """Walks of a space that may not be taken: their warnings (max_components reached at
+    a trial's cap) are not the user's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _prepared(spaces, name):
+    """The data in space ``name``, or None when they cannot be prepared so
+    (``check.transform``: values float64 cannot standardise)."""
+    try:
+        return spaces[name]()
+    except ValueError:
+        return None
 
 
 def _levels_off(selection, capped):

@@ -25,3 +25,40 @@ def _renormalise(w, alive, weight_sum):
     for k in range(w.shape[0]):
         if alive[k]:
             w[k] /= weight_sum
+
+
+@njit(cache=True)
+def _count(alive):
+    n = 0
+    for k in range(alive.shape[0]):
+        n += alive[k]
+    return n
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _extrapolate(theta0, theta1, theta2, alive):
+    """SQUAREM's jump (Varadhan & Roland 2008, scheme S3), in place: with r = theta1 -
+    theta0 and v = theta2 - 2 theta1 + theta0 over the live rows, theta0 becomes
+    theta0 - 2 a r + a^2 v, a = -|r|/|v|.  Returns False, theta0 unchanged, when v = 0 or
+    a > -1 (a = -1 is theta2, where the caller already is)."""
+    r2 = 0.0
+    v2 = 0.0
+    for k in range(theta0.shape[0]):
+        if alive[k]:
+            for j in range(theta0.shape[1]):
+                r = theta1[k, j] - theta0[k, j]
+                v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
+                r2 += r * r
+                v2 += v * v
+    if not v2 > 0.0:
+        return False
+    step = -math.sqrt(r2 / v2)
+    if step > -1.0:
+        return False
+    for k in range(theta0.shape[0]):
+        if alive[k]:
+            for j in range(theta0.shape[1]):
+                r = theta1[k, j] - theta0[k, j]
+                v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
+                theta0[k, j] += -2.0 * step * r + step * step * v
+    return True

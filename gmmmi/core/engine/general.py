@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _LOG_2PI, _largest_alive, _renormalise
+from .common import _FASTMATH, _LOG_2PI, _count, _extrapolate, _largest_alive, _renormalise
 from .small import _BLOCK, _exp_shifted_block, _weighted_points
 
 
@@ -245,14 +245,6 @@ def _unpack(theta, alive, w, mu, cov):
     _renormalise(w, alive, weight_sum)
 
 
-@njit(cache=True)
-def _count(alive):
-    n = 0
-    for k in range(alive.shape[0]):
-        n += alive[k]
-    return n
-
-
 @njit(cache=True, fastmath=_FASTMATH)
 def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
     """EM for one mixture of any dimension; with ``accelerate``, SQUAREM (scheme S3 of
@@ -301,26 +293,8 @@ def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate
             continue  # a component was dropped: no extrapolation across that change
         _pack(w, mu, cov, alive, chol, reg, theta2)
         alive2[:] = alive
-        r2 = 0.0
-        v2 = 0.0
-        for k in range(K):
-            if alive[k]:
-                for j in range(width):
-                    r = theta1[k, j] - theta0[k, j]
-                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
-                    r2 += r * r
-                    v2 += v * v
-        if not v2 > 0.0:
+        if not _extrapolate(theta0, theta1, theta2, alive):
             continue
-        step = -math.sqrt(r2 / v2)
-        if step > -1.0:
-            continue  # a = -1 is theta2, where we already are
-        for k in range(K):
-            if alive[k]:
-                for j in range(width):
-                    r = theta1[k, j] - theta0[k, j]
-                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
-                    theta0[k, j] += -2.0 * step * r + step * step * v
         _unpack(theta0, alive, w, mu, cov)
         jumped = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
         n_iter += 1

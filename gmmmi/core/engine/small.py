@@ -8,7 +8,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _LOG_2PI, _renormalise
+from .common import _FASTMATH, _LOG_2PI, _count, _extrapolate, _renormalise
 
 _BLOCK = 256  # points per block: the block's component terms stay in L1
 _LOG2_E = 1.4426950408889634
@@ -357,14 +357,6 @@ def _unpack(theta, alive, w, mu, cov):
     _renormalise(w, alive, weight_sum)
 
 
-@njit(cache=True)
-def _count(alive):
-    n = 0
-    for k in range(alive.shape[0]):
-        n += alive[k]
-    return n
-
-
 @njit(cache=True, fastmath=_FASTMATH)
 def _em_one_small(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
     """EM for one mixture of dimension 1 or 2; with ``accelerate``, SQUAREM.
@@ -418,26 +410,8 @@ def _em_one_small(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
             continue  # a component was dropped: no extrapolation across that change
         _pack(w, mu, cov, alive, theta2)
         alive2[:] = alive
-        r2 = 0.0
-        v2 = 0.0
-        for k in range(K):
-            if alive[k]:
-                for j in range(width):
-                    r = theta1[k, j] - theta0[k, j]
-                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
-                    r2 += r * r
-                    v2 += v * v
-        if not v2 > 0.0:
+        if not _extrapolate(theta0, theta1, theta2, alive):
             continue
-        step = -math.sqrt(r2 / v2)
-        if step > -1.0:
-            continue  # a = -1 is theta2, where we already are
-        for k in range(K):
-            if alive[k]:
-                for j in range(width):
-                    r = theta1[k, j] - theta0[k, j]
-                    v = theta2[k, j] - 2.0 * theta1[k, j] + theta0[k, j]
-                    theta0[k, j] += -2.0 * step * r + step * step * v
         _unpack(theta0, alive, w, mu, cov)
         jumped = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
         n_iter += 1
