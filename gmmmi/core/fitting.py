@@ -387,6 +387,7 @@ def _by_copula(spaces, names, data, selection, settings, key):
     what the information depends on.
     """
     ranks = check.ranks(data)
+    first = held_out_copula(selection, ranks)
     kept = names[0]
     top = min(settings.max_components, AUTO_MAX_COMPONENTS)
     first_cap = min(top, max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components))
@@ -398,7 +399,7 @@ def _by_copula(spaces, names, data, selection, settings, key):
             for cap in sorted({first_cap, top}):
                 trial = select_components(other_data, dataclasses.replace(
                     settings, max_components=cap, n_inits=1), key, final=False)
-                gain = _copula_gain(trial, selection, ranks)
+                gain = _copula_gain(held_out_copula(trial, ranks), first)
                 if gain > PLAUSIBLE_SE or gain < -PLAUSIBLE_SE or not trial.max_reached:
                     break
             if gain <= PLAUSIBLE_SE:
@@ -420,10 +421,10 @@ def held_out_copula(selection, ranks):
     return out
 
 
-def _copula_gain(other, selection, ranks):
-    """How much better ``other``'s held-out copula log density is than ``selection``'s, in
-    paired standard errors (both walked on the same rows and folds)."""
-    diff = held_out_copula(other, ranks) - held_out_copula(selection, ranks)
+def _copula_gain(other, first):
+    """How much better one held-out copula log density (``held_out_copula``) is than
+    another's, in paired standard errors (both walked on the same rows and folds)."""
+    diff = other - first
     spread = diff.std() / np.sqrt(len(diff))
     return diff.mean() / spread if spread > 0 else 0.0
 

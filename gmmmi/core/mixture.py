@@ -78,33 +78,39 @@ def marginal(weights, means, covariances, dims):
             covariances[..., dims[:, None], dims[None, :]])
 
 
-def marginal_quantiles(weights, means, covariances, u, steps=60):
+def marginal_quantiles(weights, means, covariances, u, steps=60, tol=1e-9):
     """The points whose every coordinate j has the mixture's j-th marginal CDF at
     ``u[:, j]`` (a single mixture: (K,), (K, D), (K, D, D); ``u`` (M, D) in (0, 1)).
 
     Newton's method on each 1-D marginal (a mixture of normals), kept inside a bracket
-    that it narrows, and bisection when a step would leave it."""
+    that it narrows, and bisection when a step would leave it; each point stops once its
+    step is below ``tol`` times the marginal's spread."""
     alive = weights > 0
     w = weights[alive]
     out = np.empty_like(u, dtype=np.float64)
     for j in range(u.shape[1]):
         m, s = means[alive, j], np.sqrt(covariances[alive, j, j])
+        mean = w @ m
+        spread = math.sqrt(max(float(w @ (s ** 2 + m ** 2) - mean ** 2), 1e-300))
         target = u[:, j]
+        x = mean + spread * special.ndtri(target)
         low = np.full(len(target), float((m - 40 * s).min()))
         high = np.full(len(target), float((m + 40 * s).max()))
-        mean = w @ m
-        x = mean + np.sqrt(max(w @ (s ** 2 + m ** 2) - mean ** 2, 1e-300)) \
-            * special.ndtri(target)
+        todo = np.arange(len(target))
         for _ in range(steps):
-            z = (x[:, None] - m) / s
-            below = special.ndtr(z) @ w < target
-            low, high = np.where(below, x, low), np.where(below, high, x)
+            z = (x[todo, None] - m) / s
+            excess = special.ndtr(z) @ w - target[todo]
+            below = excess < 0
+            low[todo] = np.where(below, x[todo], low[todo])
+            high[todo] = np.where(below, high[todo], x[todo])
             density = (np.exp(-0.5 * z * z) / s) @ w / math.sqrt(2 * math.pi)
-            newton = x - (special.ndtr(z) @ w - target) / np.maximum(density, 1e-300)
-            moved = np.where((newton > low) & (newton < high), newton, 0.5 * (low + high))
-            done = np.max(np.abs(moved - x)) <= 1e-10 * (1 + np.max(np.abs(x)))
-            x = moved
-            if done:
+            newton = x[todo] - excess / np.maximum(density, 1e-300)
+            inside = (newton > low[todo]) & (newton < high[todo])
+            moved = np.where(inside, newton, 0.5 * (low[todo] + high[todo]))
+            step = np.abs(moved - x[todo])
+            x[todo] = moved
+            todo = todo[step > tol * spread]
+            if not len(todo):
                 break
         out[:, j] = x
     return out
