@@ -386,7 +386,7 @@ def _by_copula(spaces, names, data, selection, settings, key):
     Marginal transforms leave the data's copula unchanged, so this compares the fits on
     what the information depends on.
     """
-    ranks = check.ranks(data)
+    ranks = check.ranks(data, selection.rows)  # the walks' rows, as every walk's here
     first = held_out_copula(selection, ranks)
     kept = names[0]
     top = min(settings.max_components, AUTO_MAX_COMPONENTS)
@@ -411,13 +411,13 @@ def _by_copula(spaces, names, data, selection, settings, key):
 
 def held_out_copula(selection, ranks):
     """The log copula density of each row the walk held out (``ranks``: the data's
-    pseudo-observations, ``check.ranks``) under the chosen K's fit without its fold."""
-    rows = ranks if selection.rows is None else ranks[selection.rows]
-    out = np.empty(len(rows))
+    pseudo-observations at the walk's rows, ``check.ranks``) under the chosen K's fit
+    without its fold."""
+    out = np.empty(len(ranks))
     fits = selection.folds[selection.n_components]
     for fold in range(fits[0].shape[0]):
         held = selection.fold_of == fold
-        out[held] = copula_logpdf(*(p[fold] for p in fits), rows[held])
+        out[held] = copula_logpdf(*(p[fold] for p in fits), ranks[held])
     return out
 
 

@@ -137,18 +137,22 @@ def standardise(array, in_place=False, pooled=False):
     return out
 
 
-def ranks(array):
+def ranks(array, rows=None):
     """Each column's ranks (ties share one) minus 1/2, over N: values in (0, 1) that
-    any monotone map of the column leaves unchanged (its pseudo-observations)."""
+    any monotone map of the column leaves unchanged (its pseudo-observations); only
+    those of ``rows`` when given. Column by column: a few copies of one column at most,
+    whatever N."""
     import pandas as pd  # here, not at the top: a cached workflow step never needs it
 
     columns = _columns(array)
-    out = np.empty((len(columns[0]), len(columns)))
+    n = len(columns[0])
+    out = np.empty((n if rows is None else len(rows), len(columns)))
     for j, column in enumerate(columns):
         # pandas ranks ties as needed; scipy.stats would add 0.4 s to a start
-        out[:, j] = pd.Series(column).rank(method="average").to_numpy()
-        out[:, j] -= 0.5
-        out[:, j] /= len(column)
+        scores = pd.Series(column).rank(method="average").to_numpy()
+        out[:, j] = scores if rows is None else scores[rows]
+    out -= 0.5
+    out /= n
     return out
 
 
