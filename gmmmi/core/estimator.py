@@ -93,7 +93,10 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
     refitted mixtures (the selected one without bootstrap, none after a linear one).
     """
-    space, data, selection = select_space(spaces, settings, key)
+    def missed(selection, data):
+        return _missed(selection, data, quantity, pointwise, settings, key)
+
+    space, data, selection = select_space(spaces, settings, key, missed)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
