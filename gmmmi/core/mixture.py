@@ -1,4 +1,4 @@
-"""Gaussian mixtures as arrays: initialisation, marginals, entropies, sampling.
+"""Gaussian mixtures as arrays: initialisation, marginals, copulas, entropies, sampling.
 
 A batch of B mixtures with K components in D dimensions is three arrays:
 ``weights`` (B, K), ``means`` (B, K, D), ``covariances`` (B, K, D, D).
