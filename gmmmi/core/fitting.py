@@ -415,6 +415,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
                 continue
             other = select_components(other_data, settings, key, final=False)
         kept, data, selection = name, other_data, other
+        first = held_out_copula(selection, ranks)  # the next space is measured against it
     return kept, data, selection
 
 
