@@ -74,6 +74,9 @@ def make(name, args):
     raise ValueError(f"unknown estimator {name!r}")
 
 
+ESTIMATORS = ["ksg", "cca", "histogram", "infonce", "nwj", "mine", "gmm"]
+
+
 def run(name, task, seed, args):
     x, y = sample(task, N, seed)
     estimator = make(name, args)
@@ -146,7 +149,8 @@ def report(rows, gmmmi_rows, command):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--estimators", nargs="+", default=["ksg", "cca", "histogram"])
+    parser.add_argument("--estimators", nargs="+", default=["ksg", "cca", "histogram"],
+                        choices=ESTIMATORS)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tasks", nargs="+", default=None,
                         help="BMI tasks of accuracy_vector.py (default: all of them)")
@@ -163,6 +167,18 @@ def main():
     unknown = [t for t in tasks if t not in TASKS or not t.startswith("bmi ")]
     if unknown:
         parser.error(f"not a BMI task of accuracy_vector.py: {unknown[0]!r}")
+    ours = OUT / "accuracy_vector_bmi.csv"
+    if not ours.exists():
+        parser.error(f"{ours} is missing: run accuracy_vector.py on BMI's families first "
+                     "(its docstring has the command)")
+    needed = (["bmi"] if args.estimators else []) + (["numpyro"] if "gmm" in args.estimators
+                                                     else [])
+    for package in needed:
+        try:
+            __import__(package)
+        except ImportError:
+            parser.error(f"{package} is not installed in this Python: see this script's "
+                         "docstring for its environment")
     path = OUT / "bmi_estimators.csv"
     rows = read(path) if args.append and path.exists() else []
     for name in args.estimators:
@@ -177,7 +193,7 @@ def main():
                     writer = csv.DictWriter(handle, FIELDS)
                     writer.writeheader()
                     writer.writerows(rows)
-    gmmmi_rows = read(OUT / "accuracy_vector_bmi.csv")
+    gmmmi_rows = read(ours)
     command = __doc__.split("environment, never in the package's:\n\n")[1].split("\n\n")[0]
     (OUT / "bmi_estimators.md").write_text(report(rows, gmmmi_rows, command))
 

@@ -93,10 +93,16 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
     refitted mixtures (the selected one without bootstrap, none after a linear one).
     """
-    def missed(selection, data):
-        return _missed(selection, data, quantity, pointwise, settings, key)
+    checked = {}  # the space choice checks the selection this function checks again
 
-    space, data, selection = select_space(spaces, settings, key, missed)
+    def missed_by(selection, data):
+        found = (id(selection.folds), selection.n_components, id(data))
+        if found not in checked:  # keeping folds and data alive keeps their ids theirs
+            checked[found] = (selection.folds, data, _missed(selection, data, quantity,
+                                                             pointwise, settings, key))
+        return checked[found][2]
+
+    space, data, selection = select_space(spaces, settings, key, missed_by)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
@@ -115,8 +121,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     edge = [plausible[-1]] if ks and ks[-1] > selection.n_components else []
     # at max_components the score was still rising: the trend goes on past the cap
     gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
-    missed = _missed(selection, data, quantity, pointwise, settings, key) \
-        if data.shape[1] > 2 else 0.0
+    missed = missed_by(selection, data) if data.shape[1] > 2 else 0.0
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),
