@@ -5,7 +5,7 @@ import pytest
 
 from gmmmi.core.engine import fit_batch, kmeanspp_init, logpdf_batch, score_batch
 from gmmmi.core.engine.general import _em_batch_general
-from gmmmi.core.engine.small import _BLOCK, _exp_shifted_block
+from gmmmi.core.engine.small import _BLOCK, _EXP_FLOOR, _exp_shifted_block
 
 from . import truth
 
@@ -189,10 +189,11 @@ def test_logpdf_matches_scipy(n_dims):
 
 
 def test_vectorised_exp_matches_libm():
-    """The E step's exp: relative error within a few ulp over its whole range, the
-    shift applied and the sums accumulated; the floor below -708 instead of a
-    subnormal."""
-    values = np.concatenate([-np.geomspace(1e-300, 708, 20000), [0.0, -0.5 * np.log(2)]])
+    """The E step's exp: relative error within a few ulp down to its floor, the shift
+    applied and the sums accumulated; exactly 0 at and below the floor, never a tiny
+    value whose products with the data would be subnormal (slow)."""
+    values = np.concatenate([-np.geomspace(1e-300, -_EXP_FLOOR, 20000)[:-1],
+                             [0.0, -0.5 * np.log(2)]])
     n = len(values)
     shift = np.random.default_rng(0).uniform(-5, 5, n)
     got, sums = values + shift, np.ones(n)
@@ -202,9 +203,11 @@ def test_vectorised_exp_matches_libm():
     exact, zero = values.copy(), np.zeros(n)
     _exp_shifted_block(exact, zero, n, np.empty(n, dtype=np.int64), np.zeros(n))
     np.testing.assert_allclose(exact, np.exp(values), rtol=4 * 2.3e-16, atol=0)
-    floor = np.array([-709.0, -1e4, -np.inf])
-    _exp_shifted_block(floor, np.zeros(3), 3, np.empty(3, dtype=np.int64), np.zeros(3))
-    np.testing.assert_allclose(floor, np.exp(-708.0), rtol=1e-15)
+    floor = np.array([_EXP_FLOOR, _EXP_FLOOR - 1e-9, -709.0, -1e4, -np.inf])
+    sums = np.ones(len(floor))
+    _exp_shifted_block(floor, np.zeros(len(floor)), len(floor),
+                       np.empty(len(floor), dtype=np.int64), sums)
+    assert np.all(floor == 0.0) and np.all(sums == 1.0)
 
 
 def test_kmeanspp_start_finds_separated_clusters_and_ignores_zero_weights():
