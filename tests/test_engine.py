@@ -259,3 +259,23 @@ def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
                            env=env, check=True).stdout for _ in range(2)]
     assert list(tmp_path.rglob("*.nbi")), "the first run did not fill the cache"
     assert runs[0] == runs[1]
+
+
+def test_stale_kernel_caches_are_refreshed_when_any_engine_source_changes(tmp_path):
+    """numba checks a cached kernel against its own file only: a change to the file of a
+    kernel it calls must renew every source's time stamp (so all recompile), once."""
+    import os
+
+    from gmmmi.core.engine.cache import refresh_stale
+
+    for name in ("small.py", "general.py"):
+        (tmp_path / name).write_text(f"# {name}\n")
+        os.utime(tmp_path / name, (1e9, 1e9))
+    assert refresh_stale(tmp_path)  # no fingerprint yet: caches may be stale
+    assert (tmp_path / "general.py").stat().st_mtime > 1e9
+    os.utime(tmp_path / "general.py", (1e9, 1e9))
+    assert not refresh_stale(tmp_path)  # unchanged: nothing renewed
+    assert (tmp_path / "general.py").stat().st_mtime == 1e9
+    (tmp_path / "small.py").write_text("# small.py, changed\n")
+    assert refresh_stale(tmp_path) and (tmp_path / "general.py").stat().st_mtime > 1e9
+    assert not refresh_stale(tmp_path)

@@ -12,13 +12,13 @@ import numpy as np
 
 from .engine import logpdf_batch, pointwise_batch
 from .mixture import (
-    QMC_POINTS_PER_NODE,
     TENSOR_MAX_DIMS,
     cross_entropy_quadrature,
     entropy,
     entropy_combination_qmc,
     entropy_quadrature,
     marginal,
+    qmc_points,
     sample_batch,
 )
 
@@ -30,8 +30,8 @@ def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_sa
     makes the combination's variance far smaller than that of separate entropies.
     """
     if integration == "quadrature" and mixtures[1].shape[2] > TENSOR_MAX_DIMS:
-        return entropy_combination_qmc(*mixtures, terms, QMC_POINTS_PER_NODE * quadrature_nodes,
-                                       rng)
+        return entropy_combination_qmc(*mixtures, terms,
+                                       qmc_points(mixtures[0], quadrature_nodes), rng)
     if integration == "quadrature":
         total = 0.0
         for coef, dims in terms:

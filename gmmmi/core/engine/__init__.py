@@ -20,13 +20,19 @@ vectorises them, exponentials included.  ``kmeanspp_init`` makes the starting
 parameters (k-means++ seeds and a few Lloyd steps).
 
 Modules: ``fit`` (the batch driver), ``small`` (D <= 2), ``general`` (any D),
-``density`` (log-densities of batches of mixtures), ``kmeans`` (starts) and ``common``
-(what the kernels share).
+``density`` (log-densities of batches of mixtures), ``kmeans`` (starts), ``common``
+(what the kernels share) and ``cache`` (numba's cache kept true to the sources).
 """
 
-from .density import logpdf_batch, pointwise_batch, score_batch
-from .fit import fit_batch
-from .kmeans import kmeanspp_init, kmeanspp_start
+from pathlib import Path
+
+from .cache import refresh_stale
+
+refresh_stale(Path(__file__).parent)  # before any kernel loads from numba's cache
+
+from .density import logpdf_batch, pointwise_batch, score_batch  # noqa: E402
+from .fit import fit_batch  # noqa: E402
+from .kmeans import kmeanspp_init, kmeanspp_start  # noqa: E402
 
 __all__ = ["fit_batch", "kmeanspp_init", "kmeanspp_start", "logpdf_batch", "pointwise_batch",
            "score_batch"]
