@@ -26,6 +26,7 @@ from .fitting import (
     linear_bootstrap_applies,
     make_settings,
     min_samples,
+    more_than_a_pair,
     pad_components,
     refit_bootstrap,
     refit_categories_bootstrap,
@@ -121,7 +122,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     edge = [plausible[-1]] if ks and ks[-1] > selection.n_components else []
     # at max_components the score was still rising: the trend goes on past the cap
     gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
-    missed = missed_by(selection, data) if data.shape[1] > 2 else 0.0
+    missed = missed_by(selection, data) if more_than_a_pair(data) else 0.0
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),

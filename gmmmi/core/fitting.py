@@ -329,6 +329,13 @@ def split_component(weights, means, covariances):
     return weights, means, covariances
 
 
+def more_than_a_pair(data):
+    """Whether ``data`` have more columns than a pair's two (vectors, conditional MI):
+    their space is chosen on the held-out copula (``_by_copula``) and their interval
+    reaches what the held-out rows hold beyond the mixture (``estimator._missed``)."""
+    return data.shape[1] > 2
+
+
 def transforms(settings):
     """The spaces ``settings.marginals`` lets a fit use, in order of preference."""
     return ("rank", "standardise") if settings.marginals == "auto" else (settings.marginals,)
@@ -353,7 +360,7 @@ def select_space(spaces, settings, key, missed=None):
     if settings.fixed_components is not None:  # nothing to choose: K is set
         return names[0], data, select_components(data, settings, key)
     selection = select_components(data, settings, key, final=False)
-    if data.shape[1] > 2 and selection.fold_of is not None:
+    if more_than_a_pair(data) and selection.fold_of is not None:
         name, data, selection = _by_copula(spaces, names, data, selection, settings, key,
                                            missed)
         return name, data, fit_selected(data, selection, settings)
