@@ -5,6 +5,7 @@ import pytest
 from scipy import stats
 
 from gmmmi import conditional_mi, estimate_mi
+from gmmmi.core.fitting import STUDENT_SCORES
 from gmmmi.core.mixture import (
     copula_logpdf,
     entropy_combination_qmc,
@@ -173,15 +174,23 @@ def test_copula_of_a_gaussian_is_the_gaussian_copula():
 
 def test_auto_fits_a_vector_in_the_space_whose_copula_holds_out_best():
     """A multivariate Student-t of identity scale (all its MI in the shared scale) is a
-    scale mixture of Gaussians in its own coordinates and fitted there; through exp and
-    cubes (skewed, hard to fit as they are) the same joint stays in normal scores."""
+    scale mixture of Gaussians in its own coordinates, and in Student-t scores of its
+    ranks, which no monotone map changes: through asinh it is fitted there as it was,
+    while its standardised values and its normal scores lose two thirds of the MI.
+    Through exp and cubes (skewed, hard to fit as they are) a normal joint stays in
+    normal scores."""
     xy = truth.sample_student_t_vector(3, np.eye(6), 3000, np.random.default_rng(29))
     expected = truth.student_t_vector_mi(3, np.eye(6), 3)
     plain = estimate_mi(xy[:, :3], xy[:, 3:], n_bootstrap=10)
-    assert plain.details["transform"] == "standardise"
+    assert plain.details["transform"] in STUDENT_SCORES
     within(plain, expected)
-    ranked = estimate_mi(xy[:, :3], xy[:, 3:], n_bootstrap=10, marginals="rank")
-    assert ranked.mi < expected - 0.05  # what the normal scores alone gave
+    squashed = np.arcsinh(xy)
+    again = estimate_mi(squashed[:, :3], squashed[:, 3:], n_bootstrap=10)
+    assert again.details["transform"] == plain.details["transform"] and again.mi == plain.mi
+    for marginals in ("rank", "standardise"):  # what the two spaces alone give
+        alone = estimate_mi(squashed[:, :3], squashed[:, 3:], n_bootstrap=10,
+                            marginals=marginals)
+        assert alone.mi < expected - 0.1
     cov = truth.coupled_cov(3, 3, "sparse")
     xy = np.random.default_rng(30).multivariate_normal(np.zeros(6), cov, size=3000)
     warped = np.column_stack([np.exp(xy[:, :3]), xy[:, 3:] ** 3])
@@ -192,16 +201,21 @@ def test_auto_fits_a_vector_in_the_space_whose_copula_holds_out_best():
 
 @pytest.mark.slow
 def test_student_t_5_plus_5_where_its_information_is_in_the_joint_tails():
-    """BMI's Student-t 5+5 (identity scale, 3 dof) at N = 5000: in its own coordinates,
-    within 0.06 nat and inside the interval; normal scores alone are 0.15 low. (The
-    issue's target is 0.05: this sample is 0.051 off, BMI's three 0.021-0.042,
-    benchmarks/measured/accuracy_vector_bmi.md.)"""
-    xy = truth.sample_student_t_vector(3, np.eye(10), 5000, np.random.default_rng(31))
+    """BMI's Student-t 5+5 (identity scale, 3 dof) at N = 5000, four samples: fitted in
+    Student-t scores, each inside its interval, off by 0.064 nat on average (0.044 to
+    0.098; BMI's own three samples 0.032 to 0.041, benchmarks/measured/
+    accuracy_vector_bmi.md; the issue's target is 0.05, and in the standardised space,
+    before Student-t scores, the first of these was 0.051 off); normal scores alone are
+    0.15 low."""
     expected = truth.student_t_vector_mi(3, np.eye(10), 5)
-    result = estimate_mi(xy[:, :5], xy[:, 5:])
-    assert result.details["transform"] == "standardise"
-    assert abs(result.mi - expected) <= 0.06
-    assert result.interval[0] <= expected <= result.interval[1]
+    errors = []
+    for seed in (31, 32, 33, 34):
+        xy = truth.sample_student_t_vector(3, np.eye(10), 5000, np.random.default_rng(seed))
+        result = estimate_mi(xy[:, :5], xy[:, 5:])
+        assert result.details["transform"] != "rank"
+        assert result.interval[0] <= expected <= result.interval[1]
+        errors.append(abs(result.mi - expected))
+    assert np.mean(errors) <= 0.07, errors
     assert estimate_mi(xy[:, :5], xy[:, 5:], marginals="rank").mi < expected - 0.1
 
 

@@ -20,6 +20,7 @@ from . import validation as check
 from .fitting import (
     PLAUSIBLE_SE,
     SETTING_NAMES,
+    STUDENT_SCORES,
     check_options,
     fit_plausible,
     linear_bootstrap,
@@ -82,8 +83,15 @@ def _warn_status(outcome, word, message):
 
 
 def _spaces(columns, settings):
-    """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``."""
-    return {how: functools.partial(check.transform, columns, how) for how in transforms(settings)}
+    """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``:
+    the spaces of ``marginals``, and with "auto" for more than two columns the Student-t
+    scores of ``STUDENT_SCORES`` too."""
+    spaces = {how: functools.partial(check.transform, columns, how)
+              for how in transforms(settings)}
+    if settings.marginals == "auto" and len(check._columns(columns)) > 2:
+        spaces.update({name: functools.partial(check.student_scores, columns, dof)
+                       for name, dof in STUDENT_SCORES.items()})
+    return spaces
 
 
 def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None):
@@ -103,7 +111,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
                                                              pointwise, settings, key))
         return checked[found][2]
 
-    space, data, selection = select_space(spaces, settings, key, missed_by)
+    space, data, selection, alike = select_space(spaces, settings, key, missed_by)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
@@ -123,11 +131,14 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     # at max_components the score was still rising: the trend goes on past the cap
     gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
     missed = missed_by(selection, data) if more_than_a_pair(data) else 0.0
+    in_spaces = {name: float(quantity(fit.params, **settings.integration_kwargs(key))[0])
+                 for name, (_, fit) in alike.items()}
     outcome = _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),
-                                 "trend": gap, "missed": missed, "transform": space},
-                                gap, missed)
+                                 "plausible_marginals": in_spaces, "trend": gap,
+                                 "missed": missed, "transform": space},
+                                gap, missed, in_spaces)
     if selection.max_reached:
         _warn_status(outcome, status.MAX_COMPONENTS,
                      f"selection reached max_components={settings.max_components}")
@@ -135,7 +146,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
 
 
 def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_components,
-                      alternatives, chosen, details, gap=0.0, missed=0.0):
+                      alternatives, chosen, details, gap=0.0, missed=0.0, in_spaces=None):
     """The outcome of one bootstrap batch, with the interval widened over the plausible K.
 
     ``values``: one value per bootstrap fit (the fit on all data without bootstrap);
@@ -144,11 +155,14 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
     those at the largest plausible K above the chosen one (see ``widened``); ``gap``: how
     far the value still moves beyond the chosen K (``interval.trend_gap``), which the
     interval also reaches; ``missed``: how much more the held-out data hold than the
-    mixture (``_missed``), which the interval reaches as an edge (twice as far).
+    mixture (``_missed``), which the interval reaches as an edge (twice as far);
+    ``in_spaces``: the values of fits in other spaces that the held-out copula cannot tell
+    from the chosen one (``fitting.select_space``), which it reaches too.
     """
     values = np.asarray(values, dtype=np.float64)
-    reached = list(plausible) + ([selected + gap] if gap else []) \
-        + ([selected + missed] if missed else [])
+    in_spaces = in_spaces or {}
+    reached = list(plausible) + list(in_spaces.values()) \
+        + ([selected + gap] if gap else []) + ([selected + missed] if missed else [])
     edge = list(edge) + ([selected + missed] if missed else [])
     low, high, std, stretch = widened(values if n_bootstrap else (), selected, reached, edge)
     outcome = _Outcome(float(values.mean()), std, values if n_bootstrap else (), low, high,
@@ -163,6 +177,12 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
                 f"{plausible.min():.3g} to {plausible.max():.3g}"
             reasons.append(f"K = {', '.join(map(str, alternatives))} fit the held-out data as "
                            f"well as the chosen {chosen} but give {span}")
+        if in_spaces:
+            spread = np.array(list(in_spaces.values()))
+            span = f"{spread.min():.3g}" if np.ptp(spread) == 0 else \
+                f"{spread.min():.3g} to {spread.max():.3g}"
+            reasons.append(f"the marginals as {', '.join(in_spaces)} fit the held-out copula "
+                           f"as well as {details['transform']} but give {span}")
         if gap:
             reasons.append(f"the value still moves with K, by about {gap:+.3g} beyond the "
                            f"chosen {chosen} as the trend of K/2 to K goes on")
@@ -171,7 +191,8 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
                            f"without them says (it misses dependence there)")
         _warn_status(outcome, status.UNDER_RESOLVED,
                      "; ".join(reasons) + ": the interval is widened to reach "
-                     + ("them" if len(reasons) > 1 or len(plausible) else "it"))
+                     + ("them" if len(reasons) > 1 or len(plausible) or len(in_spaces) > 1
+                        else "it"))
     return outcome
 
 

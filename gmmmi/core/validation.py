@@ -169,6 +169,18 @@ def gaussianise(array):
     return standardise(out, in_place=True)
 
 
+def student_scores(array, dof):
+    """Each column replaced by the Student-t quantiles (``dof`` degrees of freedom) of its
+    ranks, standardised: heavy tails put back on the ranks, as ``gaussianise`` puts the
+    normal's (a multivariate t's coordinates, through any monotone maps, come back to
+    its own marginals when ``dof`` is its own)."""
+    from scipy import special
+
+    out = ranks(array)
+    out = special.stdtrit(dof, out, out=out)
+    return standardise(out, in_place=True)
+
+
 def transform(array, how):
     """Columns prepared for a fit: ``"rank"`` (normal scores) or ``"standardise"``;
     ``array`` is 2-D (samples x columns) or a list of 1-D columns.
