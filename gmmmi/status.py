@@ -22,9 +22,10 @@ From the estimator (every result):
 ``under-resolved``
     Other numbers of components fit the held-out data as well, or MI still moves with
     the number of components (its trend from K/2 to the chosen K), or (vectors) the
-    held-out rows hold more information than the mixture fitted without them says, by
-    more than twice the bootstrap spread (and by 0.01 nat or more); the interval reaches
-    them: read the interval rather than the value.
+    held-out rows hold more information than the mixture fitted without them says, or
+    fits in other spaces of the marginals tie with the chosen one on the held-out copula
+    but give other values, by more than twice the bootstrap spread (and by 0.01 nat or
+    more); the interval reaches them: read the interval rather than the value.
 
 From the workflow (cells of a matrix only):
 

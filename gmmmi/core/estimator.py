@@ -320,9 +320,11 @@ class GMMMI(BaseEstimator):
         normal scores unless they need 4 or more components and the standardised data
         level off with at most half as many (a joint that is a mixture of a few
         Gaussians in the data's own coordinates); for vectors (more than two columns in
-        all), unless the standardised fit's copula scores better on held-out rows
-        (``fitting.select_space``); ``details["transform"]`` of the result says which.
-        Categorical pairs keep the normal scores.
+        all), unless the standardised fit's copula scores better on held-out rows, and
+        where the joint tails are heavy Student-t scores of the ranks (``"t3"``,
+        ``"t2"``) are tried too (``fitting.select_space``); ``details["transform"]`` of
+        the result says which, and ``details["plausible_marginals"]`` the values of the
+        spaces that tied with it.  Categorical pairs keep the normal scores.
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
     bootstrap_method : {"auto", "refit", "linear"}, default="auto"
@@ -358,8 +360,9 @@ class GMMMI(BaseEstimator):
         Selection score for each K tried (categorical: label -> such a dict).
     status_ : str
         "ok" or the reason the estimate is NaN/zero/doubtful (see ``MIResult``).
-    marginals_ : {"rank", "standardise"}
-        The space the mixtures were fitted in (``marginals="auto"`` chooses per pair).
+    marginals_ : {"rank", "standardise", "t3", "t2"}
+        The space the mixtures were fitted in (``marginals="auto"`` chooses per pair;
+        Student-t scores of the ranks, of 3 or 2 degrees of freedom, only for vectors).
     n_samples_, n_dropped_ : int
         Samples used, and rows dropped for non-finite values or missing labels.
     n_features_in_ : int
