@@ -4,7 +4,9 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/memory.py --sizes 10000 100000 500000 1000000 2000000
 
-Each (task, N) runs in a fresh process with numba on one thread (as in a workflow's Dask
+Tasks: a normal pair (K = 1), two Gaussian blobs (K > 1), a categorical pair, and
+``"vector D+D"`` (x and y of D coordinates each, coordinate j of y at rho 0.6 with
+coordinate j of x), for the memory of sets.  Each (task, N) runs in a fresh process with numba on one thread (as in a workflow's Dask
 worker) and default settings (n_bootstrap=50, n_inits=3, n_folds=2). The process first
 warms up on a small pair; its peak resident memory then is the *base* (Python, numpy,
 numba's kernels); the pair's memory is the peak after the pair minus the base. With
@@ -41,6 +43,10 @@ def sample(n, seed):
         side = rng.integers(0, 2, n) * 2 - 1
         x = 2.0 * side + rng.standard_normal(n)
         return x, 2.0 * side + 0.5 * x + rng.standard_normal(n), False
+    if task.startswith("vector"):  # "vector D+D": coordinate j of x and y at rho 0.6
+        d = int(task.split()[1].split("+")[0])
+        x = rng.standard_normal((n, d))
+        return x, 0.6 * x + 0.8 * rng.standard_normal((n, d)), False
     labels = rng.integers(0, 3, n)  # categorical, 3 labels
     return labels + rng.standard_normal(n), labels, True
 

@@ -220,6 +220,38 @@ def test_a_worker_killed_as_the_chunk_cluster_starts_is_survived(store, tmp_path
     assert values(tmp_path / "faulty.json") == values(tmp_path / "clean.json")
 
 
+def test_a_set_asks_memory_for_every_column_it_has(store, tmp_path, monkeypatch):
+    """A pair of a set of 3 latents with a label has 4 columns: its chunk needs the memory
+    of 4 (measured, benchmarks/measured/memory-vectors.md), the workflow asks for the
+    widest pair of its analyses, and a chunk with room for a pair of two only marks it
+    out-of-memory, naming what it needs."""
+    from gmmmi.analysis import memory
+    from gmmmi.analysis.memory import COLUMN_BYTES_PER_SAMPLE, pair_memory_mb
+    from gmmmi.analysis.plan import plan_analysis, widest_pair
+    from gmmmi.status import OUT_OF_MEMORY as STATUS_OUT_OF_MEMORY
+
+    n = 10**6
+    assert pair_memory_mb(n, 20) - pair_memory_mb(n) == pytest.approx(
+        18 * COLUMN_BYTES_PER_SAMPLE * n / 2**20, abs=1)
+    description = describe_dataset(store)
+    sets = {"kind": "sets", "sets": {"two": ["a", "ü"], "all": "latent"}, "y": "label"}
+    assert widest_pair(description, {"p": {"x": "latent", "y": "label"}}) == 2
+    assert widest_pair(description, {"p": {"x": "latent", "y": "label"}, "s": sets}) == 4
+    both = dict(sets, y=["label", "two"])  # y names a set too: "all" with "two", 3 + 2
+    assert widest_pair(description, {"s": both}) == 5
+    manifest = plan_analysis(description, "s", sets, SETTINGS, 1)[0]
+    assert max(pair.n_columns for pair in manifest["pairs"]) == 4
+    # 400 samples differ by less than a MB: make each column weigh 0.1 MB a sample
+    monkeypatch.setattr(memory, "COLUMN_BYTES_PER_SAMPLE", 10**5)
+    need = pair_memory_mb(400, 4)
+    assert need > pair_memory_mb(400) + 70
+    run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "p", workers=1,
+              memory_mb=pair_memory_mb(400), log=io.StringIO())
+    rows = json.loads((tmp_path / "c.json").read_text())["results"]
+    assert {r["status"] for r in rows} == {STATUS_OUT_OF_MEMORY}
+    assert f"set chunk_resources.mem_mb to at least {need:,}" in rows[0]["message"]
+
+
 def test_a_chunk_without_memory_for_a_pair_marks_it_out_of_memory(store, tmp_path):
     """mem_mb just below what a pair needs: no worker fits, every pair gets status
     out-of-memory naming the memory to ask for, nothing is cached, and with that

@@ -52,6 +52,11 @@ class Pair:
     members_x: tuple = ()
     members_y: tuple = ()
 
+    @property
+    def n_columns(self):
+        """Columns of x and y together: one per variable, one per member of a set."""
+        return max(1, len(self.members_x)) + max(1, len(self.members_y))
+
     def fields(self):
         """The pair as a JSON-ready dict (``members_x``/``_y`` only for a set)."""
         return {k: v for k, v in self.__dict__.items() if not k.startswith("members") or v}
@@ -118,6 +123,20 @@ def analysis_groups(description, analysis):
             raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
     return x_groups, y_groups
 
+
+
+def widest_pair(description, analyses):
+    """The most columns a pair of ``analyses`` (the workflow config's) has, x and y
+    together: 2, unless a sets analysis pairs sets (of their members' number)."""
+    widest = 2
+    for analysis in analyses.values():
+        if kinds.of(analysis) != kinds.SETS:
+            continue
+        sizes = {name: len(found) for name, found in
+                 set_members(description, analysis.get("sets") or {}).items()}
+        y = [sizes.get(name, 1) for name in _as_list(analysis.get("y") or [], "y")]
+        widest = max(widest, max(sizes.values(), default=1) + max(y, default=1))
+    return widest
 
 
 def set_members(description, sets):

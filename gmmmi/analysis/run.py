@@ -51,9 +51,10 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
     print(f"{label}: {len(pairs)} pairs, {len(pairs) - len(todo)} cached, {len(todo)} to "
           f"estimate", file=log, flush=True)
     n_samples = read_xarray(dataset).sizes.get("sample", 0) if todo else 0
-    need = pair_memory_mb(n_samples)
+    n_columns = max((pair.n_columns for pair in todo), default=2)
+    need = pair_memory_mb(n_samples, n_columns)
     if scheduler_address is None:
-        workers = plan_workers(n_samples, workers, memory_mb, log)
+        workers = plan_workers(n_samples, workers, memory_mb, log, n_columns)
     lost = (f"its Dask worker was lost while estimating it, twice (out of memory? a pair of "
             f"{n_samples:,} samples needs about {need:,} MB per worker)")
     if workers == 0:

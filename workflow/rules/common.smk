@@ -15,7 +15,8 @@ from gmmmi.analysis import kinds
 from gmmmi.analysis.cache import prune
 from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE, tls_files
 from gmmmi.analysis.memory import pair_memory_mb
-from gmmmi.analysis.plan import chunk_count, manifest_digest, parse_chunk, plan_analysis
+from gmmmi.analysis.plan import (chunk_count, manifest_digest, parse_chunk, plan_analysis,
+                                 widest_pair)
 from gmmmi.analysis.recovery import damaged_chunks, record_owner, release_stale_locks
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -85,15 +86,19 @@ def job_slots():
 
 
 def chunk_memory():
-    """mem_mb per chunk job: the config's, or (auto) what a pair of the dataset's size needs
-    per thread (gmmmi.analysis.memory.pair_memory_mb), in whole 100 MB."""
+    """mem_mb per chunk job: the config's, or (auto) what the widest pair of the dataset's
+    size needs per thread (gmmmi.analysis.memory.pair_memory_mb), in whole 100 MB."""
     memory = config["chunk_resources"]["mem_mb"]
     if memory != "auto":
         return int(memory)
     found = description()
     samples = found["n_samples"] if found else (
         config["demo"]["samples"] if DATASET == config["demo"]["path"] else 0)
-    return 100 * -(-pair_memory_mb(samples) * THREADS // 100)
+    try:
+        columns = widest_pair(found, ANALYSES) if found else 2
+    except (DatasetError, ValueError):
+        columns = 2  # the plan rule reports the analysis's error in one line
+    return 100 * -(-pair_memory_mb(samples, columns) * THREADS // 100)
 
 
 THREADS = chunk_threads()
