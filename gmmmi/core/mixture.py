@@ -248,6 +248,9 @@ def _entropy_combination_qmc(weights, means, covariances, terms, z):
     n_batch, n_comp, _ = means.shape
     chol = _safe_cholesky(covariances)
     points = means[:, :, None, :] + z @ np.swapaxes(chol, -1, -2)  # (B, K, M, D)
+    # a leading block of a triangular factor is the factor of that block's marginal, so
+    # the points of a leading block, whitened by it, are the leading coordinates of z
+    triangular = not np.any(np.triu(chol, 1))
     total = 0.0
     for coef, dims in terms:
         dims = np.asarray(dims)
@@ -257,11 +260,15 @@ def _entropy_combination_qmc(weights, means, covariances, terms, z):
                             sub_covariances).reshape(n_batch, n_comp, -1)
         factor = _safe_cholesky(sub_covariances)                   # (B, K, d, d)
         log_det = np.log(np.abs(np.diagonal(factor, axis1=-2, axis2=-1))).sum(axis=-1)
-        # whitened by each component's inverse factor: one small inverse per component,
-        # not a solve per point
-        white = (sub - sub_means[:, :, None, :]) @ np.swapaxes(np.linalg.inv(factor), -1, -2)
-        log_phi = (-0.5 * np.square(white).sum(axis=-1)
-                   - 0.5 * len(dims) * np.log(2 * np.pi) - log_det[..., None])
+        if triangular and np.array_equal(dims, np.arange(len(dims))):
+            squares = np.square(z[:, :len(dims)]).sum(axis=-1)     # (M,), every component's
+        else:
+            # whitened by each component's inverse factor: one small inverse per
+            # component, not a solve per point
+            white = (sub - sub_means[:, :, None, :]) @ np.swapaxes(np.linalg.inv(factor),
+                                                                   -1, -2)
+            squares = np.square(white).sum(axis=-1)
+        log_phi = -0.5 * squares - 0.5 * len(dims) * np.log(2 * np.pi) - log_det[..., None]
         own_entropy = 0.5 * len(dims) * (1.0 + np.log(2 * np.pi)) + log_det
         expected = -own_entropy + (logp - log_phi).mean(axis=-1)
         total = total - coef * np.where(weights > 0, weights * expected, 0.0).sum(axis=1)
