@@ -88,7 +88,8 @@ def _spaces(columns, settings):
     scores of ``STUDENT_SCORES`` too."""
     spaces = {how: functools.partial(check.transform, columns, how)
               for how in transforms(settings)}
-    if settings.marginals == "auto" and len(check._columns(columns)) > 2:
+    n_columns = len(columns) if isinstance(columns, list) else np.shape(columns)[1]
+    if settings.marginals == "auto" and n_columns > 2:
         spaces.update({name: functools.partial(check.student_scores, columns, dof)
                        for name, dof in STUDENT_SCORES.items()})
     return spaces
