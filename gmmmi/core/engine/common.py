@@ -27,6 +27,22 @@ def _renormalise(w, alive, weight_sum):
             w[k] /= weight_sum
 
 
+@njit(cache=True, fastmath=_FASTMATH)
+def _weights_from_logs(theta, alive, w):
+    """The live components' weights from their log weights in ``theta[:, 0]`` (as each
+    kernel's ``_pack`` writes them), normalised to sum to 1."""
+    top = -math.inf
+    for k in range(w.shape[0]):
+        if alive[k] and theta[k, 0] > top:
+            top = theta[k, 0]
+    weight_sum = 0.0
+    for k in range(w.shape[0]):
+        if alive[k]:
+            w[k] = math.exp(theta[k, 0] - top)
+            weight_sum += w[k]
+    _renormalise(w, alive, weight_sum)
+
+
 @njit(cache=True)
 def _count(alive):
     n = 0

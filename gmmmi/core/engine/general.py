@@ -7,7 +7,15 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _LOG_2PI, _count, _extrapolate, _largest_alive, _renormalise
+from .common import (
+    _FASTMATH,
+    _LOG_2PI,
+    _count,
+    _extrapolate,
+    _largest_alive,
+    _renormalise,
+    _weights_from_logs,
+)
 from .small import _BLOCK, _exp_shifted_block, _weighted_points
 
 
@@ -217,17 +225,11 @@ def _pack(w, mu, cov, alive, chol, reg, theta):
 @njit(cache=True, fastmath=_FASTMATH)
 def _unpack(theta, alive, w, mu, cov):
     D = mu.shape[1]
-    top = -np.inf
-    for k in range(w.shape[0]):
-        if alive[k] and theta[k, 0] > top:
-            top = theta[k, 0]
-    weight_sum = 0.0
+    _weights_from_logs(theta, alive, w)
     factor = np.zeros((D, D))
     for k in range(w.shape[0]):
         if not alive[k]:
             continue
-        w[k] = math.exp(theta[k, 0] - top)
-        weight_sum += w[k]
         j = 1 + 2 * D
         for d in range(D):
             mu[k, d] = theta[k, 1 + d]
@@ -242,7 +244,6 @@ def _unpack(theta, alive, w, mu, cov):
                     c += factor[d, m] * factor[e, m]
                 cov[k, d, e] = c
                 cov[k, e, d] = c
-    _renormalise(w, alive, weight_sum)
 
 
 @njit(cache=True, fastmath=_FASTMATH)

@@ -8,7 +8,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH, _LOG_2PI, _count, _extrapolate, _renormalise
+from .common import (
+    _FASTMATH,
+    _LOG_2PI,
+    _count,
+    _extrapolate,
+    _renormalise,
+    _weights_from_logs,
+)
 
 _BLOCK = 256  # points per block: the block's component terms stay in L1
 _LOG2_E = 1.4426950408889634
@@ -341,15 +348,9 @@ def _pack(w, mu, cov, alive, theta):
 @njit(cache=True, fastmath=_FASTMATH)
 def _unpack(theta, alive, w, mu, cov):
     D = mu.shape[1]
-    top = -np.inf
-    for k in range(w.shape[0]):
-        if alive[k] and theta[k, 0] > top:
-            top = theta[k, 0]
-    weight_sum = 0.0
+    _weights_from_logs(theta, alive, w)
     for k in range(w.shape[0]):
         if alive[k]:
-            w[k] = math.exp(theta[k, 0] - top)
-            weight_sum += w[k]
             for d in range(D):
                 mu[k, d] = theta[k, 1 + d]
                 cov[k, d, d] = math.exp(theta[k, 1 + D + d])
@@ -357,7 +358,6 @@ def _unpack(theta, alive, w, mu, cov):
                 cxy = math.tanh(theta[k, 5]) * math.sqrt(cov[k, 0, 0] * cov[k, 1, 1])
                 cov[k, 0, 1] = cxy
                 cov[k, 1, 0] = cxy
-    _renormalise(w, alive, weight_sum)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
