@@ -2,9 +2,11 @@
 
 Run from the repository root (scikit-learn is in the bench extras):
 
-    .venv/bin/python benchmarks/nif_attribution.py --seeds 3
+    .venv/bin/python benchmarks/nif_attribution.py --seeds 3                    # tanh
+    .venv/bin/python benchmarks/nif_attribution.py --seeds 3 --activation relu  # ReLU
 
-For each target function of 7 inputs with known importance, a 7-8-5-1 tanh MLP is
+For each target function of 7 inputs with known importance, a 7-8-5-1 MLP (tanh, or
+ReLU with ``--activation relu``: its hidden units exactly 0 on a share of the rows) is
 trained (3000 samples; scikit-learn, as examples/nif_mlp.py) for each seed; its
 activations on 2000 held-out samples go through ``gmmmi.mi_matrix`` as a flow analysis
 (every neuron of a layer with every neuron of the next) and as inputs × output. Three
@@ -20,7 +22,8 @@ by Jansen's estimator on 200,000 points):
 
 Per function and method: Spearman's rank correlation with the total indices, the share
 given to the irrelevant inputs, and whether the input with the largest index is ranked
-first (the issue's goals: >= 0.9, < 2 %, yes). Writes benchmarks/measured/nif_attribution.md.
+first (the issue's goals: >= 0.9, < 2 %, yes). Writes benchmarks/measured/nif_attribution.md
+(``nif_attribution_relu.md`` for ReLU), with each hidden layer's share of zeros.
 """
 
 import argparse
@@ -78,7 +81,10 @@ def total_indices(f, n=200_000, seed=0):
     return np.array(indices)
 
 
-def trained_layers(f, seed):
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda values: np.maximum(values, 0.0)}
+
+
+def trained_layers(f, seed, activation="tanh"):
     from sklearn.neural_network import MLPRegressor
     from sklearn.preprocessing import StandardScaler
 
@@ -88,13 +94,13 @@ def trained_layers(f, seed):
     scaler = StandardScaler().fit(x[:3000])
     train, test = scaler.transform(x[:3000]), scaler.transform(x[3000:])
     scale = y[:3000].std()
-    network = MLPRegressor(hidden_layer_sizes=(8, 5), activation="tanh", alpha=1e-3,
+    network = MLPRegressor(hidden_layer_sizes=(8, 5), activation=activation, alpha=1e-3,
                            max_iter=3000, random_state=seed).fit(train, y[:3000] / scale)
     layers, values = [test], test
     for depth, (weights, bias) in enumerate(zip(network.coefs_, network.intercepts_)):
         values = values @ weights + bias
         if depth < len(network.coefs_) - 1:
-            values = np.tanh(values)
+            values = ACTIVATIONS[activation](values)
         layers.append(values)
     return layers, network.score(test, y[3000:] / scale)
 
@@ -113,10 +119,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--n-bootstrap", type=int, default=10)
+    parser.add_argument("--activation", choices=list(ACTIVATIONS), default="tanh")
     args = parser.parse_args()
     lines = ["# NIF attribution against known importance (issue 19)", "",
              f"`benchmarks/nif_attribution.py --seeds {args.seeds} --n-bootstrap "
-             f"{args.n_bootstrap}`: 7-8-5-1 tanh MLPs, one per seed; Spearman ρ with the "
+             f"{args.n_bootstrap} --activation {args.activation}`: 7-8-5-1 "
+             f"{args.activation} MLPs, one per seed; Spearman ρ with the "
              "Sobol total-effect indices, share given to irrelevant inputs, largest index "
              "ranked first. Goals: ρ ≥ 0.9, irrelevant < 2 %, first right.", ""]
     summary = {}
@@ -125,16 +133,17 @@ def main():
         relevant = truth > 1e-3
         lines += [f"## {name}", "",
                   "total indices: " + ", ".join(f"x{i} {t:.3f}" for i, t in enumerate(truth)),
-                  "", "| seed | R² | method | shares (x0 … x6) | ρ | irrelevant | first |",
-                  "|---|---|---|---|---|---|---|"]
+                  "", "| seed | R² | zeros (hidden) | method | shares (x0 … x6) | ρ | irrelevant "
+                  "| first |", "|---|---|---|---|---|---|---|---|"]
         for seed in range(args.seeds):
-            layers, r2 = trained_layers(f, seed)
+            layers, r2 = trained_layers(f, seed, args.activation)
+            zeros = ", ".join(f"{np.mean(layer == 0):.0%}" for layer in layers[1:-1])
             for method, shares in attributions(layers, args.n_bootstrap).items():
                 rho = stats.spearmanr(shares, truth).statistic
                 irrelevant = float(shares[~relevant].sum())
                 first = int(np.argmax(shares)) == int(np.argmax(truth))
                 summary.setdefault((name, method), []).append((rho, irrelevant, first))
-                lines.append(f"| {seed} | {r2:.3f} | {method} | "
+                lines.append(f"| {seed} | {r2:.3f} | {zeros} | {method} | "
                              + " ".join(f"{s:.3f}" for s in shares)
                              + f" | {rho:.2f} | {100 * irrelevant:.1f} % | "
                              + ("yes" if first else "no") + " |")
@@ -148,7 +157,9 @@ def main():
         lines.append(f"| {name} | {method} | {np.mean(rhos):.2f} | {min(rhos):.2f} | "
                      f"{100 * max(irrelevant):.1f} % | {sum(first)}/{len(first)} |")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "nif_attribution.md").write_text("\n".join(lines) + "\n")
+    name = "nif_attribution.md" if args.activation == "tanh" else \
+        f"nif_attribution_{args.activation}.md"
+    (OUT / name).write_text("\n".join(lines) + "\n")
     print("\n".join(lines[-(len(summary) + 2):]))
 
 

@@ -13,9 +13,18 @@ How each feature is estimated (``discrete_features`` as scikit-learn means it):
   a continuous × categorical pair (``GMMMI(categorical=True)``, one mixture per class);
 - discrete feature, discrete target: the plug-in MI of the two label columns
   (``sklearn.metrics.mutual_info_score``, as scikit-learn computes it), without interval.
+
+A continuous feature with ties (ReLU zeros, pixels, integer codes) is estimated as
+``GMMMI`` estimates it: ties broken at random in its ranks, or as categories when it has
+few distinct values. A feature whose estimate's status is not ``ok`` (too few samples, a
+fit at ``max_components``, an under-resolved value: see :mod:`gmmmi.status`) is named in a
+``UserWarning``, with its status and message: the returned number alone would not say so
+(a constant feature's 0 is exact and not named).
 """
 
 from __future__ import annotations
+
+import warnings
 
 from typing import TYPE_CHECKING
 
@@ -97,6 +106,8 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
                          dtype=None if discrete_target else "numeric")
     except (TypeError, ValueError) as exc:  # scikit-learn's messages run over lines
         raise ValueError(f"X, y: {first_line(exc).rstrip(':')}") from None
+    if discrete_target:
+        _check_classes(y)
     discrete = _discrete_mask(discrete_features, X.shape[1], sparse.issparse(X))
     seed = _seed(random_state)
     columns = (X[:, [j]].toarray().ravel() if sparse.issparse(X) else X[:, j]
@@ -104,14 +115,40 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
     jobs = (delayed(_one_feature)(column, y, bool(discrete[j]), discrete_target, seed,
                                   n_bootstrap, settings, n_jobs not in (None, 1))
             for j, column in enumerate(columns))
-    found = np.array(Parallel(n_jobs=n_jobs)(jobs), dtype=np.float64).reshape(-1, 3)
+    results = Parallel(n_jobs=n_jobs)(jobs)
+    _warn_doubtful([(j, state, message) for j, (*_, state, message) in enumerate(results)])
+    found = np.array([r[:3] for r in results], dtype=np.float64).reshape(-1, 3)
     mi = found[:, 0]
     return (mi, found[:, 1:]) if return_interval else mi
 
 
+def _check_classes(y):
+    """scikit-learn's refusal of a continuous target for a classifier, in one line."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        raise ValueError(f"y: {first_line(exc)}") from None
+
+
+def _warn_doubtful(states):
+    """One ``UserWarning`` naming every feature whose status is not ok (a constant
+    feature's 0 is exact, as scikit-learn's)."""
+    doubtful = [(j, state, message) for j, state, message in states
+                if state not in ("ok", "constant")]
+    if not doubtful:
+        return
+    listed = "; ".join(f"feature {j}: {state}" + (f" ({message})" if message else "")
+                       for j, state, message in doubtful[:10])
+    more = f"; and {len(doubtful) - 10} more" if len(doubtful) > 10 else ""
+    warnings.warn(f"{len(doubtful)} of the features' estimates are not 'ok', read them with "
+                  f"care: {listed}{more}", UserWarning, stacklevel=3)
+
+
 def _one_feature(x, y, discrete_feature, discrete_target, seed, n_bootstrap, settings,
                  one_thread):
-    """(MI, low, high) of one feature with the target."""
+    """(MI, low, high, status, message) of one feature with the target."""
     if one_thread:  # one process per feature: numba's threads would oversubscribe
         import numba
 
@@ -119,12 +156,14 @@ def _one_feature(x, y, discrete_feature, discrete_target, seed, n_bootstrap, set
     if discrete_feature and discrete_target:
         from sklearn.metrics import mutual_info_score
 
-        return mutual_info_score(y, x), np.nan, np.nan
+        return mutual_info_score(y, x), np.nan, np.nan, "ok", ""
     estimator = GMMMI(categorical=discrete_feature or discrete_target, n_bootstrap=n_bootstrap,
                       seed=seed, **settings)
     x = np.asarray(x, dtype=np.float64) if not discrete_feature else x
-    result = estimator.fit(y, x).result_ if discrete_feature else estimator.fit(x, y).result_
-    return result.value, result.low, result.high
+    with warnings.catch_warnings():  # the status says it, and the warning above names it
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = estimator.fit(y, x).result_ if discrete_feature else estimator.fit(x, y).result_
+    return result.value, result.low, result.high, result.status, result.message
 
 
 def _discrete_mask(discrete_features, n_features, is_sparse):

@@ -179,3 +179,143 @@ def coupled_cov(n_x, n_y, kind, seed=0):
     cov = loadings @ loadings.T
     np.fill_diagonal(cov, 1.0)
     return cov
+
+
+# Mixed variables: functions of a standard bivariate normal (X, Y) with correlation rho
+# that put atoms on the line (ReLU zeros, rounding, integer codes).  Each variable is a
+# list of "atoms" (intervals of X mapped to one value) and "open" intervals (kept as they
+# are: MI is unchanged by a monotone map of them).  The MI of the pair is then a sum over
+# the parts of the joint, each by 1-D quadrature:
+#   atom x atom:  P_ij log(P_ij / (P_i P_j))
+#   atom x open:  int g_i(y) log(g_i(y) / (P_i phi(y))) dy,  g_i(y) = P(X in A_i, Y in dy)/dy
+#   open x open:  int phi(x) int phi(y | x) log(phi(y | x) / phi(y)) dy dx
+
+
+def _prob_x_in(interval, rho, y):
+    """P(X in interval | Y = y) for the standard bivariate normal."""
+    s = np.sqrt(1.0 - rho ** 2)
+    lo, hi = interval
+    return special.ndtr((hi - rho * y) / s) - special.ndtr((lo - rho * y) / s)
+
+
+def mixed_mi(rho, x_parts, y_parts):
+    """I(g(X); h(Y)) for (X, Y) standard normal with correlation ``rho``; ``x_parts`` and
+    ``y_parts`` are ``(atoms, open)``: lists of (low, high) intervals of each variable
+    (together a partition of the line) mapped to one value each or left as they are."""
+    quad = dict(limit=400, epsabs=1e-13, epsrel=1e-11)
+    s = np.sqrt(1.0 - rho ** 2)
+    total = 0.0
+    x_atoms, x_open = x_parts
+    y_atoms, y_open = y_parts
+    for a in x_atoms:
+        p_a = special.ndtr(a[1]) - special.ndtr(a[0])
+        for b in y_atoms:
+            p_b = special.ndtr(b[1]) - special.ndtr(b[0])
+            p_ab = integrate.quad(lambda y: stats.norm.pdf(y) * _prob_x_in(a, rho, y),
+                                  *b, **quad)[0]
+            if p_ab > 0:
+                total += p_ab * np.log(p_ab / (p_a * p_b))
+    for atoms, opens in ((x_atoms, y_open), (y_atoms, x_open)):
+        for a in atoms:
+            p_a = special.ndtr(a[1]) - special.ndtr(a[0])
+            if p_a < 1e-300:
+                continue
+            for o in opens:
+                def part(y, a=a, p_a=p_a):
+                    share = _prob_x_in(a, rho, y)
+                    return stats.norm.pdf(y) * share * np.log(share / p_a) if share > 0 else 0.0
+                total += integrate.quad(part, *o, **quad)[0]
+    for ox in x_open:
+        for oy in y_open:
+            total += integrate.quad(lambda x: stats.norm.pdf(x) * _open_inner(x, oy, rho),
+                                    *ox, **quad)[0]
+    return float(total)
+
+
+def _open_inner(x, interval, rho):
+    """int over y in ``interval`` of phi(y | x) log(phi(y | x) / phi(y)), in closed form:
+    with y = rho x + s z, the log ratio is -log s - z^2/2 + y^2/2, and the moments of z
+    over its interval are those of a truncated standard normal."""
+    s = np.sqrt(1.0 - rho ** 2)
+    lo, hi = ((np.asarray(interval, dtype=float) - rho * x) / s)
+    m0 = special.ndtr(hi) - special.ndtr(lo)
+    m1 = stats.norm.pdf(lo) - stats.norm.pdf(hi)
+    m2 = m0 + (lo * stats.norm.pdf(lo) if np.isfinite(lo) else 0.0) \
+        - (hi * stats.norm.pdf(hi) if np.isfinite(hi) else 0.0)
+    return -np.log(s) * m0 - m2 / 2 + (rho ** 2 * x ** 2 * m0 + 2 * rho * x * s * m1
+                                       + s ** 2 * m2) / 2
+
+
+def relu_parts(zero_share):
+    """A ReLU unit max(X - t, 0) that is 0 for ``zero_share`` of the rows."""
+    t = float(special.ndtri(zero_share))
+    return [(-np.inf, t)], [(t, np.inf)]
+
+
+def code_parts(levels):
+    """Integer codes 0 .. levels - 1 of X's equiprobable bins."""
+    cuts = special.ndtri(np.linspace(0.0, 1.0, levels + 1))
+    return list(zip(cuts[:-1], cuts[1:])), []
+
+
+def grid_parts(step, reach=12.0):
+    """X rounded to a grid of ``step``."""
+    edges = np.arange(-reach - step / 2, reach + step, step)
+    edges[0], edges[-1] = -np.inf, np.inf
+    return list(zip(edges[:-1], edges[1:])), []
+
+
+OPEN = ([], [(-np.inf, np.inf)])
+
+
+def apply_parts(values, parts):
+    """``values`` of X (or Y) through the map ``parts`` describes: each atom interval to one
+    number (ReLU zeros to 0, codes to 0, 1, ...), open intervals kept (shifted so that a
+    ReLU's open part starts at 0)."""
+    atoms, opens = parts
+    out = values.astype(np.float64)
+    for code, (lo, hi) in enumerate(atoms):
+        out[(values >= lo) & (values < hi)] = float(code)
+    for lo, hi in opens:
+        inside = (values >= lo) & (values < hi)
+        out[inside] = values[inside] - (lo if np.isfinite(lo) else 0.0)
+    return out
+
+
+def sample_mixed(rho, x_parts, y_parts, n, rng, repeats=1):
+    """n rows of (g(X), h(Y)); with ``repeats`` > 1, n / repeats rows each repeated."""
+    distinct = -(-n // repeats)
+    xy = rng.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]], size=distinct)
+    x, y = apply_parts(xy[:, 0], x_parts), apply_parts(xy[:, 1], y_parts)
+    if repeats > 1:
+        x, y = np.repeat(x, repeats)[:n], np.repeat(y, repeats)[:n]
+        order = rng.permutation(n)
+        x, y = x[order], y[order]
+    return x, y
+
+
+# The mixed families of benchmarks/mixed.py and tests/test_ties.py: name -> (rho, x's
+# parts, y's parts, repeats).
+MIXED_FAMILIES = {
+    "relu x relu": (0.9, relu_parts(0.5), relu_parts(0.5), 1),
+    "relu x normal": (0.8, relu_parts(0.5), OPEN, 1),
+    "relu 90% x normal": (0.8, relu_parts(0.9), OPEN, 1),
+    "relu 75% x relu 55%": (0.7, relu_parts(0.75), relu_parts(0.55), 1),
+    "grid 0.5 x normal": (0.8, grid_parts(0.5), OPEN, 1),
+    "codes 3 x normal": (0.8, code_parts(3), OPEN, 1),
+    "codes 10 x normal": (0.8, code_parts(10), OPEN, 1),
+    "codes 30 x normal": (0.8, code_parts(30), OPEN, 1),
+    "codes 5 x codes 5": (0.7, code_parts(5), code_parts(5), 1),
+    "rows x2": (0.6, OPEN, OPEN, 2),
+    "rows x10": (0.6, OPEN, OPEN, 10),
+}
+
+
+def mixed_family_mi(name):
+    rho, x_parts, y_parts, _ = MIXED_FAMILIES[name]
+    return mixed_mi(rho, x_parts, y_parts)
+
+
+def sample_mixed_family(name, n, rng):
+    rho, x_parts, y_parts, repeats = MIXED_FAMILIES[name]
+    return sample_mixed(rho, x_parts, y_parts, n, rng, repeats)

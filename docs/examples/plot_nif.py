@@ -2,7 +2,7 @@
 Information flow through a network
 ==================================
 
-A small network (7 → 8 → 5 → 1, tanh) trained on scikit-learn's Friedman #1 problem,
+A small network (7 → 8 → 5 → 1, ReLU) trained on scikit-learn's Friedman #1 problem,
 ``y = 10 sin(π x0 x1) + 20 (x2 − 0.5)² + 10 x3 + 5 x4 + noise``, in which x5 and x6 are
 noise the target does not depend on. A flow analysis estimates the MI between every
 neuron of each layer and every neuron of the next, on held-out samples, and which share
@@ -23,7 +23,7 @@ from gmmmi.analysis import flow
 x, y = make_friedman1(n_samples=3500, n_features=7, noise=0.5, random_state=0)
 scaler = StandardScaler().fit(x[:2000])
 train, held_out = scaler.transform(x[:2000]), scaler.transform(x[2000:])
-network = MLPRegressor(hidden_layer_sizes=(8, 5), activation="tanh", alpha=1e-3,
+network = MLPRegressor(hidden_layer_sizes=(8, 5), activation="relu", alpha=1e-3,
                        max_iter=2000, random_state=0).fit(train, y[:2000] / y[:2000].std())
 print(f"held-out R² = {network.score(held_out, y[2000:] / y[:2000].std()):.2f}")
 
@@ -31,7 +31,7 @@ print(f"held-out R² = {network.score(held_out, y[2000:] / y[:2000].std()):.2f}"
 layers, values = [held_out], held_out
 for depth, (weights, bias) in enumerate(zip(network.coefs_, network.intercepts_)):
     values = values @ weights + bias
-    layers.append(np.tanh(values) if depth < len(network.coefs_) - 1 else values)
+    layers.append(np.maximum(values, 0.0) if depth < len(network.coefs_) - 1 else values)
 prefixes = ["x", "h1_", "h2_", "y"]
 data = {f"layer_{k}": pd.DataFrame(layer, columns=[f"{p}{i}" if p != "y" else "y"
                                                    for i in range(layer.shape[1])])

@@ -19,6 +19,7 @@ from .. import status
 from . import validation as check
 from .fitting import (
     PLAUSIBLE_SE,
+    RANK_SPACES,
     SETTING_NAMES,
     STUDENT_SCORES,
     check_options,
@@ -30,10 +31,12 @@ from .fitting import (
     more_than_a_pair,
     pad_components,
     refit_bootstrap,
+    bootstrap_counts,
     refit_categories_bootstrap,
     refitted_plausible,
     select_components,
     select_space,
+    tie_key,
     transforms,
 )
 from .information import (
@@ -45,6 +48,7 @@ from .information import (
     mi_terms,
     mutual_information,
     pointwise_combination,
+    table_mutual_information,
 )
 from .interval import trend_components, trend_gap, widened
 from .mixture import Mixture
@@ -82,15 +86,18 @@ def _warn_status(outcome, word, message):
         outcome.status, outcome.message = word, message
 
 
-def _spaces(columns, settings):
+def _spaces(columns, settings, key):
     """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``:
-    the spaces of ``marginals``, and with "auto" for more than two columns the Student-t
-    scores of ``STUDENT_SCORES`` too."""
-    spaces = {how: functools.partial(check.transform, columns, how)
-              for how in transforms(settings)}
-    n_columns = len(columns) if isinstance(columns, list) else np.shape(columns)[1]
-    if settings.marginals == "auto" and n_columns > 2:
-        spaces.update({name: functools.partial(check.student_scores, columns, dof)
+    the spaces of ``marginals`` (only the normal scores of "auto" when a column has an
+    atom), and with "auto" for more than two columns the Student-t scores of
+    ``STUDENT_SCORES`` too. Ranks break ties at random, from the pair's ``key``."""
+    listed = columns if isinstance(columns, list) else list(np.asarray(columns).T)
+    atoms = any(check.has_atoms(column) for column in listed)
+    ties = tie_key(key)
+    spaces = {how: functools.partial(check.transform, columns, how, ties)
+              for how in transforms(settings, atoms)}
+    if settings.marginals == "auto" and len(listed) > 2:
+        spaces.update({name: functools.partial(check.student_scores, columns, dof, ties)
                        for name, dof in STUDENT_SCORES.items()})
     return spaces
 
@@ -448,10 +455,22 @@ class GMMMI(BaseEstimator):
         def kept(a):  # no copy of clean data: big samples keep their memory
             return a if self.n_dropped_ == 0 else a[keep]
 
+        x, other = kept(x), kept(codes if self.categorical else y)
+        copies = check.repeated_rows(np.column_stack([x, other]))
+        if copies is not None:
+            x, other = x[~copies], other[~copies]
+            self.n_samples_ -= int(copies.sum())
+            self.n_dropped_ += int(copies.sum())
         if self.categorical:
-            outcome = self._fit_categorical(kept(x), kept(codes), categories, settings, key)
+            outcome = self._fit_categorical(x, other, categories, settings, key)
         else:
-            outcome = self._fit_pair(kept(x), kept(y), settings, key)
+            outcome = self._fit_detected(x, other, settings, key)
+        if copies is not None:
+            outcome.details["repeated_rows"] = int(copies.sum())
+            note = (f"{int(copies.sum())} rows repeat earlier ones (copies of continuous "
+                    f"values add no information): estimated on the {self.n_samples_} "
+                    f"distinct rows")
+            outcome.message = f"{outcome.message}; {note}" if outcome.message else note
 
         self.result_ = result = _result(
             MIResult, outcome, "mi", self.unit, self.n_samples_, self.n_dropped_, settings,
@@ -462,6 +481,53 @@ class GMMMI(BaseEstimator):
         self.status_ = result.status
         return self
 
+    def _fit_detected(self, x, y, settings, key):
+        """A continuous pair, or, when one variable of a pair has fewer than
+        ``FEW_DISTINCT_VALUES`` distinct values (integer codes, a coarse grid), a
+        categorical one: one mixture of the other per value (when two values hold
+        enough rows), or the table of the two when both are such."""
+        needed = min_samples(x.shape[1] + y.shape[1], settings)
+        if x.shape[1] + y.shape[1] > 2 or len(x) < needed:
+            return self._fit_pair(x, y, settings, key)
+        constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
+        if constant:
+            return constant
+        discrete = [check.has_few_distinct_values(a) for a in (x, y)]
+        if all(discrete):
+            return self._fit_table(x[:, 0], y[:, 0], key)
+        if any(discrete):
+            name = "x" if discrete[0] else "y"
+            labels, values = (x, y) if discrete[0] else (y, x)
+            codes, categories = check.labels(name, labels[:, 0])
+            outcome = self._fit_categorical(values, codes, categories, settings, key)
+            if outcome.status != status.CATEGORY_TOO_SMALL:
+                outcome.details["categorical"] = name
+                outcome.details["tied"] = {"x": check.tied_share(x[:, 0]),
+                                           "y": check.tied_share(y[:, 0])}
+                return outcome
+        return self._fit_pair(x, y, settings, key)
+
+    def _fit_table(self, x, y, key):
+        """MI of two variables with few distinct values each, from their table
+        (``information.table_mutual_information``), the bootstrap resampling its rows."""
+        x_codes, x_levels = check.labels("x", x)
+        y_codes, y_levels = check.labels("y", y)
+        cells = x_codes * len(y_levels) + y_codes
+        shape = (len(x_levels), len(y_levels))
+        table = np.bincount(cells, minlength=shape[0] * shape[1]).reshape((1,) + shape)
+        selected = float(table_mutual_information(table)[0])
+        values = np.array([selected])
+        if self.n_bootstrap:
+            counts = bootstrap_counts(len(cells), range(self.n_bootstrap), key)
+            tables = np.stack([np.bincount(cells, weights=row, minlength=table[0].size)
+                               for row in counts]).reshape((-1,) + shape)
+            values = table_mutual_information(tables)
+        outcome = _interval_outcome(values, self.n_bootstrap, selected, (), [], 0, [], "",
+                                    {"categorical": "both", "levels": list(shape)})
+        outcome.details["transform"] = "table"
+        _note_ties(outcome, {"x": x[:, None], "y": y[:, None]}, "table")
+        return outcome
+
     def _fit_pair(self, x, y, settings, key):
         needed = min_samples(x.shape[1] + y.shape[1], settings)
         if len(x) < needed:
@@ -471,13 +537,13 @@ class GMMMI(BaseEstimator):
             return constant
         terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
         outcome, selection, mixtures = _fit_continuous(
-            _spaces(_columns(x, y), settings),
+            _spaces(_columns(x, y), settings, key),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
             self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
-        _warn_few_distinct(outcome, {"x": x, "y": y})
+        _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"])
         return outcome
 
     def _fit_categorical(self, x, codes, categories, settings, key):
@@ -515,7 +581,8 @@ class GMMMI(BaseEstimator):
     def _fit_categories(self, x, codes, present, categories, settings, key):
         """Categorical MI from one mixture per category of ``present``, each big enough."""
         # one 1-D mixture per category: "auto" keeps the normal scores
-        xs = check.transform(_columns(x), transforms(settings)[0])
+        space = transforms(settings)[0]
+        xs = check.transform(_columns(x), space, tie_key(key))
         selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
                       for c in present]
         n_max = max(s.params[0].shape[1] for s in selections)
@@ -557,7 +624,8 @@ class GMMMI(BaseEstimator):
         if any(s.max_reached for s in selections):
             _warn_status(outcome, status.MAX_COMPONENTS,
                          f"selection reached max_components={settings.max_components}")
-        _warn_few_distinct(outcome, {"x": x})
+        outcome.details["transform"] = space
+        _note_ties(outcome, {"x": x}, space)
         return outcome
 
 
@@ -588,13 +656,23 @@ def _constant_column(named, n_bootstrap=0):
     return None
 
 
-def _warn_few_distinct(outcome, named):
+def _note_ties(outcome, named, space):
+    """Each column's share of tied values in ``details["tied"]``; a column with an atom
+    fitted outside the rank spaces (which break ties) makes the status
+    ``few-distinct-values``: there an atom is a single point, read as dependence."""
+    tied = {_name(name, array, j): check.tied_share(array[:, j])
+            for name, array in named.items() for j in range(array.shape[1])}
+    outcome.details["tied"] = tied
+    if space in RANK_SPACES or space == "table":
+        return
     for name, array in named.items():
         for j in range(array.shape[1]):
-            if check.has_few_distinct_values(array[:, j]):
+            if check.has_atoms(array[:, j]):
                 _warn_status(outcome, status.FEW_DISTINCT_VALUES,
-                             f"{_name(name, array, j)} has few distinct values for a "
-                             f"continuous variable")
+                             f"{_name(name, array, j)} has tied values (an atom of "
+                             f"{tied[_name(name, array, j)]:.0%} of its rows), which "
+                             f"marginals='{space}' keeps as points: 'rank' or 'auto' "
+                             f"breaks them")
                 return
 
 
@@ -742,9 +820,11 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
         quantity = functools.partial(conditional_mutual_information, n_x=dims["x"],
                                      n_y=dims["y"])
         terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
-        outcome = _fit_continuous(_spaces(data, settings), quantity,
+        outcome = _fit_continuous(_spaces(data, settings, (int(seed),)), quantity,
                                   settings, n_bootstrap, (int(seed),),
                                   functools.partial(pointwise_combination, terms=terms))[0]
+        _note_ties(outcome, {"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy],
+                             "z": data[:, n_xy:]}, outcome.details["transform"])
     return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings,
                    n_bootstrap, int(seed))
 

@@ -18,7 +18,8 @@ from .engine import fit_batch, kmeanspp_init, pointwise_batch, score_batch
 from .mixture import copula_logpdf
 from .result import check_unit
 
-_STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE = range(5)
+(_STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE,
+ _STREAM_TIES) = range(6)
 # K whose held-out log-likelihood is within this many standard errors of the chosen
 # K's cannot be told apart from it by the data: selection walks on over them (a
 # plateau, not a stop) and the interval reaches their values.  1, 1.5 and 2 were
@@ -347,9 +348,22 @@ def more_than_a_pair(data):
     return data.shape[1] > 2
 
 
-def transforms(settings):
-    """The spaces ``settings.marginals`` lets a fit use, in order of preference."""
-    return ("rank", "standardise") if settings.marginals == "auto" else (settings.marginals,)
+def transforms(settings, atoms=False):
+    """The spaces ``settings.marginals`` lets a fit use, in order of preference; with
+    ``atoms`` (a column has an atom, ``validation.has_atoms``) "auto" keeps the normal
+    scores, whose ranks break ties (``tie_key``): standardised, an atom is one point."""
+    if settings.marginals != "auto":
+        return (settings.marginals,)
+    return ("rank",) if atoms else ("rank", "standardise")
+
+
+# The spaces built on ranks, where ties are broken at random (``validation.break_ties``).
+RANK_SPACES = ("rank",) + tuple(STUDENT_SCORES)
+
+
+def tie_key(key):
+    """The random key that breaks a data set's ties (``validation.ranks``)."""
+    return list(key) + [_STREAM_TIES]
 
 
 def select_space(spaces, settings, key, missed=None):

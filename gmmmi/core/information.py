@@ -142,3 +142,23 @@ def categorical_mutual_information(mixtures, proportions, *, integration, quadra
     posterior = np.exp(log_joint - log_marginal[:, None, :])
     log_ratio = log_given - log_marginal[:, None, :]
     return np.where(proportions[:, :, None] > 0, posterior * log_ratio, 0.0).sum(axis=1).mean(axis=1)
+
+
+def table_mutual_information(tables):
+    """I(X; Y) of two discrete variables from their contingency tables (B, L_x, L_y) of
+    counts: the plug-in value with the Miller-Madow correction of each of its three
+    entropies, H + (cells seen - 1) / 2N, which removes the plug-in's first-order bias
+    (it reads chance co-occurrences as information: 0.03 nat for 5 x 5 levels at N =
+    500). Clipped at 0."""
+    tables = np.asarray(tables, dtype=np.float64)
+    n = tables.sum(axis=(1, 2))
+
+    def entropy_mm(counts):  # counts (B, cells)
+        p = counts / n[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plug_in = -np.where(counts > 0, p * np.log(p), 0.0).sum(axis=1)
+        return plug_in + ((counts > 0).sum(axis=1) - 1) / (2 * n)
+
+    value = (entropy_mm(tables.sum(axis=2)) + entropy_mm(tables.sum(axis=1))
+             - entropy_mm(tables.reshape(len(tables), -1)))
+    return np.maximum(value, 0.0)

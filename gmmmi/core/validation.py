@@ -10,6 +10,9 @@ import numpy as np
 # A continuous variable with fewer distinct values than this (and repeated
 # values) is probably discrete; it is still estimated, with a warning status.
 FEW_DISTINCT_VALUES = 20
+# A value held by at least this many rows and this share of them is an atom (``has_atoms``).
+ATOM_ROWS = 3
+ATOM_SHARE = 1e-3
 
 
 def continuous(name, values, allow_columns=False):
@@ -137,59 +140,139 @@ def standardise(array, in_place=False, pooled=False):
     return out
 
 
-def ranks(array, rows=None):
-    """Each column's ranks (ties share one) minus 1/2, over N: values in (0, 1) that
-    any monotone map of the column leaves unchanged (its pseudo-observations); only
-    those of ``rows`` when given. Column by column: a few copies of one column at most,
-    whatever N."""
+def ranks(array, rows=None, ties=None):
+    """Each column's ranks minus 1/2, over N: values in (0, 1) that any monotone map of
+    the column leaves unchanged (its pseudo-observations); only those of ``rows`` when
+    given. Column by column: a few copies of one column at most, whatever N.
+
+    Tied values share their mean rank, unless ``ties`` (a random key: a sequence of
+    integers) is given: each tie's block of ranks is then dealt out among its values in
+    a random order, drawn from ``ties`` and the column's index (``break_ties``)."""
     import pandas as pd  # here, not at the top: a cached workflow step never needs it
 
     columns = _columns(array)
     n = len(columns[0])
     out = np.empty((n if rows is None else len(rows), len(columns)))
     for j, column in enumerate(columns):
-        # pandas ranks ties as needed; scipy.stats would add 0.4 s to a start
-        scores = pd.Series(column).rank(method="average").to_numpy()
+        if ties is not None and has_ties(column):
+            scores = break_ties(column, list(ties) + [j])
+        else:  # pandas ranks ties as needed; scipy.stats would add 0.4 s to a start
+            scores = pd.Series(column).rank(method="average").to_numpy()
         out[:, j] = scores if rows is None else scores[rows]
     out -= 0.5
     out /= n
     return out
 
 
-def gaussianise(array):
-    """Each column replaced by the normal scores of its ranks (ties share a rank).
+def has_ties(column):
+    """Whether some value of a 1-D array occurs more than once."""
+    ordered = np.sort(column)
+    return bool(np.any(ordered[1:] == ordered[:-1]))
+
+
+def break_ties(column, key):
+    """Ranks 1..N of ``column`` with each tie broken at random (``key``): a randomised
+    probability-integral transform.
+
+    A value held by m rows owns m consecutive ranks; each of its rows takes one of them,
+    in an order independent of everything else. The new variable is the old one plus
+    independent noise, and the old one is a function of it (the block it falls in), so
+    the information it shares with any other variable is exactly the old one's: an atom
+    (a ReLU unit's zeros, an integer code) becomes a block of the normal scores, spread
+    as the normal is, instead of a single point that a mixture reads as a spike of
+    dependence.
+    """
+    jitter = np.random.default_rng(key).random(len(column))
+    order = np.lexsort((jitter, column))
+    scores = np.empty(len(column))
+    scores[order] = np.arange(1, len(column) + 1, dtype=np.float64)
+    return scores
+
+
+def has_atoms(column):
+    """Whether some value of a 1-D array holds at least ``ATOM_ROWS`` rows and
+    ``ATOM_SHARE`` of them: an atom a fit of the values as they are would read as a spike
+    (a ReLU unit's zeros, integer codes), not the odd pair of equal values of float32
+    data."""
+    _, counts = np.unique(column, return_counts=True)
+    return bool(counts.max() >= max(ATOM_ROWS, ATOM_SHARE * len(column)))
+
+
+def tied_share(column):
+    """The share of a 1-D array's values that another value equals (the mass of its
+    atoms: 0 for a continuous variable, a ReLU unit's share of zeros, 1 for codes)."""
+    _, counts = np.unique(column, return_counts=True)
+    return float(counts[counts > 1].sum() / len(column))
+
+
+def repeated_rows(array, min_distinct=None):
+    """The rows of ``array`` (n, d) that repeat an earlier row, where the repeat is a copy
+    rather than an atom: some column with at least ``min_distinct`` distinct values
+    (``FEW_DISTINCT_VALUES``) holds a value that occurs in no other row than the copies.
+    A boolean mask (True: a later copy), or None when there are none.
+
+    Oversampled or augmented data repeat rows of continuous variables: each copy adds no
+    information, but a fit would count it as a new sample (its held-out folds share the
+    copies, its bootstrap under-states the spread). Two ReLU units that are both 0 also
+    repeat a row, (0, 0), but 0 occurs in other rows too: an atom, kept.
+    """
+    min_distinct = FEW_DISTINCT_VALUES if min_distinct is None else min_distinct
+    array = np.asarray(array)
+    if not all(has_ties(column) for column in array.T):
+        return None
+    _, first, group, size = np.unique(array, axis=0, return_index=True,
+                                      return_inverse=True, return_counts=True)
+    group = group.ravel()
+    copied = size[group] > 1
+    if not copied.any():
+        return None
+    own = np.zeros(len(array), dtype=bool)
+    for column in array.T:
+        _, value, count = np.unique(column, return_inverse=True, return_counts=True)
+        if len(count) >= min_distinct:
+            own |= count[value.ravel()] == size[group]
+    later = np.ones(len(array), dtype=bool)
+    later[first] = False
+    repeats = copied & own & later
+    return repeats if repeats.any() else None
+
+
+def gaussianise(array, ties=None):
+    """Each column replaced by the normal scores of its ranks (``ranks``: ties broken at
+    random with a ``ties`` key, else sharing a rank).
 
     MI is unchanged by any monotone map of each variable; in normal-score space heavy
     tails, hard boundaries and skew are gone, so fewer components fit the joint.
     """
     from scipy import special
 
-    out = ranks(array)
+    out = ranks(array, ties=ties)
     special.ndtri(out, out=out)
     return standardise(out, in_place=True)
 
 
-def student_scores(array, dof):
+def student_scores(array, dof, ties=None):
     """Each column replaced by the Student-t quantiles (``dof`` degrees of freedom) of its
     ranks, standardised: heavy tails put back on the ranks, as ``gaussianise`` puts the
     normal's (a multivariate t's coordinates, through any monotone maps, come back to
     its own marginals when ``dof`` is its own)."""
     from scipy import special
 
-    out = ranks(array)
+    out = ranks(array, ties=ties)
     out = special.stdtrit(dof, out, out=out)
     return standardise(out, in_place=True)
 
 
-def transform(array, how):
-    """Columns prepared for a fit: ``"rank"`` (normal scores) or ``"standardise"``;
-    ``array`` is 2-D (samples x columns) or a list of 1-D columns.
+def transform(array, how, ties=None):
+    """Columns prepared for a fit: ``"rank"`` (normal scores, ties broken at random with a
+    ``ties`` key) or ``"standardise"``; ``array`` is 2-D (samples x columns) or a list of
+    1-D columns.
 
     Standardised values that float64 can no longer tell apart (one value 1e200 times the
     others: after scaling, the others merge) are a one-line ``ValueError``: a fit of them
     would report MI 0 for dependent data."""
     if how == "rank":
-        return gaussianise(array)
+        return gaussianise(array, ties)
     out = standardise(array)
     for raw, prepared in zip(_columns(array), out.T):
         magnitude = np.abs(raw)
