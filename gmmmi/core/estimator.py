@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .. import status
+from . import atoms
 from . import validation as check
 from .fitting import (
     PLAUSIBLE_SE,
@@ -505,7 +506,66 @@ class GMMMI(BaseEstimator):
                 outcome.details["tied"] = {"x": check.tied_share(x[:, 0]),
                                            "y": check.tied_share(y[:, 0])}
                 return outcome
-        return self._fit_pair(x, y, settings, key)
+        labels = [check.atom_labels(a[:, 0]) for a in (x, y)]
+        if labels[0] is None and labels[1] is not None:  # MI is symmetric: x has the atoms
+            outcome = self._fit_atoms(y, x, labels[1], None, settings, key, swapped=True)
+        elif labels[0] is not None:
+            outcome = self._fit_atoms(x, y, *labels, settings, key)
+        else:
+            outcome = None
+        return outcome if outcome is not None else self._fit_pair(x, y, settings, key)
+
+    def _fit_atoms(self, x, y, a, b, settings, key, swapped=False):
+        """MI of a pair with atoms (``a``, ``b``: each row's atom label, -1 for the
+        continuous part; ``b`` None when y has none) from the chain rule's terms
+        (``core.atoms``), each estimated on its own rows with its own key; None when a
+        term cannot be estimated (too few rows of a part), for the whole pair's fit."""
+        pieces = atoms.terms(a, b, ("y", "x") if swapped else ("x", "y"))
+        for _, rows, kind in pieces:  # a part too small for its own fit: no split
+            if kind in ("x-atoms", "y-atoms"):
+                counts = np.bincount((a if kind == "x-atoms" else b)[rows] + 1)
+                if counts[counts > 0].min() < min_samples(1, settings):
+                    return None
+        if pieces[-1][1].sum() < min_samples(2, settings):
+            return None
+        found = []
+        for index, (name, rows, kind) in enumerate(pieces):
+            part = key + (1000 + index,)
+            if kind == "table":
+                outcome = self._fit_table(a, b, part)
+            elif kind == "x-atoms":
+                outcome = self._fit_categorical(y[rows], *_atom_codes(a[rows]),
+                                                settings, part)
+            elif kind == "y-atoms":
+                outcome = self._fit_categorical(x[rows], *_atom_codes(b[rows]),
+                                                settings, part)
+            else:
+                outcome = self._fit_pair(x[rows], y[rows], settings, part)
+            if outcome.status in (status.TOO_FEW_SAMPLES, status.CATEGORY_TOO_SMALL) \
+                    or not np.isfinite(outcome.value):
+                return None
+            found.append((name, rows, outcome))
+        shares = [float(rows.mean()) for _, rows, _ in found]
+        value, low, high, std, bootstrap = atoms.combined(
+            shares, [o.value for *_, o in found], [o.low for *_, o in found],
+            [o.high for *_, o in found], [o.bootstrap for *_, o in found],
+            [rows for _, rows, _ in found])
+        outcome = _Outcome(value, std, bootstrap, low, high,
+                           n_components=max(o.n_components for *_, o in found))
+        tied = [check.tied_share(x[:, 0]), check.tied_share(y[:, 0])]
+        outcome.details = {
+            "transform": "atoms", "atoms": {
+                name: {"share": share, "mi": o.value, "low": o.low, "high": o.high,
+                       "status": o.status, "n_components": o.n_components}
+                for (name, _, o), share in zip(found, shares)},
+            "tied": dict(zip(("y", "x") if swapped else ("x", "y"), tied))}
+        for name, _, part in found:
+            if part.status not in (status.OK, status.CONSTANT):
+                _warn_status(outcome, part.status, f"{name}: {part.message}")
+                break
+        self.mixture_, self.mixtures_, self.cv_scores_, self.bootstrap_mixtures_ = \
+            None, {}, {}, ()
+        return outcome
 
     def _fit_table(self, x, y, key):
         """MI of two variables with few distinct values each, from their table
@@ -627,6 +687,13 @@ class GMMMI(BaseEstimator):
         outcome.details["transform"] = space
         _note_ties(outcome, {"x": x}, space)
         return outcome
+
+
+def _atom_codes(labels):
+    """(codes, categories) of atom labels for ``_fit_categorical``: the distinct labels,
+    -1 (the continuous part) first, as codes 0, 1, ..."""
+    categories, codes = np.unique(labels, return_inverse=True)
+    return codes.ravel(), categories.tolist()
 
 
 def _finite_rows(array):

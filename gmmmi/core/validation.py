@@ -13,6 +13,11 @@ FEW_DISTINCT_VALUES = 20
 # A value held by at least this many rows and this share of them is an atom (``has_atoms``).
 ATOM_ROWS = 3
 ATOM_SHARE = 1e-3
+# An atom of at least this share of the rows (and ``SPLIT_ATOM_ROWS`` rows) is split from
+# the variable's continuous part by the chain rule (``atom_labels``, ``core.atoms``);
+# smaller ones are tie blocks of the ranks, whose edges cost little.
+SPLIT_ATOM_SHARE = 0.05
+SPLIT_ATOM_ROWS = 20
 
 
 def continuous(name, values, allow_columns=False):
@@ -196,6 +201,19 @@ def has_atoms(column):
     data."""
     _, counts = np.unique(column, return_counts=True)
     return bool(counts.max() >= max(ATOM_ROWS, ATOM_SHARE * len(column)))
+
+
+def atom_labels(column):
+    """Which atom each value of a 1-D array is (0, 1, ...), or -1 for its other values,
+    an atom being a value held by ``SPLIT_ATOM_SHARE`` of the rows or more (and
+    ``SPLIT_ATOM_ROWS``); None when there is none."""
+    _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+    big = counts >= max(SPLIT_ATOM_ROWS, SPLIT_ATOM_SHARE * len(column))
+    if not big.any():
+        return None
+    label = np.full(len(counts), -1, dtype=np.int64)
+    label[big] = np.arange(int(big.sum()))
+    return label[inverse.ravel()]
 
 
 def tied_share(column):
