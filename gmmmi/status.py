@@ -15,11 +15,13 @@ From the estimator (every result):
     category alone is left out of the estimate, its rows counted in ``n_dropped`` and
     named in the message.
 ``few-distinct-values``
-    A continuous variable has an atom (a value many rows share: ReLU zeros, integer
-    codes) and was fitted with ``marginals="standardise"``, where the atom is a single
-    point a mixture reads as dependence; the estimate is given, doubt it. The default
-    spaces break ties at random in the ranks, and a variable with fewer than 20
-    distinct values is estimated as categories, with status ``ok``.
+    A continuous variable has an atom (a value some rows share) too small to be split
+    from its continuous part (under 5% of the rows) and was fitted with
+    ``marginals="standardise"``, where the atom is a single point a mixture reads as
+    dependence; the estimate is given, doubt it. The default spaces break ties at random
+    in the ranks, larger atoms (ReLU zeros) are split by the chain rule, and a variable
+    with fewer than 20 distinct values is estimated as categories: all without this
+    status.
 ``max-components``
     Selection reached ``max_components`` without levelling off; the estimate is given.
 ``under-resolved``

@@ -61,14 +61,43 @@ def test_two_relu_units_against_their_exact_mi(seed):
     result = estimate_mi(x, y, n_bootstrap=20)
     assert result.low <= exact <= result.high, result
     assert result.mi < truth.gaussian_mi(0.9)  # data processing: I(X+; Y+) <= I(X; Y)
-    assert result.status == "ok" and result.details["transform"] == "rank"
+    assert result.status == "ok" and result.details["transform"] == "atoms"
     assert result.details["tied"]["x"] == pytest.approx(np.mean(x == 0))
+    terms = result.details["atoms"]
+    assert list(terms) == ["the atoms' table", "x's atoms against y", "y's atoms against x",
+                           "the continuous parts"]
+    both_open = np.mean((x > 0) & (y > 0))
+    assert terms["the continuous parts"]["share"] == pytest.approx(both_open)
+    assert result.mi == pytest.approx(sum(t["share"] * t["mi"] for t in terms.values()))
 
 
-def test_relu_units_standardised_are_flagged():
-    x, y = _sample("relu x relu", 2000, 0)
-    result = estimate_mi(x, y, n_bootstrap=5, marginals="standardise")
+def test_a_relu_unit_is_split_whichever_side_it_is_on():
+    x, y = _sample("relu x normal", 3000, 0)
+    first, second = estimate_mi(x, y, n_bootstrap=10), estimate_mi(y, x, n_bootstrap=10)
+    assert first.details["transform"] == second.details["transform"] == "atoms"
+    assert first.mi == pytest.approx(second.mi, abs=1e-12)
+    assert list(second.details["atoms"]) == ["y's atoms against x", "the continuous parts"]
+    assert second.details["tied"]["y"] > 0.45 and second.details["tied"]["x"] == 0.0
+    exact = truth.mixed_family_mi("relu x normal")
+    assert first.low <= exact <= first.high, first
+
+
+def test_ties_are_broken_in_the_ranks_where_a_part_is_too_small_to_split():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=1000)
+    dead = np.maximum(x - 2.9, 0.0)  # 0 for all but about 2 rows: no continuous part to fit
+    result = estimate_mi(dead, x + rng.normal(size=1000), n_bootstrap=5)
+    assert result.details["transform"] == "rank" and np.isfinite(result.mi)
+
+
+def test_small_atoms_standardised_are_flagged():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=2000)
+    clipped = np.minimum(x, 2.0)  # 2% of the rows at 2: too small to split from the rest
+    y = x + rng.normal(size=2000)
+    result = estimate_mi(clipped, y, n_bootstrap=5, marginals="standardise")
     assert result.status == "few-distinct-values" and "'rank' or 'auto' breaks" in result.message
+    assert estimate_mi(clipped, y, n_bootstrap=5).status == "ok"
 
 
 @pytest.mark.parametrize("name", ["codes 3 x normal", "codes 10 x normal", "codes 5 x codes 5"])
@@ -96,6 +125,10 @@ def test_rows_repeated_are_estimated_on_the_distinct_ones():
 def test_the_same_seed_breaks_ties_the_same_way():
     x, y = _sample("relu 75% x relu 55%", 1000, 0)
     first, second = (estimate_mi(x, y, n_bootstrap=5) for _ in range(2))
+    assert first.mi == second.mi and np.array_equal(first.bootstrap, second.bootstrap)
+    x[x == 0] = -1.0  # an atom elsewhere; and small ones, broken in the ranks
+    x[:20] = 7.0
+    first, second = (estimate_mi(x, y, n_bootstrap=5, seed=3) for _ in range(2))
     assert first.mi == second.mi and np.array_equal(first.bootstrap, second.bootstrap)
 
 
