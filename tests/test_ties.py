@@ -150,3 +150,19 @@ def test_classif_refuses_a_continuous_target_in_one_line():
     with pytest.raises(ValueError, match="^y: Unknown label type: continuous") as error:
         gmmmi.mutual_info_classif(rng.normal(size=(50, 2)), rng.normal(size=50))
     assert "\n" not in str(error.value)
+
+
+def test_matrices_and_reports_show_each_variable_s_tied_share():
+    from gmmmi.report.page import render
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((600, 2))
+    hidden = np.column_stack([np.maximum(z[:, 0], 0.0), z[:, 1]])  # a ReLU unit and not
+    labels = (z[:, 0] + 0.5 * rng.standard_normal(600) > 0).astype(int)
+    matrix = gmmmi.mi_matrix({"hidden": hidden, "label": labels}, x="hidden", y="label",
+                             n_bootstrap=3, progress=False)
+    assert matrix["tied_x"].values[0] == pytest.approx(np.mean(hidden[:, 0] == 0))
+    assert matrix["tied_x"].values[1] == 0.0 and np.isnan(matrix["tied_y"].values[0])
+    page = render(matrix)
+    assert "Ties and atoms" in page and "hidden_0" in page.split('id="ties"')[1]
+    assert f"{100 * np.mean(hidden[:, 0] == 0):.1f}%" in page

@@ -8,7 +8,10 @@ One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
   scores, JSON per cell);
 - optional ``true_mi`` (when the dataset stores the truth) and ``entropy_x``/``entropy_y``
   (categorical variables);
-- coordinates ``group_*``, ``kind_*``, ``fingerprint_*`` per variable; attributes
+- coordinates ``group_*``, ``kind_*``, ``fingerprint_*`` per variable, and ``tied_*``:
+  the share of a continuous variable's values that another row shares (ReLU zeros,
+  integer codes; NaN for categorical variables and sets), as its pairs measured it;
+  attributes
   ``analysis``, ``kind`` (:mod:`gmmmi.analysis.kinds`), ``symmetric``, ``settings`` (JSON),
   ``fingerprint``, ``gmmmi_version``, ``dataset``, ``created``, ``chunk_seconds``,
   ``computed_pairs``.
@@ -74,12 +77,18 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
                        dtype=object)
     message = np.full(shape, "", dtype=object)
     models = np.full(shape, "", dtype=object)
-    fingerprints, variable_kinds = {}, {}
+    fingerprints, variable_kinds, tied = {}, {}, {}
     for row in rows:
         p = row["pair"]
         key_x, key_y = (p["group_x"], p["name_x"]), (p["group_y"], p["name_y"])
         fingerprints[key_x], fingerprints[key_y] = p["fingerprint_x"], p["fingerprint_y"]
         variable_kinds[key_x], variable_kinds[key_y] = p["kind_x"], p["kind_y"]
+        shares = (row.get("details") or {}).get("tied") or {}
+        # the estimator's x is the continuous variable: the pair's y when x is categorical
+        sides = [(key_y, "x")] if p["kind_x"] == "categorical" else [(key_x, "x"), (key_y, "y")]
+        for key, side in sides:
+            if side in shares and shares[side] is not None:
+                tied.setdefault(key, float(shares[side]))
         cells = [(ix[key_x], iy[key_y])]
         if symmetric:
             cells.append((ix[key_y], iy[key_x]))
@@ -110,6 +119,8 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
         "kind_y": ("var_y", np.array([variable_kinds.get(v, "") for v in ys], dtype=object)),
         "fingerprint_x": ("var_x", np.array([fingerprints.get(v, "") for v in xs], dtype=object)),
         "fingerprint_y": ("var_y", np.array([fingerprints.get(v, "") for v in ys], dtype=object)),
+        "tied_x": ("var_x", np.array([tied.get(v, np.nan) for v in xs], dtype=np.float64)),
+        "tied_y": ("var_y", np.array([tied.get(v, np.nan) for v in ys], dtype=np.float64)),
     }
     if sets:
         for axis, variables in (("x", xs), ("y", ys)):

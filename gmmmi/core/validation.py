@@ -207,10 +207,11 @@ def atom_labels(column):
     """Which atom each value of a 1-D array is (0, 1, ...), or -1 for its other values,
     an atom being a value held by ``SPLIT_ATOM_SHARE`` of the rows or more (and
     ``SPLIT_ATOM_ROWS``); None when there is none."""
+    least = max(SPLIT_ATOM_ROWS, SPLIT_ATOM_SHARE * len(column))
+    if np.unique(column, return_counts=True)[1].max() < least:
+        return None  # the common case, without the inverse's cost (4x the sort's at 10^6)
     _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
-    big = counts >= max(SPLIT_ATOM_ROWS, SPLIT_ATOM_SHARE * len(column))
-    if not big.any():
-        return None
+    big = counts >= least
     label = np.full(len(counts), -1, dtype=np.int64)
     label[big] = np.arange(int(big.sum()))
     return label[inverse.ravel()]

@@ -442,7 +442,23 @@ def _diagnostics(matrix, pairs, by_mi, settings):
         "hit_max": [p for p in pairs if p.status == st.MAX_COMPONENTS],
         "dropped": [p for p in pairs if p.n_dropped > 0],
         "problems": [p for p in pairs if p.status not in (st.OK, st.MAX_COMPONENTS)],
+        "tied": _tied(matrix),
     }
+
+
+def _tied(matrix):
+    """(variable, group, share of tied values) of every continuous variable some of whose
+    values other rows share, most tied first: where atoms and ties shape the estimates."""
+    found = {}
+    for axis in ("x", "y"):
+        if f"tied_{axis}" not in matrix.coords:
+            continue  # a matrix written before the shares were kept
+        names, groups = mx.strings(matrix, f"var_{axis}"), mx.strings(matrix, f"group_{axis}")
+        for name, group, share in zip(names, groups, matrix[f"tied_{axis}"].values):
+            if np.isfinite(share) and share > 0:
+                found[(group, name)] = float(share)
+    return sorted(((name, group, share) for (group, name), share in found.items()),
+                  key=lambda item: -item[2])
 
 
 def _against_truth(pairs, unit_label):
