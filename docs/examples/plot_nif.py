@@ -6,7 +6,9 @@ A small network (7 → 8 → 5 → 1, ReLU) trained on scikit-learn's Friedman #
 ``y = 10 sin(π x0 x1) + 20 (x2 − 0.5)² + 10 x3 + 5 x4 + noise``, in which x5 and x6 are
 noise the target does not depend on. A flow analysis estimates the MI between every
 neuron of each layer and every neuron of the next, on held-out samples, and which share
-of the output's information each input carries.
+of the output's information each input carries. The hidden units are ReLU: each is
+exactly 0 for a share of the samples, an atom that gmmmi splits from the unit's
+continuous part (the user guide's *Ties and atoms*).
 """
 
 import matplotlib.pyplot as plt
@@ -32,6 +34,9 @@ layers, values = [held_out], held_out
 for depth, (weights, bias) in enumerate(zip(network.coefs_, network.intercepts_)):
     values = values @ weights + bias
     layers.append(np.maximum(values, 0.0) if depth < len(network.coefs_) - 1 else values)
+for depth, layer in enumerate(layers[1:-1], start=1):  # ReLU: exactly 0 on some samples
+    print(f"hidden layer {depth}, share of zeros per unit: "
+          + ", ".join(f"{share:.0%}" for share in (layer == 0).mean(axis=0)))
 prefixes = ["x", "h1_", "h2_", "y"]
 data = {f"layer_{k}": pd.DataFrame(layer, columns=[f"{p}{i}" if p != "y" else "y"
                                                    for i in range(layer.shape[1])])

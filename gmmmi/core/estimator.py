@@ -93,10 +93,10 @@ def _spaces(columns, settings, key):
     atom), and with "auto" for more than two columns the Student-t scores of
     ``STUDENT_SCORES`` too. Ranks break ties at random, from the pair's ``key``."""
     listed = columns if isinstance(columns, list) else list(np.asarray(columns).T)
-    atoms = any(check.has_atoms(column) for column in listed)
+    with_atom = any(check.has_atoms(column) for column in listed)
     ties = tie_key(key)
     spaces = {how: functools.partial(check.transform, columns, how, ties)
-              for how in transforms(settings, atoms)}
+              for how in transforms(settings, with_atom)}
     if settings.marginals == "auto" and len(listed) > 2:
         spaces.update({name: functools.partial(check.student_scores, columns, dof, ties)
                        for name, dof in STUDENT_SCORES.items()})
@@ -265,6 +265,13 @@ class GMMMI(BaseEstimator):
     ``categorical=True``, y holds labels and one 1-D mixture of x is fitted per
     category.
 
+    Values that are not smooth are handled, not only flagged: rows that copy an earlier
+    row's continuous values are left out (they add no information); a variable of a
+    pair with fewer than 20 distinct values is taken as categories (and two such as a
+    table); an atom of 5% of the rows or more (a ReLU unit's zeros) is split from the
+    variable's continuous part by the chain rule (``gmmmi.core.atoms``); any other tie is
+    broken at random in the ranks, which leaves MI unchanged.
+
     Parameters
     ----------
     categorical : bool, default=False
@@ -369,11 +376,15 @@ class GMMMI(BaseEstimator):
         Selection score for each K tried (categorical: label -> such a dict).
     status_ : str
         "ok" or the reason the estimate is NaN/zero/doubtful (see ``MIResult``).
-    marginals_ : {"rank", "standardise", "t3", "t2"}
+    marginals_ : {"rank", "standardise", "t3", "t2", "atoms", "table"}
         The space the mixtures were fitted in (``marginals="auto"`` chooses per pair;
-        Student-t scores of the ranks, of 3 or 2 degrees of freedom, only for vectors).
+        Student-t scores of the ranks, of 3 or 2 degrees of freedom, only for vectors);
+        "atoms" when a variable's atoms were split from its continuous part by the chain
+        rule (each term in its own space, ``result_.details["atoms"]``), "table" for two
+        variables of fewer than 20 distinct values each (no mixture).
     n_samples_, n_dropped_ : int
-        Samples used, and rows dropped for non-finite values or missing labels.
+        Samples used, and rows dropped for non-finite values, missing labels or as copies
+        of earlier rows.
     n_features_in_ : int
         Columns of x (1 for one variable, its dimension for a vector).
     result_ : MIResult

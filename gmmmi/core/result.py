@@ -42,15 +42,22 @@ class InformationResult:
     quantity : str
         "mi", "conditional_mi" or "kl".
     n_samples : int
-        Samples used (after dropping non-finite rows).
+        Samples used (after dropping non-finite rows and copies of earlier rows).
     n_dropped : int
-        Rows dropped because a value was NaN or infinite (or a label missing).
+        Rows dropped because a value was NaN or infinite (or a label missing), or because
+        they copy an earlier row (oversampled data: ``details["repeated_rows"]``).
     message : str
-        A sentence explaining a status other than "ok" (empty otherwise).
+        A sentence explaining a status other than "ok", or a note on an "ok" one (a
+        category or copies of rows left out); empty otherwise.
     settings : dict
         Every estimator setting used, with the seed.
     details : dict
-        Extra facts, e.g. the number of components per category.
+        Extra facts: the space of the fit (``"transform"``: "rank", "standardise", "t3",
+        "t2", "atoms" for a pair split at its atoms, "table" for two variables of few
+        values), each variable's share of tied values (``"tied"``), the chain rule's
+        terms (``"atoms"``), which variable was taken as categories for having few
+        distinct values (``"categorical"``), the number of components per category, and
+        what widened the interval.
     low, high : float
         The reported 95% interval (see ``interval``).
     """
