@@ -137,3 +137,52 @@ def test_additive_uniform_reference_values(width):
 def test_bimodal_reference_values(name):
     assert truth.grid_mi(truth.BIMODAL_MIXTURES[name]) == pytest.approx(
         truth.BIMODAL_MI[name], abs=1e-8)
+
+
+def _relu_log_ratio(x, y, rho, x_relu, y_relu):
+    """log p(x, y) / (p(x) p(y)) of ReLU units (x_relu, y_relu: which of the pair are
+    max(., 0)) of a standard normal pair, from the densities of each part of the joint:
+    an independent check of truth.mixed_mi's quadrature, by Monte Carlo."""
+    from scipy import stats
+
+    s = np.sqrt(1 - rho ** 2)
+    joint = stats.multivariate_normal([0, 0], [[1, rho], [rho, 1]])
+    out = np.empty(len(x))
+    zx, zy = (x == 0) & x_relu, (y == 0) & y_relu
+    both = zx & zy
+    out[both] = np.log(joint.cdf([0.0, 0.0]) / 0.25)
+    only_x = zx & ~zy  # p(x = 0, y) = phi(y) P(X < 0 | y); p(x = 0) = 1/2
+    out[only_x] = np.log(stats.norm.cdf(-rho * y[only_x] / s) / 0.5)
+    only_y = zy & ~zx
+    out[only_y] = np.log(stats.norm.cdf(-rho * x[only_y] / s) / 0.5)
+    open_ = ~zx & ~zy
+    out[open_] = (joint.logpdf(np.column_stack([x[open_], y[open_]]))
+                  - stats.norm.logpdf(x[open_]) - stats.norm.logpdf(y[open_]))
+    return out
+
+
+@pytest.mark.parametrize("name, y_relu", [("relu x relu", True), ("relu x normal", False)])
+def test_relu_reference_values(name, y_relu):
+    """truth.mixed_mi's quadrature against the mean log density ratio over 400,000 draws."""
+    rho = truth.MIXED_FAMILIES[name][0]
+    xy = np.random.default_rng(3).multivariate_normal([0, 0], [[1, rho], [rho, 1]], 400_000)
+    x, y = np.maximum(xy[:, 0], 0), (np.maximum(xy[:, 1], 0) if y_relu else xy[:, 1])
+    ratio = _relu_log_ratio(x, y, rho, True, y_relu)
+    assert truth.mixed_family_mi(name) == pytest.approx(
+        ratio.mean(), abs=4 * ratio.std() / np.sqrt(len(ratio)))
+
+
+def test_code_table_reference_value():
+    """Codes x codes: truth.mixed_mi against the table of bivariate normal rectangle
+    probabilities (scipy's multivariate normal CDF)."""
+    from scipy import stats, special
+
+    rho, levels = truth.MIXED_FAMILIES["codes 5 x codes 5"][0], 5
+    cuts = special.ndtri(np.linspace(0, 1, levels + 1))
+    cuts[0], cuts[-1] = -12.0, 12.0
+    joint = stats.multivariate_normal([0, 0], [[1, rho], [rho, 1]])
+    cdf = np.array([[joint.cdf([a, b]) for b in cuts] for a in cuts])
+    table = cdf[1:, 1:] - cdf[:-1, 1:] - cdf[1:, :-1] + cdf[:-1, :-1]
+    outer = np.outer(table.sum(1), table.sum(0))
+    assert truth.mixed_family_mi("codes 5 x codes 5") == pytest.approx(
+        float(np.sum(table * np.log(table / outer))), abs=1e-5)

@@ -21,6 +21,9 @@ N = 50,000 two ReLU units came out 0.009 nat low with intervals that missed
 import math
 
 import numpy as np
+from scipy import special
+
+from .interval import LEVEL
 
 
 def terms(a, b, names=("x", "y")):
@@ -42,7 +45,7 @@ def terms(a, b, names=("x", "y")):
     return found
 
 
-def combined(weights, values, lows, highs, bootstraps, masks, z=1.959963984540054):
+def combined(weights, values, lows, highs, bootstraps, masks):
     """(value, low, high, std, bootstrap) of sum_i weights_i values_i.
 
     Each term's interval (its own bootstrap, widened over its plausible K, trend and
@@ -54,6 +57,7 @@ def combined(weights, values, lows, highs, bootstraps, masks, z=1.95996398454005
     std(g) / sqrt(N)). ``bootstrap`` is sum_i weights_i times each term's bootstrap
     value (empty when the terms have none). The low end is clipped at 0.
     """
+    z = math.sqrt(2.0) * float(special.erfinv(LEVEL))
     weights, values = np.asarray(weights, float), np.asarray(values, float)
     value = float(np.dot(weights, values))
     per_row = np.asarray(masks, dtype=float).T @ values

@@ -23,6 +23,8 @@ from .fitting import (
     RANK_SPACES,
     SETTING_NAMES,
     STUDENT_SCORES,
+    bootstrap_batches,
+    bootstrap_counts,
     check_options,
     fit_plausible,
     linear_bootstrap,
@@ -32,7 +34,6 @@ from .fitting import (
     more_than_a_pair,
     pad_components,
     refit_bootstrap,
-    bootstrap_counts,
     refit_categories_bootstrap,
     refitted_plausible,
     select_components,
@@ -588,11 +589,11 @@ class GMMMI(BaseEstimator):
         table = np.bincount(cells, minlength=shape[0] * shape[1]).reshape((1,) + shape)
         selected = float(table_mutual_information(table)[0])
         values = np.array([selected])
-        if self.n_bootstrap:
-            counts = bootstrap_counts(len(cells), range(self.n_bootstrap), key)
+        if self.n_bootstrap:  # the rows' resample counts, in memory-bounded batches
             tables = np.stack([np.bincount(cells, weights=row, minlength=table[0].size)
-                               for row in counts]).reshape((-1,) + shape)
-            values = table_mutual_information(tables)
+                               for fits in bootstrap_batches(len(cells), self.n_bootstrap)
+                               for row in bootstrap_counts(len(cells), fits, key)])
+            values = table_mutual_information(tables.reshape((-1,) + shape))
         outcome = _interval_outcome(values, self.n_bootstrap, selected, (), [], 0, [], "",
                                     {"categorical": "both", "levels": list(shape)})
         outcome.details["transform"] = "table"
