@@ -15,8 +15,9 @@ How each feature is estimated (``discrete_features`` as scikit-learn means it):
   (``sklearn.metrics.mutual_info_score``, as scikit-learn computes it), without interval.
 
 A continuous feature with ties (ReLU zeros, pixels, integer codes) is estimated as
-``GMMMI`` estimates it: ties broken at random in its ranks, or as categories when it has
-few distinct values. A feature whose estimate's status is not ``ok`` (too few samples, a
+``GMMMI`` estimates it: as categories when it has fewer than 20 distinct values, its
+atoms split from its continuous part by the chain rule, other ties broken at random in
+its ranks. A feature whose estimate's status is not ``ok`` (too few samples, a
 fit at ``max_components``, an under-resolved value: see :mod:`gmmmi.status`) is named in a
 ``UserWarning``, with its status and message: the returned number alone would not say so
 (a constant feature's 0 is exact and not named).
