@@ -71,6 +71,13 @@ def test_two_relu_units_against_their_exact_mi(seed):
     assert result.mi == pytest.approx(sum(t["share"] * t["mi"] for t in terms.values()))
 
 
+def test_without_bootstrap_a_split_pair_is_a_point_as_any_other():
+    x, y = _sample("relu x relu", 2000, 0)
+    result = estimate_mi(x, y, n_bootstrap=0)
+    assert result.details["transform"] == "atoms" and np.isnan(result.std)
+    assert result.low == result.high == result.mi and len(result.bootstrap) == 0
+
+
 def test_a_relu_unit_is_split_whichever_side_it_is_on():
     x, y = _sample("relu x normal", 3000, 0)
     first, second = estimate_mi(x, y, n_bootstrap=10), estimate_mi(y, x, n_bootstrap=10)

@@ -55,11 +55,15 @@ def combined(weights, values, lows, highs, bootstraps, masks):
     the weights' own sampling error (the weights are shares of the rows: the sum is the
     mean over rows of g = sum_i values_i 1[row in term i], whose standard error is
     std(g) / sqrt(N)). ``bootstrap`` is sum_i weights_i times each term's bootstrap
-    value (empty when the terms have none). The low end is clipped at 0.
+    value (empty when the terms have none). The low end is clipped at 0. Without
+    bootstrap (``n_bootstrap=0``: no term has one) the interval is the value and the
+    std NaN, as for every other estimate.
     """
     z = math.sqrt(2.0) * float(special.erfinv(LEVEL))
     weights, values = np.asarray(weights, float), np.asarray(values, float)
     value = float(np.dot(weights, values))
+    if all(len(b) == 0 for b in bootstraps):
+        return value, value, value, math.nan, np.array([])
     per_row = np.asarray(masks, dtype=float).T @ values
     spread = float(per_row.std() / math.sqrt(len(per_row)))
     below = weights * (values - np.asarray(lows, float))
