@@ -469,7 +469,8 @@ class GMMMI(BaseEstimator):
             return a if self.n_dropped_ == 0 else a[keep]
 
         x, other = kept(x), kept(codes if self.categorical else y)
-        copies = check.repeated_rows(np.column_stack([x, other]))
+        copies = check.repeated_rows(_columns(x) + (
+            [other] if other.ndim == 1 else _columns(other)))
         if copies is not None:
             x, other = x[~copies], other[~copies]
             self.n_samples_ -= int(copies.sum())

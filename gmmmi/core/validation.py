@@ -225,7 +225,8 @@ def tied_share(column):
 
 
 def repeated_rows(array, min_distinct=None):
-    """The rows of ``array`` (n, d) that repeat an earlier row, where the repeat is a copy
+    """The rows of ``array`` (n, d, or a list of 1-D columns) that repeat an earlier row,
+    where the repeat is a copy
     rather than an atom: some column with at least ``min_distinct`` distinct values
     (``FEW_DISTINCT_VALUES``) holds a value that occurs in no other row than the copies.
     A boolean mask (True: a later copy), or None when there are none.
@@ -236,9 +237,10 @@ def repeated_rows(array, min_distinct=None):
     repeat a row, (0, 0), but 0 occurs in other rows too: an atom, kept.
     """
     min_distinct = FEW_DISTINCT_VALUES if min_distinct is None else min_distinct
-    array = np.asarray(array)
-    if not all(has_ties(column) for column in array.T):
-        return None
+    columns = _columns(array)
+    if not all(has_ties(column) for column in columns):
+        return None  # a column without ties has no repeated row: no copy of the data
+    array = np.column_stack(columns)
     _, first, group, size = np.unique(array, axis=0, return_index=True,
                                       return_inverse=True, return_counts=True)
     group = group.ravel()
