@@ -88,13 +88,15 @@ def _warn_status(outcome, word, message):
         outcome.status, outcome.message = word, message
 
 
-def _spaces(columns, settings, key):
+def _spaces(columns, settings, key, counts=None):
     """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``:
     the spaces of ``marginals`` (only the normal scores of "auto" when a column has an
     atom), and with "auto" for more than two columns the Student-t scores of
-    ``STUDENT_SCORES`` too. Ranks break ties at random, from the pair's ``key``."""
+    ``STUDENT_SCORES`` too. Ranks break ties at random, from the pair's ``key``.
+    ``counts``: each column's ``validation.value_counts``, when known."""
     listed = columns if isinstance(columns, list) else list(np.asarray(columns).T)
-    with_atom = any(check.has_atoms(column) for column in listed)
+    counts = counts or [None] * len(listed)
+    with_atom = any(check.has_atoms(column, c) for column, c in zip(listed, counts))
     ties = tie_key(key)
     spaces = {how: functools.partial(check.transform, columns, how, ties)
               for how in transforms(settings, with_atom)}
@@ -506,7 +508,8 @@ class GMMMI(BaseEstimator):
         constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
         if constant:
             return constant
-        discrete = [check.has_few_distinct_values(a) for a in (x, y)]
+        counts = [check.value_counts(a[:, 0]) for a in (x, y)]  # one sort per variable
+        discrete = [check.has_few_distinct_values(a, c) for a, c in zip((x, y), counts)]
         if all(discrete):
             return self._fit_table(x[:, 0], y[:, 0], key)
         if any(discrete):
@@ -519,14 +522,15 @@ class GMMMI(BaseEstimator):
                 outcome.details["tied"] = {"x": check.tied_share(x[:, 0]),
                                            "y": check.tied_share(y[:, 0])}
                 return outcome
-        labels = [check.atom_labels(a[:, 0]) for a in (x, y)]
+        labels = [check.atom_labels(a[:, 0], c) for a, c in zip((x, y), counts)]
         if labels[0] is None and labels[1] is not None:  # MI is symmetric: x has the atoms
             outcome = self._fit_atoms(y, x, labels[1], None, settings, key, swapped=True)
         elif labels[0] is not None:
             outcome = self._fit_atoms(x, y, *labels, settings, key)
         else:
             outcome = None
-        return outcome if outcome is not None else self._fit_pair(x, y, settings, key)
+        return outcome if outcome is not None else self._fit_pair(x, y, settings, key,
+                                                                    counts)
 
     def _fit_atoms(self, x, y, a, b, settings, key, swapped=False):
         """MI of a pair with atoms (``a``, ``b``: each row's atom label, -1 for the
@@ -601,7 +605,7 @@ class GMMMI(BaseEstimator):
         _note_ties(outcome, {"x": x[:, None], "y": y[:, None]}, "table")
         return outcome
 
-    def _fit_pair(self, x, y, settings, key):
+    def _fit_pair(self, x, y, settings, key, counts=None):
         needed = min_samples(x.shape[1] + y.shape[1], settings)
         if len(x) < needed:
             return _too_few_outcome(len(x), needed)
@@ -610,13 +614,13 @@ class GMMMI(BaseEstimator):
             return constant
         terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
         outcome, selection, mixtures = _fit_continuous(
-            _spaces(_columns(x, y), settings, key),
+            _spaces(_columns(x, y), settings, key, counts),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
             self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
-        _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"])
+        _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"], counts)
         return outcome
 
     def _fit_categorical(self, x, codes, categories, settings, key):
@@ -736,24 +740,26 @@ def _constant_column(named, n_bootstrap=0):
     return None
 
 
-def _note_ties(outcome, named, space):
+def _note_ties(outcome, named, space, counts=None):
     """Each column's share of tied values in ``details["tied"]``; a column with an atom
     fitted outside the rank spaces (which break ties) makes the status
-    ``few-distinct-values``: there an atom is a single point, read as dependence."""
-    tied = {_name(name, array, j): check.tied_share(array[:, j])
-            for name, array in named.items() for j in range(array.shape[1])}
+    ``few-distinct-values``: there an atom is a single point, read as dependence.
+    ``counts``: each column's ``validation.value_counts``, in order, when known."""
+    columns = [(name, array, j) for name, array in named.items() for j in range(array.shape[1])]
+    counts = counts or [None] * len(columns)
+    tied = {_name(name, array, j): check.tied_share(array[:, j], c)
+            for (name, array, j), c in zip(columns, counts)}
     outcome.details["tied"] = tied
     if space in RANK_SPACES or space == "table":
         return
-    for name, array in named.items():
-        for j in range(array.shape[1]):
-            if check.has_atoms(array[:, j]):
-                _warn_status(outcome, status.FEW_DISTINCT_VALUES,
-                             f"{_name(name, array, j)} has tied values (an atom of "
-                             f"{tied[_name(name, array, j)]:.0%} of its rows), which "
-                             f"marginals='{space}' keeps as points: 'rank' or 'auto' "
-                             f"breaks them")
-                return
+    for (name, array, j), c in zip(columns, counts):
+        if check.has_atoms(array[:, j], c):
+            _warn_status(outcome, status.FEW_DISTINCT_VALUES,
+                         f"{_name(name, array, j)} has tied values (an atom of "
+                         f"{tied[_name(name, array, j)]:.0%} of its rows), which "
+                         f"marginals='{space}' keeps as points: 'rank' or 'auto' "
+                         f"breaks them")
+            return
 
 
 def _categorical_alternatives(xs, codes, present, selections, shares, settings, key):

@@ -194,21 +194,29 @@ def break_ties(column, key):
     return scores
 
 
-def has_atoms(column):
+def value_counts(column):
+    """How many rows hold each distinct value of a 1-D array (in the values' order): one
+    sort, which the checks of ties below share (``counts``) rather than sort again."""
+    ordered = np.sort(column)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return np.diff(np.append(starts, len(ordered)))
+
+
+def has_atoms(column, counts=None):
     """Whether some value of a 1-D array holds at least ``ATOM_ROWS`` rows and
     ``ATOM_SHARE`` of them: an atom a fit of the values as they are would read as a spike
     (a ReLU unit's zeros, integer codes), not the odd pair of equal values of float32
-    data."""
-    _, counts = np.unique(column, return_counts=True)
+    data. ``counts``: its ``value_counts``, when known."""
+    counts = value_counts(column) if counts is None else counts
     return bool(counts.max() >= max(ATOM_ROWS, ATOM_SHARE * len(column)))
 
 
-def atom_labels(column):
+def atom_labels(column, counts=None):
     """Which atom each value of a 1-D array is (0, 1, ...), or -1 for its other values,
     an atom being a value held by ``SPLIT_ATOM_SHARE`` of the rows or more (and
-    ``SPLIT_ATOM_ROWS``); None when there is none."""
+    ``SPLIT_ATOM_ROWS``); None when there is none. ``counts`` as for ``has_atoms``."""
     least = max(SPLIT_ATOM_ROWS, SPLIT_ATOM_SHARE * len(column))
-    if np.unique(column, return_counts=True)[1].max() < least:
+    if (value_counts(column) if counts is None else counts).max() < least:
         return None  # the common case, without the inverse's cost (4x the sort's at 10^6)
     _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
     big = counts >= least
@@ -217,10 +225,11 @@ def atom_labels(column):
     return label[inverse.ravel()]
 
 
-def tied_share(column):
+def tied_share(column, counts=None):
     """The share of a 1-D array's values that another value equals (the mass of its
-    atoms: 0 for a continuous variable, a ReLU unit's share of zeros, 1 for codes)."""
-    _, counts = np.unique(column, return_counts=True)
+    atoms: 0 for a continuous variable, a ReLU unit's share of zeros, 1 for codes).
+    ``counts`` as for ``has_atoms``."""
+    counts = value_counts(column) if counts is None else counts
     return float(counts[counts > 1].sum() / len(column))
 
 
@@ -311,8 +320,11 @@ def is_constant(array):
     return bool(np.any(np.ptp(array, axis=0) == 0))
 
 
-def has_few_distinct_values(array):
-    """Whether a column looks discrete: few distinct values, some repeated."""
+def has_few_distinct_values(array, counts=None):
+    """Whether a column looks discrete: few distinct values, some repeated (``counts``:
+    a 1-D array's ``value_counts``, when known)."""
+    if counts is not None:
+        return len(counts) < min(FEW_DISTINCT_VALUES, len(array))
     for column in np.atleast_2d(array.T):
         n_distinct = len(np.unique(column))
         if n_distinct < min(FEW_DISTINCT_VALUES, len(column)):
