@@ -36,6 +36,7 @@ from .fitting import (
     refit_bootstrap,
     refit_categories_bootstrap,
     refitted_plausible,
+    select_category_space,
     select_components,
     select_space,
     tie_key,
@@ -657,11 +658,8 @@ class GMMMI(BaseEstimator):
 
     def _fit_categories(self, x, codes, present, categories, settings, key):
         """Categorical MI from one mixture per category of ``present``, each big enough."""
-        # one 1-D mixture per category: "auto" keeps the normal scores
-        space = transforms(settings)[0]
-        xs = check.transform(_columns(x), space, tie_key(key))
-        selections = [select_components(xs[codes == c], settings, key + (int(c) + 1,))
-                      for c in present]
+        space, xs, selections = select_category_space(_spaces(_columns(x), settings, key),
+                                                      codes, present, settings, key)
         n_max = max(s.params[0].shape[1] for s in selections)
         starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
                        for i in range(3))
