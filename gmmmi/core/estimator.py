@@ -53,7 +53,7 @@ from .information import (
     pointwise_combination,
     table_mutual_information,
 )
-from .interval import trend_components, trend_gap, widened
+from .interval import CAP_TREND_FACTOR, trend_components, trend_gap, widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult
 
@@ -141,8 +141,10 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     n_components = int(np.count_nonzero(selection.params[0][0]))
     ks = refitted_plausible(selection)
     edge = [plausible[-1]] if ks and ks[-1] > selection.n_components else []
-    # at max_components the score was still rising: the trend goes on past the cap
-    gap = _trend(selection, quantity, settings, key) * (2.0 if selection.max_reached else 1.0)
+    # at max_components the score was still rising, and a walk on part of the rows chose
+    # the K that part supports: either way the trend goes on past the chosen K
+    gap = _trend(selection, quantity, settings, key) * (
+        CAP_TREND_FACTOR if selection.max_reached or selection.rows is not None else 1.0)
     missed = missed_by(selection, data) if more_than_a_pair(data) else 0.0
     in_spaces = {name: float(quantity(fit.params, **settings.integration_kwargs(key))[0])
                  for name, (_, fit) in alike.items()}
