@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,13 +48,14 @@ from .information import (
     categorical_pointwise,
     conditional_mi_terms,
     conditional_mutual_information,
+    discrete_entropy,
     marginal_kl_divergence,
     mi_terms,
     mutual_information,
     pointwise_combination,
     table_mutual_information,
 )
-from .interval import CAP_TREND_FACTOR, trend_components, trend_gap, widened
+from .interval import CAP_TREND_FACTOR, beyond, trend_components, trend_gap, widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult
 
@@ -67,6 +69,9 @@ if TYPE_CHECKING:
 # scores, it is noise).
 UNDER_RESOLVED_STRETCH = 2.0
 UNDER_RESOLVED_NATS = 0.01
+# A vector's MI is checked against its members' (each column of x with each of y) when
+# there are at most this many such pairs: each is one more pair fit, without bootstrap.
+MEMBER_PAIRS = 16
 # Categorical pairs: above this many (category, plausible K) swaps the interval takes two
 # joint swaps instead (_categorical_alternatives).
 SWAP_LIMIT = 16
@@ -484,6 +489,15 @@ class GMMMI(BaseEstimator):
             outcome = self._fit_categorical(x, other, categories, settings, key)
         else:
             outcome = self._fit_detected(x, other, settings, key)
+        if (x.shape[1] > 1 or not self.categorical and other.shape[1] > 1) \
+                and np.isfinite(outcome.value):
+            members = self._members(x, other)
+            if members:
+                _at_least_members(outcome, members)
+        labels = other if self.categorical else {
+            "x": x, "y": other, "both": other}.get(outcome.details.get("categorical"))
+        if labels is not None and np.isfinite(outcome.value):
+            _within_entropy(outcome, labels)
         if copies is not None:
             outcome.details["repeated_rows"] = int(copies.sum())
             note = (f"{int(copies.sum())} rows repeat earlier ones (copies of continuous "
@@ -499,6 +513,25 @@ class GMMMI(BaseEstimator):
         self.marginals_ = outcome.details.get("transform", transforms(settings)[0])
         self.status_ = result.status
         return self
+
+    def _members(self, x, other):
+        """{name: MI of one column of x with one of y (categorical: with y)}, each pair
+        fitted as a pair without bootstrap, when there are at most ``MEMBER_PAIRS``
+        (empty otherwise)."""
+        xs = _columns(x)
+        ys = [other] if self.categorical else _columns(other)
+        if len(xs) * len(ys) > MEMBER_PAIRS:
+            return {}
+        params = dict(self.get_params(), n_bootstrap=0, unit="nat")
+        found = {}
+        with warnings.catch_warnings():  # the members' warnings are not the vector's
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for i, column in enumerate(xs):
+                for j, target in enumerate(ys):
+                    name = f"x[{i}]" if len(ys) == 1 else (
+                        f"y[{j}]" if len(xs) == 1 else f"x[{i}], y[{j}]")
+                    found[name] = float(GMMMI(**params).fit(column, target).mi_)
+        return {name: value for name, value in found.items() if np.isfinite(value)}
 
     def _fit_detected(self, x, y, settings, key):
         """A continuous pair, or, when one variable of a pair has fewer than
@@ -704,6 +737,39 @@ class GMMMI(BaseEstimator):
         outcome.details["transform"] = space
         _note_ties(outcome, {"x": x}, space)
         return outcome
+
+
+def _at_least_members(outcome, members):
+    """A vector holds at least what each of its members holds: where a member's value
+    (``members``, from ``GMMMI._members``) lies above the vector fit's, that fit missed
+    dependence; the estimate is raised to the member's and the interval reaches past it
+    as an edge (``interval.beyond``)."""
+    outcome.details["members"] = members
+    name, best = max(members.items(), key=lambda item: item[1])
+    shift = best - outcome.value
+    if not shift > 0:
+        return
+    fitted = outcome.value
+    outcome.low, outcome.high, outcome.std = beyond(outcome.low, outcome.high, outcome.std,
+                                                    fitted, best)
+    outcome.value, outcome.bootstrap = best, outcome.bootstrap + shift
+    if shift >= UNDER_RESOLVED_NATS:
+        _warn_status(outcome, status.UNDER_RESOLVED,
+                     f"{name} alone holds {best:.3g}, more than the fit of the whole "
+                     f"({fitted:.3g}), which misses dependence: the estimate is raised to "
+                     f"it and the interval reaches past it")
+
+
+def _within_entropy(outcome, labels):
+    """No variable tells more of a discrete one than its entropy: the estimate and the
+    interval are capped at the labels' (``information.discrete_entropy``; a
+    mixture's smooth tails can put the high end above it, a vector's raised to a
+    member's did: 2.50 nat for a factor of ten levels)."""
+    _, counts = np.unique(np.asarray(labels).ravel(), return_counts=True)
+    bound = float(discrete_entropy(counts[None])[0])
+    outcome.details["entropy_bound"] = bound
+    outcome.value, outcome.low, outcome.high = (min(v, bound) for v in (
+        outcome.value, outcome.low, outcome.high))
 
 
 def _atom_codes(labels):

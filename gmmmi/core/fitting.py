@@ -519,7 +519,8 @@ def select_category_space(spaces, codes, present, settings, key):
 
     ``spaces`` maps a space's name to a function giving the continuous variable in it
     (n_samples, n_dims), in order of preference.  When the first space needs at least
-    ``AUTO_TRY_FROM`` components in some category, the others are walked too, on the
+    ``AUTO_TRY_FROM`` components in some category, or the variable is a vector, the
+    others are walked too, on the
     same rows and folds, and one is taken when its mixtures tell the categories apart
     better on the held-out rows (``held_out_classes``) by more than ``PLAUSIBLE_SE``
     paired standard errors.  A latent that encodes a discrete factor is a few tight
@@ -549,8 +550,10 @@ def select_category_space(spaces, codes, present, settings, key):
         return [select_components(values[r], settings, k, final=False, walk_samples=size)
                 for r, k, size in zip(rows, keys, sizes)]
 
-    name, selections = names[0], walk(data)
-    if len(names) > 1 and max(s.n_components for s in selections) >= AUTO_TRY_FROM:
+    with _trials():  # a walk's warning is the user's only for the space taken
+        name, selections = names[0], walk(data)
+    if len(names) > 1 and (data.shape[1] > 1 or  # vectors: always, as _by_copula
+                           max(s.n_components for s in selections) >= AUTO_TRY_FROM):
         first = held_out_classes(data, rows, selections)
         for other in names[1:]:
             with _trials():
@@ -561,6 +564,9 @@ def select_category_space(spaces, codes, present, settings, key):
             if _copula_gain(held_out_classes(other_data, rows, tried), first) > PLAUSIBLE_SE:
                 name, data, selections = other, other_data, tried
                 break
+    if any(s.max_reached for s in selections):
+        warnings.warn(MAX_REACHED.format(settings.max_components), RuntimeWarning,
+                      stacklevel=4)
     return name, data, [fit_selected(data[r], s, settings) for r, s in zip(rows, selections)]
 
 
@@ -635,6 +641,10 @@ def next_components(n_components, settings):
     return min(settings.max_components, n_components + max(1, int(n_components * K_GROWTH)))
 
 
+MAX_REACHED = ("the number of components reached max_components={} without the selection "
+               "score levelling off")
+
+
 def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPLES):
     """Choose the number of components of a mixture for ``X`` (n_samples, n_dims).
 
@@ -706,8 +716,7 @@ def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPL
     max_reached = (n_components == settings.max_components and stalled < settings.patience
                    and n_components - best_k < PLATEAU_LIMIT)
     if max_reached:
-        warnings.warn(f"the number of components reached max_components={settings.max_components}"
-                      " without the selection score levelling off", RuntimeWarning, stacklevel=3)
+        warnings.warn(MAX_REACHED.format(settings.max_components), RuntimeWarning, stacklevel=3)
     plausible = {k: fits[k] for k in scores
                  if k != best_k and _indistinct(pointwise[k], pointwise[best_k])}
     selection = Selection(best_k, scores, tuple(p[None] for p in fits[best_k]), max_reached,

@@ -151,14 +151,17 @@ def table_mutual_information(tables):
     (it reads chance co-occurrences as information: 0.03 nat for 5 x 5 levels at N =
     500). Clipped at 0."""
     tables = np.asarray(tables, dtype=np.float64)
-    n = tables.sum(axis=(1, 2))
-
-    def entropy_mm(counts):  # counts (B, cells)
-        p = counts / n[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            plug_in = -np.where(counts > 0, p * np.log(p), 0.0).sum(axis=1)
-        return plug_in + ((counts > 0).sum(axis=1) - 1) / (2 * n)
-
-    value = (entropy_mm(tables.sum(axis=2)) + entropy_mm(tables.sum(axis=1))
-             - entropy_mm(tables.reshape(len(tables), -1)))
+    value = (discrete_entropy(tables.sum(axis=2)) + discrete_entropy(tables.sum(axis=1))
+             - discrete_entropy(tables.reshape(len(tables), -1)))
     return np.maximum(value, 0.0)
+
+
+def discrete_entropy(counts):
+    """H of a discrete variable from its counts (B, cells): the plug-in value with the
+    Miller-Madow correction, + (cells seen - 1) / 2N."""
+    counts = np.asarray(counts, dtype=np.float64)
+    n = counts.sum(axis=1)
+    p = counts / n[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plug_in = -np.where(counts > 0, p * np.log(p), 0.0).sum(axis=1)
+    return plug_in + ((counts > 0).sum(axis=1) - 1) / (2 * n)

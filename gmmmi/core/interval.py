@@ -56,6 +56,17 @@ def trend_gap(ks, values):
     return float(-slope * inverse.min())
 
 
+def beyond(low, high, std, value, reached, level=LEVEL):
+    """(low, high, std) of an interval moved to reach ``reached``, a lower bound of the
+    quantity above ``value``: the high end goes up by twice as much as ``reached`` lies
+    beyond ``value`` (an edge, see ``widened``), the low end up to ``reached`` less the
+    interval's half width, and ``std`` is at least the new half width / z."""
+    shift = max(0.0, reached - value)
+    low, high = max(low, reached - (high - low) / 2.0), high + 2.0 * shift
+    z = math.sqrt(2.0) * float(special.erfinv(level))
+    return low, high, max(std, (high - low) / (2.0 * z)) if np.isfinite(std) else std
+
+
 def percentile_interval(values, level=LEVEL):
     """The central ``level`` interval of ``values`` (percentiles): (low, high)."""
     tail = 50.0 * (1.0 - level)
