@@ -81,7 +81,8 @@ def _build_parser():
     est.add_argument("--seed", type=int, default=0)
     est.add_argument("--unit", choices=["nat", "bit"], default="nat")
     est.add_argument("--n-inits", type=int, default=3)
-    est.add_argument("--n-folds", type=int, default=2)
+    est.add_argument("--n-folds", type=int, default=None,
+                     help="CV folds (default: 3 below 2,000 rows, else 2)")
     est.add_argument("--selection", choices=["validation", "aic", "bic"], default="validation")
     est.add_argument("--max-components", type=int, default=50)
     est.add_argument("--fixed-components", type=int, default=None)
