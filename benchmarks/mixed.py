@@ -19,7 +19,7 @@ gmmmi (``estimate_mi`` with its defaults), KSG (scikit-learn's
 estimator of Gao et al. 2017 for discrete-continuous mixtures (``gao_mi``, k = 3: a point
 whose k-th neighbour is at distance 0 counts the points at that distance instead) see the
 same samples, one core each. ``--big-seeds`` seeds are run at N >= 50,000 (``--seeds`` below).
-Writes ``benchmarks/measured/mixed.csv`` (one row per run) and ``mixed.md``: per family
+Writes ``benchmarks/measured/mixed.csv`` (one row per run; ``--out`` names it) and ``mixed.md``: per family
 and N the MAE of each, gmmmi's coverage of the truth by its 95% interval, the largest
 error in units of its std, runs whose whole interval lies above the bound (a confident
 breach: the target is none) and point estimates above it (noise, where the bound is
@@ -140,14 +140,16 @@ def summary(rows):
 
 def write(rows, args):
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "mixed.csv", "w", newline="") as handle:
+    with open(OUT / f"{args.out}.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, FIELDS)
         writer.writeheader()
         writer.writerows(rows)
     table = summary(rows)
     lines = ["# Mixed variables: ReLU zeros, ties, integer codes, repeated rows (issue 40)", "",
              f"`benchmarks/mixed.py --sizes {' '.join(map(str, args.sizes))} --seeds "
-             f"{args.seeds} --big-seeds {args.big_seeds}` ({len(rows)} runs, one core, "
+             f"{args.seeds} --big-seeds {args.big_seeds}"
+             + (f" --out {args.out}" if args.out != "mixed" else "")
+             + f"` ({len(rows)} runs, one core, "
              f"load {os.getloadavg()[0]:.2f} at the end). Truth by quadrature "
              "(`tests/truth.py`, `mixed_mi`); KSG is scikit-learn's "
              "`mutual_info_regression` (k = 3) on the same samples. Bound: the "
@@ -179,7 +181,7 @@ def write(rows, args):
         lines.append(f"| {n} | {mae:.4f} / {mae_ksg:.4f} / {mae_gao:.4f} | "
                      f"{'; '.join(behind) or 'none'} | "
                      f"{lowest[5]:.2f} ({lowest[0]}) | {off} | {above} |")
-    (OUT / "mixed.md").write_text("\n".join(lines) + "\n")
+    (OUT / f"{args.out}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
@@ -189,6 +191,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--big-seeds", type=int, default=4)
     parser.add_argument("--families", nargs="+", default=list(truth.MIXED_FAMILIES))
+    parser.add_argument("--out", default="mixed", help="file stem in benchmarks/measured/")
     args = parser.parse_args()
     estimate_mi(*truth.sample_mixed_family("relu x relu", 500, np.random.default_rng(0)),
                 n_bootstrap=2)  # compile outside the timings

@@ -6,7 +6,7 @@ Run from the repository root (the reference needs its venv, see reference_worker
 
 Per pair, all methods see the same sample and run one after the other, in an order that
 rotates from pair to pair, so machine noise hits them alike. Default settings throughout
-(n_inits=3, n_folds=2, n_bootstrap=50). gmmmi runs on one core here (numba threads = 1),
+(n_inits=3, n_folds=None, n_bootstrap=50; the reference: n_folds=2). gmmmi runs on one core here (numba threads = 1),
 as in a workflow's Dask worker; the reference and KSG are single-threaded as called.
 Then the batch throughput: the 28 latent pairs of the demo dataset through the workflow's
 chunk runner on 1 core (in process) and on 2 (a local Dask cluster of 2 single-threaded

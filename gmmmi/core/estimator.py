@@ -298,9 +298,10 @@ class GMMMI(BaseEstimator):
         component split in two (so that the held-out score rises steadily while more
         components help).
     n_folds : int or None, default=None
-        Cross-validation folds; None: 3 for a walk on fewer than 2,000 rows (two folds
-        chose K for half of a small sample: at N = 200 the MAE was 0.0615 against
-        0.0512 with three), 2 from there (the paper's).
+        Cross-validation folds; None: 3 for a walk on fewer than 2,000 rows (a
+        categorical pair's: fewer than 2,000 rows in all), 2 from there (the paper's).
+        Two folds chose K for half of a small sample: at N = 200 the MAE was 0.0615,
+        0.0512 with three.
     selection : {"validation", "aic", "bic"}, default="validation"
         Criterion for the number of components.
     threshold_components : float, default=1e-5
