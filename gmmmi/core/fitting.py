@@ -536,10 +536,9 @@ def select_category_space(spaces, codes, present, settings, key):
     ``spaces`` maps a space's name to a function giving the continuous variable in it
     (n_samples, n_dims), in order of preference.  When the first space needs at least
     ``AUTO_TRY_FROM`` components in some category, or the variable is a vector, the
-    others are walked too, on the
-    same rows and folds, and one is taken when its mixtures tell the categories apart
-    better on the held-out rows (``held_out_classes``) by more than ``PLAUSIBLE_SE``
-    paired standard errors.  A latent that encodes a discrete factor is a few tight
+    others are walked too, on the same rows and folds, and one is taken when its
+    mixtures tell the categories apart better on the held-out rows
+    (``held_out_classes``) by more than ``PLAUSIBLE_SE`` paired standard errors.  A latent that encodes a discrete factor is a few tight
     clusters, which normal scores spread into bands with hard edges: shapes3d's latent
     4 against wall hue took K = 27 and gave 0.005 nat there, where the standardised
     values take K = 15 and give 0.047 (KSG 0.043), ahead by 24 standard errors.  The

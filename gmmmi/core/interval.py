@@ -22,12 +22,14 @@ LEVEL = 0.95
 # edge ever finer, and the plausible K carry the model's uncertainty.
 TREND_POINTS = 6
 TREND_FROM = 8
-# Where the walk stopped at max_components the held-out score was still rising, and the
-# interval reaches this many times the trend's gap: the 1/K law reads the walk's fits
-# (on its training folds) and at N = 10^5, K = 50, hard edges lay 0.7 to 4.4 times the
-# trend's gap beyond the value (median 1.8; 18 runs of three hard-edged tasks). Twice
-# the gap held the truth in 15 of them, three times in 17 (the 18th stopped at K = 27,
-# below the cap). Below the cap, at N = 10^4, the gap was 0.2 to 2 times the trend.
+# Where the walk stopped at max_components the held-out score was still rising, and
+# where it ran on part of the rows (above SELECTION_SAMPLES) it chose the K that part
+# supports: there the interval reaches this many times the trend's gap.  The 1/K law
+# reads the walk's fits (on its training folds), and at N = 10^5 hard edges lay 0.7 to
+# 4.4 times that gap beyond the value (median 1.8; 3 tasks x 6 seeds, K = 50 but one
+# K = 27).  Twice the gap at the cap only held the truth in 13 of the 18, three times
+# at the cap or after a partial walk in 17 (benchmarks/measured/vs-d1bb217.md).  At
+# N = 10^4, walked on all rows, the gap was 0.2 to 2 times the trend: kept at once.
 CAP_TREND_FACTOR = 3.0
 
 
