@@ -92,3 +92,13 @@ def test_hard_edges_at_a_hundred_thousand_rows_are_held_at_the_cap(width, seed):
     assert r.status == "under-resolved"
     assert r.interval[0] <= true_mi <= r.interval[1]
     assert abs(r.mi - true_mi) < 4 * r.std
+
+
+def test_small_walks_hold_out_a_third_unless_the_folds_are_set():
+    rng = np.random.default_rng(0)
+    for n, expected in ((500, 3), (1999, 3), (2000, 2), (5000, 2)):
+        walk = select_components(rng.standard_normal((n, 2)), Settings(), (0,), final=False)
+        assert walk.fold_of.max() + 1 == expected
+    set_to_two = select_components(rng.standard_normal((500, 2)), Settings(n_folds=2), (0,),
+                                   final=False)
+    assert set_to_two.fold_of.max() + 1 == 2
