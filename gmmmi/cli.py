@@ -15,7 +15,14 @@ import numpy as np
 
 from . import __version__
 from .core.validation import first_line, is_number
-from .data.dataset import describe_dataset, groups, read_xarray, validate, write_dataset
+from .data.dataset import (
+    check_replaceable,
+    describe_dataset,
+    groups,
+    read_xarray,
+    validate,
+    write_dataset,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -257,8 +264,7 @@ def _validate(args):
 
 def _demo_data(args):
     out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise UsageError(f"{out}: already exists (use --overwrite to replace it)")
+    check_replaceable(out, args.overwrite)
     from .data.demo import (
         make_demo_dataset,  # scipy.stats and integrate: load on demand
     )

@@ -171,6 +171,29 @@ def test_overwrite_replaces_and_refusal_keeps_the_old_store(arrays, capsys):
     assert not [p for p in folder.iterdir() if p.name.startswith(".data.zarr.")]
 
 
+@pytest.mark.parametrize("command", ["ingest", "demo-data"])
+def test_overwrite_never_deletes_what_is_not_a_dataset(arrays, capsys, command):
+    # --overwrite used to delete any folder (and replace any file) given as --out
+    folder, _, _ = arrays
+    documents = folder / "mydocs"
+    documents.mkdir()
+    (documents / "thesis.tex").write_text("years of work")
+    notes = folder / "notes.txt"
+    notes.write_text("keep me")
+    other = folder / "other.zarr"  # another tool's Zarr store, not a gmmmi dataset
+    import zarr
+    zarr.open_group(other, mode="w").create_array("table", shape=(3,), dtype="f8")
+    for target in (documents, notes, other):
+        args = (["ingest", folder / "latents.npy"] if command == "ingest" else
+                ["demo-data", "--samples", "300"])
+        line = refused(capsys, *args, "--out", target, "--overwrite")
+        assert str(target) in line and "not a gmmmi dataset" in line
+    assert (documents / "thesis.tex").read_text() == "years of work"
+    assert notes.read_text() == "keep me"
+    assert zarr.open_group(other, mode="r")["table"].shape == (3,)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
 # --- bad input: exit 2, one line naming file, variable and problem; nothing written ---
 
 def test_missing_file(tmp_path, capsys):

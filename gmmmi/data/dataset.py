@@ -215,15 +215,36 @@ def _check_chunks(path):
                 f"store again, or rewrite it with zarr's write_empty_chunks=True)")
 
 
+def check_replaceable(path: str | os.PathLike, overwrite: bool) -> None:
+    """Refuse ``path`` in one line unless nothing is there, or ``overwrite`` and it is a
+    gmmmi dataset (a store that opens as one): ``--overwrite`` never deletes what gmmmi
+    did not make (a folder of documents, a text file, another tool's Zarr store)."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not overwrite:
+        raise DatasetError(f"{path}: already exists (use --overwrite to replace it)")
+    refusal = (f"{path}: exists and is not a gmmmi dataset, so --overwrite leaves it alone "
+               f"(give another --out, or move it away yourself)")
+    if path.is_symlink() or not path.is_dir():
+        raise DatasetError(refusal)
+    try:  # its structure only: a dataset's values need not be read to be replaced
+        ds = read_xarray(path)
+        if SAMPLE_DIM not in ds.dims or not groups(ds):
+            raise DatasetError(f"{path}: no group of variables")
+    except DatasetError as exc:
+        raise DatasetError(f"{refusal}: {str(exc).removeprefix(f'{path}: ')}") from None
+
+
 def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Write ``ds`` to a Zarr store at ``path``, atomically.
 
-    An existing store is refused unless ``overwrite``; either way it is untouched until
-    the new store has been written completely beside it.
+    An existing path is refused unless ``overwrite`` and it is a gmmmi dataset
+    (``check_replaceable``); a replaced store is untouched until the new one has been
+    written completely beside it.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise DatasetError(f"{path}: already exists (use --overwrite to replace it)")
+    check_replaceable(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:

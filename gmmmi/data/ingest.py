@@ -12,6 +12,7 @@ from .dataset import (
     SAMPLE_DIM,
     DatasetError,
     build_dataset,
+    check_replaceable,
     load_values,
     make_group,
     read_xarray,
@@ -51,8 +52,7 @@ def ingest(specs, out, *, overwrite=False):
     when any input is refused.
     """
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise DatasetError(f"{out}: already exists (use --overwrite to replace it)")
+    check_replaceable(out, overwrite)  # before the inputs are read
     groups, origin = {}, {}
     for spec in specs:
         for name, array in read_input(spec):
