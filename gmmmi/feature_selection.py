@@ -100,6 +100,9 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
     from scipy import sparse
     from sklearn.utils.validation import check_X_y
 
+    if "seed" in settings:
+        raise ValueError("seed: the drop-ins take scikit-learn's random_state for the seed "
+                         "(random_state=3)")
     check_options(n_bootstrap, **settings)  # a one-line error before any fit
     try:
         X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,

@@ -177,6 +177,37 @@ def test_what_is_not_a_variable_is_refused_not_misread(entry):
         assert kind == "refused", (entry, name, value)
 
 
+# calls a user tries with the right data but a wrong argument: each one refused in one
+# line (a traceback or a silent misread before, issue 43)
+MISUSES = {
+    "GMMMI().fit(x) without y": lambda: gmmmi.GMMMI(n_bootstrap=0).fit(X),
+    "GMMMI().fit(x, y, sample_weight=w)": lambda: gmmmi.GMMMI(n_bootstrap=0).fit(
+        X, Y, sample_weight=np.ones(N)),
+    "GMMMI().result_ before fit": lambda: gmmmi.GMMMI().result_,
+    # one resample: its value stood for the estimate, outside its own interval
+    "estimate_mi(x, y, n_bootstrap=1)": lambda: gmmmi.estimate_mi(X, Y, n_bootstrap=1),
+    "mutual_info_regression(X, y, seed=3)": lambda: gmmmi.mutual_info_regression(
+        np.column_stack([X, Y]), Y, seed=3, n_bootstrap=0),
+}
+
+
+@pytest.mark.parametrize("name", list(MISUSES))
+def test_a_misused_argument_is_refused_in_one_line(name):
+    kind, value = outcome(MISUSES[name])
+    assert kind == "refused", (name, value)
+    assert value and "\n" not in value, value
+
+
+def test_an_unfitted_estimator_says_so_as_scikit_learn_does():
+    from sklearn.exceptions import NotFittedError
+    estimator = gmmmi.GMMMI()
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        estimator.mi_
+    assert not hasattr(estimator, "mi_")
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        estimator.nothing
+
+
 def tally():
     """(tried, refused, accepted) over the catalogue."""
     counts = {"refused": 0, "accepted": 0}

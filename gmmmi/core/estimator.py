@@ -441,18 +441,28 @@ class GMMMI(BaseEstimator):
         self.marginals = marginals
         self.bootstrap_method = bootstrap_method
 
+    def __getattr__(self, name):
+        # a fitted attribute read before fit: scikit-learn's NotFittedError (a ValueError
+        # and an AttributeError, so hasattr() still says False), in one line
+        if name.endswith("_") and not name.startswith("__"):
+            from sklearn.exceptions import NotFittedError
+            raise NotFittedError(f"this GMMMI is not fitted yet: call fit(x, y) before "
+                                 f"reading {name}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True  # fit needs y: MI is between x and y
         tags.input_tags.allow_nan = True  # rows with missing values are dropped, counted
         return tags
 
-    def fit(self, x: ArrayLike, y: ArrayLike) -> GMMMI:
+    def fit(self, x: ArrayLike, y: ArrayLike = None, **fit_params) -> GMMMI:
         """Estimate MI between ``x`` and ``y``.
 
         ``x`` is one variable (n_samples,) or several (n_samples, n_x), and so is ``y``
         unless ``categorical`` (then labels, (n_samples,)). Several variables are one
-        vector: I(x; y) is the information between the two vectors.
+        vector: I(x; y) is the information between the two vectors. Anything else
+        (``sample_weight``: every row weighs alike) is refused in one line.
 
         Returns
         -------
@@ -462,6 +472,11 @@ class GMMMI(BaseEstimator):
                                  **{name: getattr(self, name) for name in SETTING_NAMES})
         if y is None:
             raise ValueError("GMMMI requires y to be passed, but the target y is None")
+        if fit_params:
+            name = sorted(fit_params)[0]
+            raise ValueError(f"{name}: GMMMI.fit takes x and y only" + (
+                " (every row weighs alike: repeat or drop rows to weigh them)"
+                if name == "sample_weight" else ""))
         check.same_index({"x": x, "y": y})
         x = check.continuous("x", x, allow_columns=True)
         if self.categorical:

@@ -192,6 +192,9 @@ def check_options(n_bootstrap=RUN_DEFAULTS["n_bootstrap"], seed=RUN_DEFAULTS["se
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
             or n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+    if n_bootstrap == 1:  # its value would stand for the estimate, outside its interval
+        raise ValueError("n_bootstrap must be 0 (one fit, no interval) or at least 2 (one "
+                         "resample has no spread), got 1")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     check_unit(unit)
