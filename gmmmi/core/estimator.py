@@ -288,7 +288,8 @@ class GMMMI(BaseEstimator):
     categorical : bool, default=False
         Treat y as category labels (any hashable values).
     n_bootstrap : int, default=50
-        Bootstrap refits; 0 means one fit on all data and ``std_`` = NaN.
+        Bootstrap refits; 0 means one fit on all data and ``std_`` = NaN (1 is refused:
+        one resample has no spread).
     unit : {"nat", "bit"}, default="nat"
     seed : int, default=0
         Seed for folds, initialisations, resamples and Monte Carlo draws.
