@@ -21,9 +21,8 @@ N = 50,000 two ReLU units came out 0.009 nat low with intervals that missed
 import math
 
 import numpy as np
-from scipy import special
 
-from .interval import LEVEL
+from .interval import critical_value
 
 
 def terms(a, b, names=("x", "y")):
@@ -59,7 +58,7 @@ def combined(weights, values, lows, highs, bootstraps, masks):
     bootstrap (``n_bootstrap=0``: no term has one) the interval is the value and the
     std NaN, as for every other estimate.
     """
-    z = math.sqrt(2.0) * float(special.erfinv(LEVEL))
+    z = critical_value()
     weights, values = np.asarray(weights, float), np.asarray(values, float)
     value = float(np.dot(weights, values))
     if all(len(b) == 0 for b in bootstraps):

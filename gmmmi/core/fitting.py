@@ -21,6 +21,9 @@ from .result import check_unit
 
 (_STREAM_FOLDS, _STREAM_INITS, _STREAM_BOOTSTRAP, _STREAM_INTEGRAL, _STREAM_SUBSAMPLE,
  _STREAM_TIES) = range(6)
+# The warning of a walk that stopped at the cap (the status says max-components).
+MAX_REACHED = ("the number of components reached max_components={} without the selection "
+               "score levelling off")
 # K whose held-out log-likelihood is within this many standard errors of the chosen
 # K's cannot be told apart from it by the data: selection walks on over them (a
 # plateau, not a stop) and the interval reaches their values.  1, 1.5 and 2 were
@@ -451,7 +454,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
     ``n_inits`` starts, and the walks of one start are then walked again so (the spaces
     are compared as equals).  A space may be taken when its copula fits the held-out
     rows better than the first's by more than ``PLAUSIBLE_SE`` paired standard errors
-    (``_copula_gain``), or when ``missed(selection, data)`` (the estimator's held-out
+    (``_paired_gain``), or when ``missed(selection, data)`` (the estimator's held-out
     check of its quantity, ``estimator._missed``) finds that the first space's fit
     misses dependence and its own does not: there the copula's fit overall and the
     quantity disagree (a Student-t 5+5 of 2 dof whose normal scores held out better by
@@ -479,7 +482,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
                 trial = select_components(other_data, dataclasses.replace(
                     settings, max_components=cap, n_inits=n_inits), key, final=False)
                 copula = held_out_copula(trial, ranks)
-                gain = _copula_gain(copula, best)
+                gain = _paired_gain(copula, best)
                 if gain > PLAUSIBLE_SE or gain < -PLAUSIBLE_SE or not trial.max_reached:
                     break
         walked[name] = (other_data, trial, copula, n_inits == settings.n_inits)
@@ -493,14 +496,14 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
             walk(name, settings.n_inits)
 
     def better(name):  # than the first space, on the copula or on missed dependence
-        return _copula_gain(walked[name][2], walked[first][2]) > PLAUSIBLE_SE or (
+        return _paired_gain(walked[name][2], walked[first][2]) > PLAUSIBLE_SE or (
             missed is not None and missed(selection, data) > 0
             and missed(walked[name][1], walked[name][0]) == 0)
 
     taken = [name for name in walked if name != first and better(name)]
     kept = max(taken, key=lambda name: walked[name][2].mean()) if taken else first
     others = {name: found[:2] for name, found in walked.items()
-              if name != kept and _copula_gain(found[2], walked[kept][2]) >= -PLAUSIBLE_SE}
+              if name != kept and _paired_gain(found[2], walked[kept][2]) >= -PLAUSIBLE_SE}
     data, chosen, _, full = walked[kept]
     if kept != first:  # a full walk that stopped below its cap is the uncapped one
         selection = chosen if full and not chosen.max_reached else select_components(
@@ -515,7 +518,7 @@ def _heavy_tails(walked, first, missed):
     (``missed``).  Normal data, whose two spaces tie, are not walked again."""
     if "standardise" not in walked:
         return False
-    if _copula_gain(walked["standardise"][2], walked[first][2]) > PLAUSIBLE_SE:
+    if _paired_gain(walked["standardise"][2], walked[first][2]) > PLAUSIBLE_SE:
         return True
     return missed is not None and missed(walked[first][1], walked[first][0]) > 0
 
@@ -582,7 +585,7 @@ def select_category_space(spaces, codes, present, settings, key):
                 if other_data is None:
                     continue
                 tried = walk(other_data)
-            if _copula_gain(held_out_classes(other_data, rows, tried), first) > PLAUSIBLE_SE:
+            if _paired_gain(held_out_classes(other_data, rows, tried), first) > PLAUSIBLE_SE:
                 name, data, selections = other, other_data, tried
                 break
     if any(s.max_reached for s in selections):
@@ -620,9 +623,10 @@ def held_out_classes(data, rows, selections):
     return np.concatenate(out)
 
 
-def _copula_gain(other, first):
-    """How much better one held-out copula log density (``held_out_copula``) is than
-    another's, in paired standard errors (both walked on the same rows and folds)."""
+def _paired_gain(other, first):
+    """How much higher one held-out score per row is than another's (``held_out_copula``,
+    ``held_out_classes``), in paired standard errors (both walked on the same rows and
+    folds)."""
     diff = other - first
     spread = diff.std() / np.sqrt(len(diff))
     return diff.mean() / spread if spread > 0 else 0.0
@@ -660,10 +664,6 @@ def grown(params, n_components):
 def next_components(n_components, settings):
     """The K the selection walk tries after ``n_components`` (see ``K_GROWTH``)."""
     return min(settings.max_components, n_components + max(1, int(n_components * K_GROWTH)))
-
-
-MAX_REACHED = ("the number of components reached max_components={} without the selection "
-               "score levelling off")
 
 
 def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPLES):

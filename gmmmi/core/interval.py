@@ -58,6 +58,11 @@ def trend_gap(ks, values):
     return float(-slope * inverse.min())
 
 
+def critical_value(level=LEVEL):
+    """z of a two-sided ``level`` normal interval (1.96 at 95%)."""
+    return math.sqrt(2.0) * float(special.erfinv(level))
+
+
 def beyond(low, high, std, value, reached, level=LEVEL):
     """(low, high, std) of an interval moved to reach ``reached``, a lower bound of the
     quantity above ``value``: the high end goes up by twice as much as ``reached`` lies
@@ -65,8 +70,8 @@ def beyond(low, high, std, value, reached, level=LEVEL):
     interval's half width, and ``std`` is at least the new half width / z."""
     shift = max(0.0, reached - value)
     low, high = max(low, reached - (high - low) / 2.0), high + 2.0 * shift
-    z = math.sqrt(2.0) * float(special.erfinv(level))
-    return low, high, max(std, (high - low) / (2.0 * z)) if np.isfinite(std) else std
+    half_std = (high - low) / (2.0 * critical_value(level))
+    return low, high, max(std, half_std) if np.isfinite(std) else std
 
 
 def percentile_interval(values, level=LEVEL):
@@ -103,7 +108,7 @@ def widened(bootstrap, selected, plausible, edge=(), level=LEVEL, floor=0.0):
     """
     bootstrap = np.asarray(bootstrap, dtype=np.float64)
     plausible = np.asarray(plausible, dtype=np.float64)
-    z = math.sqrt(2.0) * float(special.erfinv(level))
+    z = critical_value(level)
     if len(bootstrap) > 1:
         std = float(bootstrap.std(ddof=1))
         low, high = percentile_interval(bootstrap, level)
