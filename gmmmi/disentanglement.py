@@ -3,9 +3,12 @@ representation is.
 
 Two families, each score documented here with the definition it follows:
 
-From an MI matrix (latents x factors; any one unit, the scores are ratios; negative or
-missing estimates count as 0), so from gmmmi's GMM-MI estimates, with a 95% interval
-from their bootstrap fits (:func:`gmm_mig`, :func:`gmm_modularity`, :func:`scores`):
+From an MI matrix (latents x factors; any one unit, the scores are ratios; negative
+estimates count as 0, missing ones are missing: a factor or latent with a missing cell
+is left out of the mean, with a warning that names it), so from gmmmi's GMM-MI
+estimates, with a 95% interval from their joint bootstrap replicates (:func:`gmm_mig`,
+:func:`gmm_modularity`, :func:`matrix_interval` for any function of the matrix,
+:func:`best_latents`, :func:`scores`):
 
 - **MIG**, the Mutual Information Gap (Chen et al. 2018): for each factor, the gap
   between the most and the second most informative latent, normalised by the factor's
@@ -57,6 +60,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import warnings
+
 import numpy as np
 
 if TYPE_CHECKING:
@@ -80,14 +85,16 @@ class FactorGap:
     second_mi: float
     normaliser: float
     normalised_by: str  # "entropy" or "top MI"
+    missing: int = 0  # cells of the factor without an estimate: its gap is unknown
 
     @property
     def gap(self):
-        return self.top_mi - self.second_mi
+        return self.top_mi - self.second_mi if not self.missing else np.nan
 
     @property
     def score(self):
-        return self.gap / self.normaliser if self.normaliser > 0 else np.nan
+        return self.gap / self.normaliser if self.normaliser > 0 and not self.missing \
+            else np.nan
 
 
 @dataclass(frozen=True)
@@ -97,13 +104,26 @@ class Score:
     value: float
     low: float = np.nan
     high: float = np.nan
+    note: str = ""  # what the value leaves out (factors or latents with missing cells)
 
 
 def _clean(mi):
+    """The matrix as floats, negative estimates as 0 and missing ones (NaN, inf) NaN."""
     mi = np.asarray(mi, dtype=np.float64)
     if mi.ndim != 2:
         raise ValueError(f"the MI matrix must be 2-D (latents x factors), got shape {mi.shape}")
-    return np.where(np.isfinite(mi), np.maximum(mi, 0.0), 0.0)
+    return np.where(np.isfinite(mi), np.maximum(mi, 0.0), np.nan)
+
+
+def _left_out(what, missing, total):
+    """The note (and warning) of a score computed without ``what`` ``missing`` (indices)."""
+    if not len(missing):
+        return ""
+    listed = ", ".join(str(int(i)) for i in missing)
+    note = (f"{len(missing)} of {total} {what}s left out: {what} {listed} "
+            f"ha{'s' if len(missing) == 1 else 've'} a missing cell")
+    warnings.warn(note, RuntimeWarning, stacklevel=3)
+    return note
 
 
 # --- scores of an MI matrix ------------------------------------------------------------
@@ -121,43 +141,57 @@ def factor_gaps(mi: ArrayLike, entropy: ArrayLike | None = None) -> list[FactorG
     Returns
     -------
     list of FactorGap
+        A factor with a missing (NaN) cell has ``missing`` > 0 and no gap or score: the
+        missing latent may be its best. Its ``top`` and ``second`` are among the others.
     """
     mi = _clean(mi)
     n_latents, n_factors = mi.shape
     if n_latents < 2:
         raise ValueError("MIG needs at least 2 latents")
     entropy = np.full(n_factors, np.nan) if entropy is None else np.asarray(entropy, float)
+    if entropy.shape != (n_factors,):
+        raise ValueError(f"entropy must have one value per factor ({n_factors}), got shape "
+                         f"{entropy.shape}")
     gaps = []
     for f in range(n_factors):
-        order = np.argsort(-mi[:, f], kind="stable")
+        order = np.argsort(-np.nan_to_num(mi[:, f], nan=-np.inf), kind="stable")
         top, second = int(order[0]), int(order[1])
         if np.isfinite(entropy[f]):
             normaliser, kind = float(entropy[f]), "entropy"
         else:
             normaliser, kind = float(mi[top, f]), "top MI"
         gaps.append(FactorGap(f, top, second, float(mi[top, f]), float(mi[second, f]),
-                              normaliser, kind))
+                              normaliser, kind, int(np.isnan(mi[:, f]).sum())))
     return gaps
 
 
 def mig(mi: ArrayLike, entropy: ArrayLike | None = None) -> float:
-    """Overall Mutual Information Gap: the mean normalised gap over factors."""
-    scores = [g.score for g in factor_gaps(mi, entropy)]
+    """Overall Mutual Information Gap: the mean normalised gap over factors.
+
+    A factor with a missing cell is left out of the mean, with a warning that names it
+    (NaN when every factor has one): a missing cell is unknown, not 0.
+    """
+    gaps = factor_gaps(mi, entropy)
+    _left_out("factor", [g.factor for g in gaps if g.missing], len(gaps))
+    scores = [g.score for g in gaps]
     return float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
 
 
 def modularity_per_latent(mi):
-    """Ridgeway & Mozer's modularity of each latent (row); NaN for an all-zero row."""
+    """Ridgeway & Mozer's modularity of each latent (row); NaN for an all-zero row or a
+    row with a missing cell."""
     mi = _clean(mi)
     n_factors = mi.shape[1]
     if n_factors < 2:
         raise ValueError("modularity needs at least 2 factors")
+    complete = ~np.isnan(mi).any(axis=1)
+    mi = np.nan_to_num(mi, nan=0.0)
     theta = mi.max(axis=1)
     template = np.zeros_like(mi)
     template[np.arange(len(mi)), mi.argmax(axis=1)] = theta
     with np.errstate(invalid="ignore", divide="ignore"):
         deviation = ((mi - template) ** 2).sum(axis=1) / (theta ** 2 * (n_factors - 1))
-    return np.where(theta > 0, 1.0 - deviation, np.nan)
+    return np.where((theta > 0) & complete, 1.0 - deviation, np.nan)
 
 
 def modularity(mi: ArrayLike, informative: ArrayLike | None = None) -> float:
@@ -165,8 +199,10 @@ def modularity(mi: ArrayLike, informative: ArrayLike | None = None) -> float:
 
     ``informative`` (boolean, one per latent) restricts the mean further, e.g. to latents
     whose largest MI is clearly above the estimator's noise floor: an uninformative
-    latent's row is noise, and its modularity a random number.
+    latent's row is noise, and its modularity a random number. A latent with a missing
+    cell is left out, with a warning that names it.
     """
+    _left_out("latent", np.flatnonzero(np.isnan(_clean(mi)).any(axis=1)), len(mi))
     per_latent = modularity_per_latent(mi)
     if informative is not None:
         per_latent = np.where(np.asarray(informative, dtype=bool), per_latent, np.nan)
@@ -175,7 +211,8 @@ def modularity(mi: ArrayLike, informative: ArrayLike | None = None) -> float:
 
 def informative_latents(mi, std, floor=0.01):
     """Latents whose largest MI exceeds both ``floor`` (nats) and twice its bootstrap std."""
-    mi, std = _clean(mi), np.nan_to_num(np.asarray(std, dtype=np.float64), nan=0.0)
+    mi = np.nan_to_num(_clean(mi), nan=0.0)
+    std = np.nan_to_num(np.asarray(std, dtype=np.float64), nan=0.0)
     top = mi.argmax(axis=1)
     rows = np.arange(len(mi))
     return (mi[rows, top] > floor) & (mi[rows, top] > 2 * std[rows, top])
@@ -183,19 +220,72 @@ def informative_latents(mi, std, floor=0.01):
 
 # --- gmmmi's scores, from a matrix of gmmmi.mi_matrix or the workflow (nats) -----------
 
-def _over_bootstrap(matrix, score, level):
-    """``score`` of the matrix's MI and its central ``level`` interval over the bootstrap
-    fits (each replicate's matrix of values scored as one)."""
-    value = score(matrix["mi"].values)
-    boot = matrix["mi_bootstrap"].values if "mi_bootstrap" in matrix else np.empty((0, 0, 0))
-    replicates = [score(boot[..., b]) for b in range(boot.shape[-1])
-                  if np.isfinite(boot[..., b]).any()]
-    replicates = np.asarray([r for r in replicates if np.isfinite(r)])
-    if len(replicates) < 2:
-        return Score(value)
+def replicates(matrix: xr.Dataset) -> np.ndarray:
+    """The matrix's bootstrap replicates, (n_replicates, n_latents, n_factors) in nats.
+
+    Replicate b of every cell resampled the same rows (``GMMMI``'s ``resample_seed``, the
+    analysis seed), so a replicate is a matrix as another sample of the same rows would
+    give it. Cells without an estimate are NaN in every replicate; a replicate that lacks
+    a cell the matrix has (a pair with fewer replicates) is left out.
+    """
+    mi = matrix["mi"].values
+    if "mi_bootstrap" not in matrix:
+        return np.empty((0,) + mi.shape)
+    boot = np.moveaxis(matrix["mi_bootstrap"].values, -1, 0)
+    present = np.isfinite(mi)
+    usable = np.isfinite(boot)[:, present].all(axis=1) if present.any() else \
+        np.zeros(len(boot), bool)
+    return np.where(present, boot, np.nan)[usable]
+
+
+def joint(matrix: xr.Dataset) -> bool:
+    """Whether the matrix's replicates are joint (every pair resampled the same rows):
+    matrices gathered by an earlier gmmmi resampled each pair on its own."""
+    return matrix.attrs.get("bootstrap") == "joint"
+
+
+def matrix_interval(matrix: xr.Dataset, function, level: float = LEVEL) -> Score:
+    """Any function of an MI matrix, with a bootstrap interval.
+
+    ``function(mi)`` takes the (n_latents, n_factors) MI in nats and returns a number:
+    a score, one cell less another, a latent's rank. The value is ``function`` of the
+    matrix's MI; the interval is the central ``level`` range of ``function`` over the
+    joint replicates (:func:`replicates`), stretched to hold the value. A warning the
+    function gives on the matrix (a factor left out for a missing cell) becomes the
+    note.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> factor = rng.integers(0, 4, 2000)
+    >>> latents = np.column_stack([factor + rng.normal(0, 0.5, 2000),
+    ...                            factor + rng.normal(0, 1.0, 2000)])
+    >>> m = gmmmi.mi_matrix({"latent": latents, "factor": factor}, "latent", "factor",
+    ...                     progress=False)
+    >>> gap = matrix_interval(m, lambda mi: mi[0, 0] - mi[1, 0])
+    >>> bool(gap.low > 0)  # latent 0 tells more of the factor than latent 1
+    True
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(function(matrix["mi"].values))
+    note = "; ".join(str(w.message) for w in caught if issubclass(w.category, RuntimeWarning))
+    if not joint(matrix):
+        old = ("the matrix's pairs were resampled each on its own (gathered by an "
+               "earlier gmmmi): the interval treats their errors as independent")
+        note = f"{note}; {old}" if note else old
+    if note:
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = np.array([function(r) for r in replicates(matrix)], dtype=np.float64)
+    found = found[np.isfinite(found)]
+    if len(found) < 2 or not np.isfinite(value):
+        return Score(value, note=note)
     tail = 50.0 * (1.0 - level)
-    low, high = np.percentile(replicates, [tail, 100.0 - tail])
-    return Score(value, float(min(low, value)), float(max(high, value)))
+    low, high = np.percentile(found, [tail, 100.0 - tail])
+    return Score(value, float(min(low, value)), float(max(high, value)), note)
 
 
 def _entropy(matrix):
@@ -206,17 +296,15 @@ def gmm_mig(matrix: xr.Dataset, level: float = LEVEL) -> Score:
     """gmmmi's MIG of a latents (rows) x factors (columns) MI matrix, with an interval.
 
     The value is :func:`mig` of the matrix's MI (categorical factors normalised by their
-    entropy ``entropy_y``); the interval is the central ``level`` range of the MIG of each
-    bootstrap replicate of the matrix (every cell's ``mi_bootstrap`` value of that index),
-    stretched to hold the value. Each pair is resampled on its own, so the interval
-    treats the cells' errors as independent.
+    entropy ``entropy_y``); the interval is the central ``level`` range of the MIG of
+    each joint bootstrap replicate of the matrix (:func:`matrix_interval`).
 
     Returns
     -------
     Score
     """
     entropy = _entropy(matrix)
-    return _over_bootstrap(matrix, lambda mi: mig(mi, entropy), level)
+    return matrix_interval(matrix, lambda mi: mig(mi, entropy), level)
 
 
 def gmm_modularity(matrix: xr.Dataset, level: float = LEVEL) -> Score:
@@ -225,7 +313,43 @@ def gmm_modularity(matrix: xr.Dataset, level: float = LEVEL) -> Score:
     informative = informative_latents(matrix["mi"].values, matrix["mi_std"].values)
     if not informative.any():
         return Score(np.nan)
-    return _over_bootstrap(matrix, lambda mi: modularity(mi, informative), level)
+    return matrix_interval(matrix, lambda mi: modularity(mi, informative), level)
+
+
+def best_latents(matrix: xr.Dataset) -> pd.DataFrame:
+    """For each factor (column), its most informative latent and how sure that is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor: ``factor``, ``best`` (the latent with the largest MI),
+        ``mi``, ``share`` (of the joint bootstrap replicates in which it is the largest
+        too), ``runner_up`` (the latent most often largest otherwise, or the second
+        largest) and its ``runner_up_share``. A factor with a missing cell has no best
+        latent (missing): the missing one may be it.
+    """
+    import pandas as pd
+
+    mi = _clean(matrix["mi"].values)
+    found = replicates(matrix)
+    names = [str(v) for v in matrix["var_x"].values]
+    rows = []
+    for f, factor in enumerate(str(v) for v in matrix["var_y"].values):
+        column = mi[:, f]
+        if np.isnan(column).any() or len(column) < 2:
+            rows.append({"factor": factor, "best": None, "mi": np.nan, "share": np.nan,
+                         "runner_up": None, "runner_up_share": np.nan})
+            continue
+        best = int(np.argmax(column))
+        wins = np.bincount(np.argmax(np.nan_to_num(found[:, :, f], nan=-np.inf), axis=1),
+                           minlength=len(column)) if len(found) else np.zeros(len(column))
+        others = np.argsort(-(wins + column / (column.max() + 1.0)), kind="stable")
+        second = int(next(i for i in others if i != best))
+        share = wins / len(found) if len(found) else np.full(len(column), np.nan)
+        rows.append({"factor": factor, "best": names[best], "mi": float(column[best]),
+                     "share": float(share[best]), "runner_up": names[second],
+                     "runner_up_share": float(share[second])})
+    return pd.DataFrame(rows)
 
 
 # --- scores from the data, as disentanglement_lib computes them ------------------------

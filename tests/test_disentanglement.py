@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gmmmi.data.demo import make_demo_dataset
@@ -35,10 +36,23 @@ def test_entangled_matrices_score_zero():
     assert scores.mig(equal_rows, [1.0] * 4) == pytest.approx(0.0)
 
 
-def test_negative_and_missing_estimates_count_as_zero():
+def test_negative_estimates_count_as_zero_and_missing_ones_are_missing():
     mi = np.array([[0.4, -0.01], [np.nan, 0.2]])
-    np.testing.assert_allclose(scores.modularity_per_latent(mi), [1.0, 1.0])
-    assert scores.factor_gaps(mi, [1.0, 1.0])[1].second_mi == 0.0
+    np.testing.assert_allclose(scores.modularity_per_latent(mi), [1.0, np.nan])
+    gaps = scores.factor_gaps(mi, [1.0, 1.0])
+    assert gaps[1].second_mi == 0.0 and gaps[1].missing == 0
+    assert gaps[0].missing == 1 and np.isnan(gaps[0].score)
+
+
+def test_a_missing_cell_is_never_read_as_zero():
+    # read as 0, the missing cell would make factor 0's gap 0.5 and the MIG 0.55
+    mi = np.array([[0.5, 0.5], [np.nan, 0.45]])
+    with pytest.warns(RuntimeWarning, match="1 of 2 factors left out: factor 0"):
+        assert scores.mig(mi, [1.0, 1.0]) == pytest.approx(0.05)
+    with pytest.warns(RuntimeWarning, match="latent 1 has a missing cell"):
+        assert scores.modularity(mi) == pytest.approx(0.0)  # latent 0 alone, entangled
+    with pytest.warns(RuntimeWarning, match="2 of 2 factors left out"):
+        assert np.isnan(scores.mig([[np.nan, 0.5], [0.1, np.nan]], [1.0, 1.0]))
 
 
 def test_scores_refuse_shapes_they_cannot_score():
@@ -176,14 +190,17 @@ def test_data_scores_refuse_bad_input_in_one_line():
         scores.scores(latents=latents)
 
 
-def _matrix(mi, boot, entropy):
+def _matrix(mi, boot, entropy, bootstrap="joint"):
     import xarray as xr
 
     mi = np.asarray(mi, dtype=float)
     return xr.Dataset({"mi": (("var_x", "var_y"), mi),
                        "mi_std": (("var_x", "var_y"), np.asarray(boot).std(axis=-1)),
                        "mi_bootstrap": (("var_x", "var_y", "bootstrap"), np.asarray(boot)),
-                       "entropy_y": ("var_y", np.asarray(entropy, dtype=float))})
+                       "entropy_y": ("var_y", np.asarray(entropy, dtype=float))},
+                      coords={"var_x": [f"z{i}" for i in range(mi.shape[0])],
+                              "var_y": [f"f{j}" for j in range(mi.shape[1])]},
+                      attrs={"bootstrap": bootstrap})
 
 
 def test_gmm_mig_interval_over_bootstrap_replicates():
@@ -205,7 +222,6 @@ def test_gmm_mig_interval_over_bootstrap_replicates():
 
 @pytest.mark.slow
 def test_scores_table_from_a_matrix_and_its_data():
-    import pandas as pd
 
     import gmmmi
 
@@ -221,3 +237,38 @@ def test_scores_table_from_a_matrix_and_its_data():
     assert row.loc["MIG (gmmmi)", "value"] > 0.8
     assert row.loc["MIG (discrete)", "value"] > 0.95
     assert {"SAP", "DCI disentanglement", "explicitness", "modularity (gmmmi)"} <= set(row.index)
+
+
+def test_replicates_leave_out_those_that_lack_a_cell_the_matrix_has():
+    mi = np.array([[1.0, 0.2], [0.3, np.nan]])
+    boot = np.repeat(mi[..., None], 4, axis=-1)
+    boot[0, 1, 2] = np.nan  # replicate 2 lacks a cell: left out
+    found = scores.replicates(_matrix(mi, boot, [1.0, 1.0]))
+    assert found.shape == (3, 2, 2)
+    assert np.isnan(found[:, 1, 1]).all() and np.isfinite(found[:, 0]).all()
+
+
+def test_any_function_of_the_matrix_gets_an_interval_and_says_when_it_is_not_joint():
+    mi = np.array([[0.6, 0.0], [0.5, 0.1]])
+    boot = np.repeat(mi[..., None], 40, axis=-1)
+    boot[1, 0] = np.linspace(0.4, 0.7, 40)  # latent 1 overtakes latent 0 in 13 of 40
+    difference = scores.matrix_interval(_matrix(mi, boot, [1.0, 1.0]),
+                                        lambda m: m[0, 0] - m[1, 0])
+    assert difference.value == pytest.approx(0.1) and difference.note == ""
+    assert difference.low == pytest.approx(np.percentile(0.6 - boot[1, 0], 2.5))
+    assert difference.low < 0 < difference.high
+    table = scores.best_latents(_matrix(mi, boot, [1.0, 1.0]))
+    first = table.iloc[0]
+    assert (first.best, first.runner_up) == ("z0", "z1")
+    assert first.share == pytest.approx(27 / 40) and first.runner_up_share == pytest.approx(
+        13 / 40)
+    with pytest.warns(RuntimeWarning, match="resampled each on its own"):
+        old = scores.matrix_interval(_matrix(mi, boot, [1.0, 1.0], "per pair"),
+                                     lambda m: m[0, 0] - m[1, 0])
+    assert "independent" in old.note and old.low == difference.low
+    # a factor with a missing cell: its gap is unknown, the MIG is of the others and says so
+    mi[1, 1] = np.nan
+    with pytest.warns(RuntimeWarning, match="factor 1 has a missing cell"):
+        found = scores.gmm_mig(_matrix(mi, boot, [1.0, 1.0]))
+    assert found.value == pytest.approx(0.1) and "1 of 2 factors" in found.note
+    assert pd.isna(scores.best_latents(_matrix(mi, boot, [1.0, 1.0])).iloc[1].best)

@@ -56,9 +56,14 @@ def test_non_finite_rows_are_dropped_and_counted(xy):
     y[10:13] = np.inf
     result = estimate_mi(x, y, n_bootstrap=5)
     assert result.n_dropped == 8 and result.n_samples == 292
-    clean = estimate_mi(xy[0][np.isfinite(x) & np.isfinite(y)],
-                        xy[1][np.isfinite(x) & np.isfinite(y)], n_bootstrap=5)
-    assert result.mi == clean.mi
+    keep = np.isfinite(x) & np.isfinite(y)
+    clean = estimate_mi(xy[0][keep], xy[1][keep], n_bootstrap=0)
+    assert estimate_mi(x, y, n_bootstrap=0).mi == clean.mi
+    # the resamples are drawn over the rows as given, so which variable misses a row
+    # does not matter, only which rows are missing
+    swapped = xy[0].copy(), xy[1].copy()
+    swapped[1][:5], swapped[0][10:13] = np.nan, -np.inf
+    assert np.array_equal(estimate_mi(*swapped, n_bootstrap=5).bootstrap, result.bootstrap)
 
 
 def test_constant_variable(xy):
@@ -124,7 +129,10 @@ def test_masked_values_are_missing_not_their_stored_numbers(xy):
     masked = np.ma.masked_equal(stored, -999.0)
     result = estimate_mi(masked, y, n_bootstrap=5)
     assert result.n_dropped == 30
-    assert result.mi == estimate_mi(x[30:], y[30:], n_bootstrap=5).mi
+    missing = np.where(np.arange(len(x)) < 30, np.nan, x)
+    assert np.array_equal(result.bootstrap, estimate_mi(missing, y, n_bootstrap=5).bootstrap)
+    assert estimate_mi(masked, y, n_bootstrap=0).mi == estimate_mi(x[30:], y[30:],
+                                                                   n_bootstrap=0).mi
     labels = np.ma.array(np.where(x > 0, 7, 1), mask=np.arange(len(x)) < 20)
     assert estimate_mi(y, labels, categorical=True, n_bootstrap=5).n_dropped == 20
     words = np.ma.array(np.where(x > 0, "a", "b"), mask=np.arange(len(x)) < 5)
@@ -142,7 +150,8 @@ def test_pandas_missing_values_and_indexes(xy):
     labels[:10] = pd.NA  # missing, not a label of its own
     result = estimate_mi(y, labels, categorical=True, n_bootstrap=5)
     assert result.n_dropped == 10
-    assert result.mi == estimate_mi(y[10:], np.where(x > 0, 2, 1)[10:], categorical=True,
+    missing = np.where(np.arange(len(y)) < 10, np.nan, y)
+    assert result.mi == estimate_mi(missing, np.where(x > 0, 2, 1), categorical=True,
                                     n_bootstrap=5).mi
     nullable = pd.Series(x, dtype="Float64")
     nullable[:4] = pd.NA

@@ -111,6 +111,22 @@ def test_chunks_run_cache_and_gather_into_matrices(store, tmp_path):
     assert np.isnan(square["mi"].sel(var_x="a", var_y="a"))
 
 
+def test_joint_replicates_are_bit_identical_across_chunkings(store, tmp_path):
+    description = describe_dataset(store)
+    matrices = []
+    for n_chunks in (1, 3):
+        manifests = plan_chunks(description, "lc", "latent", "label", SETTINGS, n_chunks)
+        chunks = [tmp_path / f"{n_chunks}-{i}.json" for i in range(len(manifests))]
+        for manifest, chunk in zip(manifests, chunks):
+            run_chunk(store, manifest, chunk, cache_dir=tmp_path / f"pairs{n_chunks}",
+                      log=io.StringIO())
+        matrices.append(gather(chunks, tmp_path / f"{n_chunks}.zarr"))
+    one, three = matrices
+    assert one.attrs["bootstrap"] == three.attrs["bootstrap"] == "joint"
+    np.testing.assert_array_equal(one["mi_bootstrap"].values, three["mi_bootstrap"].values)
+    np.testing.assert_array_equal(one["mi"].values, three["mi"].values)
+
+
 def test_categorical_pairs_with_each_other_are_marked_not_estimated(store, tmp_path):
     description = describe_dataset(store)
     manifest = plan_chunks(description, "cc", "label", "label", SETTINGS, 1)[0]

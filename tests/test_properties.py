@@ -34,6 +34,35 @@ def test_same_seed_is_bit_identical_and_other_seeds_differ(d3_sample):
     assert not np.array_equal(a.bootstrap, c.bootstrap)
 
 
+def test_a_resample_restricted_to_kept_rows_draws_what_the_whole_drew():
+    whole = fitting.Resample((3,), 12)
+    kept = np.arange(12) % 3 != 0
+    part = whole.take(kept)
+    np.testing.assert_array_equal(part.counts(range(4)), whole.counts(range(4))[:, kept])
+    again = part.take(np.array([0, 2, 5]))  # rows 1, 4, 8 of the whole
+    np.testing.assert_array_equal(again.counts([2]), whole.counts([2])[:, [1, 4, 8]])
+
+
+def test_estimators_with_one_resample_seed_share_their_replicates(d3_sample):
+    """Replicate b of every estimate with the same resample_seed draws the same rows,
+    whatever the fits' seed or the rows a pair drops: their bootstrap values move
+    together, as a function of several estimates needs."""
+    x, y = d3_sample.T
+    holed = x.copy()
+    holed[:50] = np.nan
+
+    def replicates(x, seed, resample_seed):
+        return GMMMI(n_bootstrap=20, seed=seed, resample_seed=resample_seed).fit(
+            x, y).result_.bootstrap
+
+    shared = replicates(x, 1, 9)
+    assert np.corrcoef(shared, replicates(x, 2, 9))[0, 1] > 0.85
+    assert np.corrcoef(shared, replicates(holed, 3, 9))[0, 1] > 0.85
+    assert abs(np.corrcoef(shared, replicates(x, 2, 10))[0, 1]) < 0.5
+    # by default the resamples follow seed, as before resample_seed existed
+    np.testing.assert_array_equal(replicates(x, 9, None), replicates(x, 9, 9))
+
+
 def test_bits_are_nats_over_ln2(d3_sample):
     x, y = d3_sample.T
     nat = estimate_mi(x, y, n_bootstrap=5)

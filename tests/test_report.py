@@ -19,6 +19,7 @@ from gmmmi.data.dataset import (
     read_xarray,
     write_dataset,
 )
+from gmmmi.report.explorer import STEP
 from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
 from tests.helpers import CHROMIUM, analyse, browse, needs_chromium, not_blank
 
@@ -402,9 +403,12 @@ def test_hovering_a_cell_shows_its_names_and_numbers(analyses, tmp_path):
     column = 0 if row != 0 else 1
     i, j = data["row_order"][row], data["col_order"][column]
     m = analyses["ll"]
+
+    def shown(name):  # as the page gets it: whole 1e-4s, then three decimals
+        return f"{round(float(m[name].values[i, j]) / STEP) * STEP:.3f}"
+
     expected = (f"{m['var_x'].values[i]} × {m['var_y'].values[j]}\n"
-                f"MI {float(m['mi'].values[i, j]):.3f} nats (95% "
-                f"{float(m['mi_low'].values[i, j]):.3f} to {float(m['mi_high'].values[i, j]):.3f})"
+                f"MI {shown('mi')} nats (95% {shown('mi_low')} to {shown('mi_high')})"
                 f"\nK = {int(m['n_components'].values[i, j])}, status {m['status'].values[i, j]}")
     assert expected.startswith(HOSTILE + " × ")
     assert hover(page, row, column).startswith(expected)  # the markup shown as text

@@ -139,7 +139,8 @@ def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
 
     options = {k: settings[k] for k in SETTING_NAMES}
     estimator = GMMMI(categorical="categorical" in (pair.kind_x, pair.kind_y),
-                      n_bootstrap=settings["n_bootstrap"], seed=pair.seed, **options)
+                      n_bootstrap=settings["n_bootstrap"], seed=pair.seed,
+                      resample_seed=settings["seed"], **options)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(), running_batches(_spread_batches if spread else None):
@@ -182,7 +183,7 @@ def fitted_model(estimator):
     return None
 
 
-def _spread_batches(X, batches, key, start, settings):
+def _spread_batches(X, batches, resample, start, settings):
     """Bootstrap refits as Dask tasks, in at least one batch per worker of the cluster.
 
     Runs inside a pair's task: ``worker_client`` lets this task wait without holding
@@ -196,14 +197,14 @@ def _spread_batches(X, batches, key, start, settings):
         pieces = [piece for fits in batches
                   for piece in _split(fits, -(-n_workers // len(batches)))]
         data = client.scatter(X, broadcast=True)  # every worker can take a batch at once
-        futures = [client.submit(_refit_batch_task, data, fits, key, start, settings,
+        futures = [client.submit(_refit_batch_task, data, fits, resample, start, settings,
                                  pure=False) for fits in pieces]
         return client.gather(futures)
 
 
-def _refit_batch_task(X, fits, key, start, settings):
+def _refit_batch_task(X, fits, resample, start, settings):
     one_numba_thread()
-    return refit_batch(X, fits, key, start, settings)
+    return refit_batch(X, fits, resample, start, settings)
 
 
 def _split(fits, parts):

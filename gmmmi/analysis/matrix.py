@@ -14,7 +14,10 @@ One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
   attributes
   ``analysis``, ``kind`` (:mod:`gmmmi.analysis.kinds`), ``symmetric``, ``settings`` (JSON),
   ``fingerprint``, ``gmmmi_version``, ``dataset``, ``created``, ``chunk_seconds``,
-  ``computed_pairs``.
+  ``computed_pairs``, ``bootstrap``: "joint" when replicate b of every pair resampled
+  the same rows (each pair's ``resample_seed`` is the analysis seed), so that replicate
+  b of the whole matrix is a matrix of its own (:func:`gmmmi.disentanglement.replicates`);
+  "per pair" for a matrix of pairs cached by an earlier gmmmi.
 
 :func:`build` makes it from pair results, :func:`write` stores it, :func:`read` opens
 one with a one-line error for anything else; :func:`intervals`, :func:`strings` and
@@ -148,7 +151,8 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
                "settings": json.dumps(settings, sort_keys=True), "fingerprint": content,
                "symmetric": int(symmetric), "unit": "nat", "kind": kind,
                "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-               "computed_pairs": sum(bool(row.get("computed")) for row in rows)}
+               "computed_pairs": sum(bool(row.get("computed")) for row in rows),
+               "bootstrap": _bootstrap_kind(settings, rows)}
         | (attrs or {}))
     if truth is not None:
         result["true_mi"] = (DIMS, truth, {"unit": "nat", "long_name": "known true MI"})
@@ -156,6 +160,14 @@ def build(analysis, kind, settings, xs, ys, rows, *, truth=None, entropies=None,
         result[f"entropy_{axis}"] = (f"var_{axis}", values, {
             "unit": "nat", "long_name": "entropy of the categorical variable"})
     return result
+
+
+def _bootstrap_kind(settings, rows):
+    """"joint" when every pair's replicates resampled the rows the analysis seed draws."""
+    seed = settings.get("seed")
+    joint = seed is not None and all((row.get("settings") or {}).get("resample_seed") == seed
+                                     for row in rows if row.get("bootstrap"))
+    return "joint" if joint else "per pair"
 
 
 def write(matrix: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = True) -> None:

@@ -24,8 +24,8 @@ from .fitting import (
     RANK_SPACES,
     SETTING_NAMES,
     STUDENT_SCORES,
+    Resample,
     bootstrap_batches,
-    bootstrap_counts,
     check_options,
     fit_plausible,
     linear_bootstrap,
@@ -112,10 +112,11 @@ def _spaces(columns, settings, key, counts=None):
     return spaces
 
 
-def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None):
+def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, resample, pointwise=None):
     """Select and bootstrap a mixture for the data in one of ``spaces`` (see
     ``fitting.select_space``); apply ``quantity``.
 
+    ``resample`` (``fitting.Resample``) draws the bootstrap's rows of the data;
     ``pointwise(data, mixtures)``, when the quantity has one, gives its per-sample terms
     for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
     refitted mixtures (the selected one without bootstrap, none after a linear one).
@@ -135,9 +136,9 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, pointwise=None
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
         mixtures = ()
         values = linear_bootstrap(pointwise(data, selection.params)[0], selected, n_bootstrap,
-                                  key)
+                                  resample)
     elif n_bootstrap:
-        mixtures = refit_bootstrap(data, n_bootstrap, key, selection.params, settings)
+        mixtures = refit_bootstrap(data, n_bootstrap, resample, selection.params, settings)
         values = np.asarray(quantity(mixtures, **settings.integration_kwargs(key)))
     else:
         mixtures, values = selection.params, np.array([selected])
@@ -368,6 +369,14 @@ class GMMMI(BaseEstimator):
         value to first order, for the cost of one pass over the data.  ``"auto"`` refits
         below 10,000 samples and is linear from there, where the two agree
         (benchmarks/measured/linear_bootstrap.md).  KL always refits.
+    resample_seed : int, optional
+        Seed of the bootstrap's resamples alone (None: ``seed``). Replicate b draws its
+        rows from this seed and b over the rows of x and y as given, before any are
+        dropped, so estimators with the same ``resample_seed`` fitted on the same rows
+        resample the same rows in replicate b, whatever their ``seed``: their
+        ``bootstrap_`` values are joint, and a function of several estimates (a matrix's
+        MIG, the difference of two) has a bootstrap interval. ``gmmmi.mi_matrix`` and the
+        workflow give every pair of an analysis the analysis seed here.
 
     Attributes
     ----------
@@ -418,7 +427,7 @@ class GMMMI(BaseEstimator):
                  accelerate: bool = True, reg_covar: float = 1e-6, max_iter: int = 1000,
                  integration: str = "quadrature", quadrature_nodes: int = 1024,
                  mc_samples: int = 100_000, marginals: str = "auto",
-                 bootstrap_method: str = "auto") -> None:
+                 bootstrap_method: str = "auto", resample_seed: int | None = None) -> None:
         self.categorical = categorical
         self.n_bootstrap = n_bootstrap
         self.unit = unit
@@ -441,6 +450,7 @@ class GMMMI(BaseEstimator):
         self.mc_samples = mc_samples
         self.marginals = marginals
         self.bootstrap_method = bootstrap_method
+        self.resample_seed = resample_seed
 
     def __getattr__(self, name):
         # a fitted attribute read before fit: scikit-learn's NotFittedError (a ValueError
@@ -470,6 +480,7 @@ class GMMMI(BaseEstimator):
         self : GMMMI
         """
         settings = check_options(self.n_bootstrap, self.seed, self.unit,
+                                 resample_seed=self.resample_seed,
                                  **{name: getattr(self, name) for name in SETTING_NAMES})
         if y is None:
             raise ValueError("GMMMI requires y to be passed, but the target y is None")
@@ -496,6 +507,10 @@ class GMMMI(BaseEstimator):
         self.cv_scores_ = {}
         self.bootstrap_mixtures_ = ()
         key = (int(self.seed),)
+        resample = Resample((int(self.seed if self.resample_seed is None else
+                                 self.resample_seed),), len(keep))
+        if self.n_dropped_:
+            resample = resample.take(keep)
 
         def kept(a):  # no copy of clean data: big samples keep their memory
             return a if self.n_dropped_ == 0 else a[keep]
@@ -504,13 +519,13 @@ class GMMMI(BaseEstimator):
         copies = check.repeated_rows(_columns(x) + (
             [other] if other.ndim == 1 else _columns(other)))
         if copies is not None:
-            x, other = x[~copies], other[~copies]
+            x, other, resample = x[~copies], other[~copies], resample.take(~copies)
             self.n_samples_ -= int(copies.sum())
             self.n_dropped_ += int(copies.sum())
         if self.categorical:
-            outcome = self._fit_categorical(x, other, categories, settings, key)
+            outcome = self._fit_categorical(x, other, categories, settings, key, resample)
         else:
-            outcome = self._fit_detected(x, other, settings, key)
+            outcome = self._fit_detected(x, other, settings, key, resample)
         if (x.shape[1] > 1 or not self.categorical and other.shape[1] > 1) \
                 and np.isfinite(outcome.value):
             members = self._members(x, other)
@@ -529,7 +544,8 @@ class GMMMI(BaseEstimator):
 
         self.result_ = result = _result(
             MIResult, outcome, "mi", self.unit, self.n_samples_, self.n_dropped_, settings,
-            self.n_bootstrap, int(self.seed), categorical=bool(self.categorical))
+            self.n_bootstrap, int(self.seed), categorical=bool(self.categorical),
+            **({} if self.resample_seed is None else {"resample_seed": int(self.resample_seed)}))
         self.mi_, self.std_, self.interval_ = result.value, result.std, result.interval
         self.bootstrap_, self.n_components_ = result.bootstrap, result.n_components
         self.marginals_ = outcome.details.get("transform", transforms(settings)[0])
@@ -555,26 +571,27 @@ class GMMMI(BaseEstimator):
                     found[name] = float(GMMMI(**params).fit(column, target).mi_)
         return {name: value for name, value in found.items() if np.isfinite(value)}
 
-    def _fit_detected(self, x, y, settings, key):
+    def _fit_detected(self, x, y, settings, key, resample):
         """A continuous pair, or, when one variable of a pair has fewer than
         ``FEW_DISTINCT_VALUES`` distinct values (integer codes, a coarse grid), a
         categorical one: one mixture of the other per value (when two values hold
         enough rows), or the table of the two when both are such."""
         needed = min_samples(x.shape[1] + y.shape[1], settings)
         if x.shape[1] + y.shape[1] > 2 or len(x) < needed:
-            return self._fit_pair(x, y, settings, key)
+            return self._fit_pair(x, y, settings, key, resample)
         constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
         if constant:
             return constant
         counts = [check.value_counts(a[:, 0]) for a in (x, y)]  # one sort per variable
         discrete = [check.has_few_distinct_values(a, c) for a, c in zip((x, y), counts)]
         if all(discrete):
-            return self._fit_table(x[:, 0], y[:, 0], key)
+            return self._fit_table(x[:, 0], y[:, 0], key, resample)
         if any(discrete):
             name = "x" if discrete[0] else "y"
             labels, values = (x, y) if discrete[0] else (y, x)
             codes, categories = check.labels(name, labels[:, 0])
-            outcome = self._fit_categorical(values, codes, categories, settings, key)
+            outcome = self._fit_categorical(values, codes, categories, settings, key,
+                                            resample)
             if outcome.status != status.CATEGORY_TOO_SMALL:
                 outcome.details["categorical"] = name
                 outcome.details["tied"] = {"x": check.tied_share(x[:, 0]),
@@ -582,18 +599,20 @@ class GMMMI(BaseEstimator):
                 return outcome
         labels = [check.atom_labels(a[:, 0], c) for a, c in zip((x, y), counts)]
         if labels[0] is None and labels[1] is not None:  # MI is symmetric: x has the atoms
-            outcome = self._fit_atoms(y, x, labels[1], None, settings, key, swapped=True)
+            outcome = self._fit_atoms(y, x, labels[1], None, settings, key, resample,
+                                      swapped=True)
         elif labels[0] is not None:
-            outcome = self._fit_atoms(x, y, *labels, settings, key)
+            outcome = self._fit_atoms(x, y, *labels, settings, key, resample)
         else:
             outcome = None
         return outcome if outcome is not None else self._fit_pair(x, y, settings, key,
-                                                                    counts)
+                                                                    resample, counts)
 
-    def _fit_atoms(self, x, y, a, b, settings, key, swapped=False):
+    def _fit_atoms(self, x, y, a, b, settings, key, resample, swapped=False):
         """MI of a pair with atoms (``a``, ``b``: each row's atom label, -1 for the
         continuous part; ``b`` None when y has none) from the chain rule's terms
-        (``core.atoms``), each estimated on its own rows with its own key; None when a
+        (``core.atoms``), each estimated on its own rows with its own key (and the pair's
+        resamples of those rows); None when a
         term cannot be estimated (too few rows of a part), for the whole pair's fit."""
         pieces = atoms.terms(a, b, ("y", "x") if swapped else ("x", "y"))
         for _, rows, kind in pieces:  # a part too small for its own fit: no split
@@ -606,16 +625,17 @@ class GMMMI(BaseEstimator):
         found = []
         for index, (name, rows, kind) in enumerate(pieces):
             part = key + (1000 + index,)
+            drawn = resample.take(rows)
             if kind == "table":
-                outcome = self._fit_table(a, b, part)
+                outcome = self._fit_table(a, b, part, drawn)
             elif kind == "x-atoms":
                 outcome = self._fit_categorical(y[rows], *_atom_codes(a[rows]),
-                                                settings, part)
+                                                settings, part, drawn)
             elif kind == "y-atoms":
                 outcome = self._fit_categorical(x[rows], *_atom_codes(b[rows]),
-                                                settings, part)
+                                                settings, part, drawn)
             else:
-                outcome = self._fit_pair(x[rows], y[rows], settings, part)
+                outcome = self._fit_pair(x[rows], y[rows], settings, part, drawn)
             if outcome.status in (status.TOO_FEW_SAMPLES, status.CATEGORY_TOO_SMALL) \
                     or not np.isfinite(outcome.value):
                 return None
@@ -642,7 +662,7 @@ class GMMMI(BaseEstimator):
             None, {}, {}, ()
         return outcome
 
-    def _fit_table(self, x, y, key):
+    def _fit_table(self, x, y, key, resample):
         """MI of two variables with few distinct values each, from their table
         (``information.table_mutual_information``), the bootstrap resampling its rows."""
         x_codes, x_levels = check.labels("x", x)
@@ -655,7 +675,7 @@ class GMMMI(BaseEstimator):
         if self.n_bootstrap:  # the rows' resample counts, in memory-bounded batches
             tables = np.stack([np.bincount(cells, weights=row, minlength=table[0].size)
                                for fits in bootstrap_batches(len(cells), self.n_bootstrap)
-                               for row in bootstrap_counts(len(cells), fits, key)])
+                               for row in resample.counts(fits)])
             values = table_mutual_information(tables.reshape((-1,) + shape))
         outcome = _interval_outcome(values, self.n_bootstrap, selected, (), [], 0, [], "",
                                     {"categorical": "both", "levels": list(shape)})
@@ -663,7 +683,7 @@ class GMMMI(BaseEstimator):
         _note_ties(outcome, {"x": x[:, None], "y": y[:, None]}, "table")
         return outcome
 
-    def _fit_pair(self, x, y, settings, key, counts=None):
+    def _fit_pair(self, x, y, settings, key, resample, counts=None):
         needed = min_samples(x.shape[1] + y.shape[1], settings)
         if len(x) < needed:
             return _too_few_outcome(len(x), needed)
@@ -674,14 +694,14 @@ class GMMMI(BaseEstimator):
         outcome, selection, mixtures = _fit_continuous(
             _spaces(_columns(x, y), settings, key, counts),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
-            self.n_bootstrap, key, functools.partial(pointwise_combination, terms=terms))
+            self.n_bootstrap, key, resample, functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
         _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"], counts)
         return outcome
 
-    def _fit_categorical(self, x, codes, categories, settings, key):
+    def _fit_categorical(self, x, codes, categories, settings, key, resample):
         needed = min_samples(x.shape[1], settings)
         if len(x) < needed:
             return _too_few_outcome(len(x), needed)
@@ -703,17 +723,18 @@ class GMMMI(BaseEstimator):
             # a rare class costs its own rows, not the pair
             fitted = ~np.isin(codes, small)
             x, codes, present = x[fitted], codes[fitted], present[~np.isin(present, small)]
+            resample = resample.take(fitted)
             self.n_samples_ -= int(counts[small].sum())
             self.n_dropped_ += int(counts[small].sum())
             left_out = (f"categor{'y' if len(small) == 1 else 'ies'} {listed} left out "
                         f"(fewer than {needed} samples to fit): {int(counts[small].sum())} "
                         f"rows dropped")
-        outcome = self._fit_categories(x, codes, present, categories, settings, key)
+        outcome = self._fit_categories(x, codes, present, categories, settings, key, resample)
         if left_out:
             outcome.message = f"{outcome.message}; {left_out}" if outcome.message else left_out
         return outcome
 
-    def _fit_categories(self, x, codes, present, categories, settings, key):
+    def _fit_categories(self, x, codes, present, categories, settings, key, resample):
         """Categorical MI from one mixture per category of ``present``, each big enough."""
         space, xs, selections = select_category_space(_spaces(_columns(x), settings, key),
                                                       codes, present, settings, key)
@@ -729,10 +750,10 @@ class GMMMI(BaseEstimator):
             mixtures = tuple(p[None] for p in starts)
             pointwise = categorical_pointwise(xs, np.searchsorted(present, codes), mixtures,
                                               shares[None])
-            values = linear_bootstrap(pointwise[0], selected, self.n_bootstrap, key)
+            values = linear_bootstrap(pointwise[0], selected, self.n_bootstrap, resample)
         elif self.n_bootstrap:
-            mixtures, proportions = refit_categories_bootstrap(xs, masks, self.n_bootstrap, key,
-                                                               starts, settings)
+            mixtures, proportions = refit_categories_bootstrap(xs, masks, self.n_bootstrap,
+                                                               resample, starts, settings)
             values = categorical_mutual_information(mixtures, proportions,
                                                     **settings.integration_kwargs(key))
         else:
@@ -996,7 +1017,7 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
         terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
         outcome = _fit_continuous(_spaces(data, settings, (int(seed),)), quantity,
                                   settings, n_bootstrap, (int(seed),),
-                                  functools.partial(pointwise_combination, terms=terms))[0]
+                                  Resample((int(seed),), len(data)), functools.partial(pointwise_combination, terms=terms))[0]
         _note_ties(outcome, {"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy],
                              "z": data[:, n_xy:]}, outcome.details["transform"])
     return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings,
@@ -1033,6 +1054,7 @@ def marginal_kl(x: ArrayLike, y: ArrayLike, *, n_bootstrap: int = 50, seed: int 
     else:
         pooled = check.standardise(data, pooled=True)
         outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
-                                  settings, n_bootstrap, (int(seed),))[0]
+                                  settings, n_bootstrap, (int(seed),),
+                                  Resample((int(seed),), len(data)))[0]
     return _result(KLResult, outcome, "kl", unit, len(data), n_dropped, settings, n_bootstrap,
                    int(seed))

@@ -188,7 +188,7 @@ def make_settings(settings):
 
 
 def check_options(n_bootstrap=RUN_DEFAULTS["n_bootstrap"], seed=RUN_DEFAULTS["seed"],
-                  unit="nat", **settings):
+                  unit="nat", resample_seed=None, **settings):
     """The estimator's ``Settings`` from its parameters (those of ``GMMMI`` but
     ``categorical``), with a one-line ``ValueError`` for an unknown name or a bad value."""
     checked = make_settings(settings)
@@ -198,8 +198,9 @@ def check_options(n_bootstrap=RUN_DEFAULTS["n_bootstrap"], seed=RUN_DEFAULTS["se
     if n_bootstrap == 1:  # its value would stand for the estimate, outside its interval
         raise ValueError("n_bootstrap must be 0 (one fit, no interval) or at least 2 (one "
                          "resample has no spread), got 1")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    for name, value in (("seed", seed), ("resample_seed", resample_seed)):
+        if value is not None or name == "seed":
+            _check_int(name, value, 0)
     check_unit(unit)
     return checked
 
@@ -807,22 +808,45 @@ def pad_components(params, n_components):
     return np.concatenate([params, filler])
 
 
-def bootstrap_counts(n_samples, fits, key):
-    """Multinomial resample counts (uint8), one row per bootstrap fit in ``fits``.
+@dataclass(frozen=True, eq=False)
+class Resample:
+    """Which rows bootstrap replicate ``b`` draws.
 
-    Fit ``b`` draws from its own stream, so a row is the same in any batch.  A count
-    above 255 (a sample drawn that often) would need N in the thousands of millions
-    and is refused rather than wrapped.
+    Replicate ``b`` is a multinomial draw of ``n_rows`` rows from ``key`` and ``b`` alone,
+    over the rows of the data as the caller gave them; the samples of a fit are the
+    ``rows`` it kept of those (None: all, in order) and weigh their rows' counts. Every
+    estimate made with the same key on the same data therefore resamples the same rows
+    in replicate ``b``, whatever it dropped (missing values, repeated rows, a category
+    too small): a function of several estimates (an MI matrix's MIG, the difference of
+    two cells) has a joint bootstrap.
     """
-    counts = np.empty((len(fits), n_samples), dtype=np.uint8)
-    for row, b in enumerate(fits):
-        rng = np.random.default_rng(list(key) + [_STREAM_BOOTSTRAP, int(b)])
-        drawn = np.bincount(rng.integers(n_samples, size=n_samples, dtype=np.int32),
-                            minlength=n_samples)
-        if drawn.max() > 255:
-            raise ValueError("a bootstrap resample drew one sample more than 255 times")
-        counts[row] = drawn
-    return counts
+
+    key: tuple
+    n_rows: int
+    rows: np.ndarray | None = None
+
+    @property
+    def n_samples(self):
+        return self.n_rows if self.rows is None else len(self.rows)
+
+    def take(self, kept):
+        """The resample of the samples ``kept`` (a boolean mask or indices) of these."""
+        index = np.arange(self.n_rows) if self.rows is None else self.rows
+        return Resample(self.key, self.n_rows, index[kept])
+
+    def counts(self, fits):
+        """Resample counts (uint8), one row per bootstrap fit of ``fits``, one column per
+        sample. A count above 255 (a row drawn that often) would need N in the thousands
+        of millions and is refused rather than wrapped."""
+        counts = np.empty((len(fits), self.n_samples), dtype=np.uint8)
+        for row, b in enumerate(fits):
+            rng = np.random.default_rng(list(self.key) + [_STREAM_BOOTSTRAP, int(b)])
+            drawn = np.bincount(rng.integers(self.n_rows, size=self.n_rows, dtype=np.int32),
+                                minlength=self.n_rows)
+            if drawn.max() > 255:
+                raise ValueError("a bootstrap resample drew one sample more than 255 times")
+            counts[row] = drawn if self.rows is None else drawn[self.rows]
+        return counts
 
 
 def bootstrap_batches(n_samples, n_bootstrap, rows_per_fit=1):
@@ -838,14 +862,14 @@ def linear_bootstrap_applies(n_samples, settings):
         settings.bootstrap_method == "auto" and n_samples >= LINEAR_BOOTSTRAP_SAMPLES)
 
 
-def linear_bootstrap(pointwise, value, n_bootstrap, key):
+def linear_bootstrap(pointwise, value, n_bootstrap, resample):
     """Bootstrap values of a quantity from its per-sample terms, without refitting.
 
     ``pointwise`` holds, for each sample, the term whose mean is the quantity under the
     mixture fitted on all data (``information.pointwise_combination``); its deviations
     from their mean are the quantity's influence function.  For each resample (the same
-    multinomial counts c as the refits draw), the value is ``value`` + sum_i c_i (p_i -
-    mean p) / N: the refit's value to first order in the resampling.  It leaves out the
+    counts c as the refits draw, :class:`Resample`), the value is ``value`` + sum_i c_i
+    (p_i - mean p) / sum_i c_i: the refit's value to first order in the resampling.  It leaves out the
     small upward shift that refitting duplicated points adds, and costs one pass over
     the data per resample instead of an EM fit.  Values are clipped at 0: every
     quantity bootstrapped this way is an information, never negative.
@@ -854,9 +878,9 @@ def linear_bootstrap(pointwise, value, n_bootstrap, key):
     n_samples = len(centred)
     values = np.empty(n_bootstrap)
     for fits in bootstrap_batches(n_samples, n_bootstrap):
-        counts = bootstrap_counts(n_samples, fits, key)
+        counts = resample.counts(fits)
         for row, b in enumerate(fits):
-            values[b] = value + np.dot(counts[row], centred) / n_samples
+            values[b] = value + np.dot(counts[row], centred) / counts[row].sum(dtype=np.int64)
     return np.maximum(values, 0.0)
 
 
@@ -872,13 +896,13 @@ def refit(X, sample_weights, start, settings):
     return _fit(X, sample_weights, starts, settings, settings.bootstrap_tol)[:3]
 
 
-def refit_categories_bootstrap(X, masks, n_bootstrap, key, starts, settings):
+def refit_categories_bootstrap(X, masks, n_bootstrap, resample, starts, settings):
     """Refit each category's mixture on ``n_bootstrap`` resamples of ``X`` (all categories
     resampled together, so their shares vary as the data's would).
 
     ``masks`` (n_categories, n_samples) says which rows are each category's; ``starts``
     holds each category's selected mixture (leading dimension n_categories). Each resample
-    is one row of counts (:func:`bootstrap_counts`), split by category into one fit per
+    is one row of counts (:meth:`Resample.counts`), split by category into one fit per
     category, in memory-bounded batches. Returns the mixtures, with leading dimensions
     (n_bootstrap, n_categories), and each resample's category shares (n_bootstrap,
     n_categories).
@@ -886,20 +910,21 @@ def refit_categories_bootstrap(X, masks, n_bootstrap, key, starts, settings):
     n_samples, n_categories = len(X), len(masks)
     fitted, proportions = [], []
     for fits in bootstrap_batches(n_samples, n_bootstrap, n_categories):
-        counts = bootstrap_counts(n_samples, fits, key)
+        counts = resample.counts(fits)
         weights = (counts[:, None, :] * masks[None]).reshape(-1, n_samples)
         tiled = tuple(np.tile(p, (len(fits),) + (1,) * (p.ndim - 1)) for p in starts)
         fitted.append(refit(X, weights, tiled, settings))
         proportions.append(np.stack([counts[:, m].sum(axis=1) for m in masks], axis=1))
     mixtures = tuple(np.concatenate(p).reshape((n_bootstrap, n_categories) + p[0].shape[1:])
                      for p in zip(*fitted))
-    return mixtures, np.concatenate(proportions) / n_samples
+    proportions = np.concatenate(proportions)
+    return mixtures, proportions / proportions.sum(axis=1, keepdims=True)
 
 
-def refit_batch(X, fits, key, start, settings):
+def refit_batch(X, fits, resample, start, settings):
     """The refits of bootstrap fits ``fits`` (a range): a unit of work that gives the same
     numbers wherever it runs and whatever other fits share its batch."""
-    return refit(X, bootstrap_counts(len(X), fits, key), start, settings)
+    return refit(X, resample.counts(fits), start, settings)
 
 
 # Who runs refit_bootstrap's batches: here, one after the other, unless a caller hands them
@@ -909,7 +934,7 @@ _RUN_BATCHES = contextvars.ContextVar("gmmmi_run_batches", default=None)
 
 @contextlib.contextmanager
 def running_batches(run):
-    """Within the block, :func:`refit_bootstrap` calls ``run(X, batches, key, start,
+    """Within the block, :func:`refit_bootstrap` calls ``run(X, batches, resample, start,
     settings)``, which returns the refits of every fit of ``batches`` in order, as
     :func:`refit_batch` gives them for consecutive ranges of fits, computed however and
     wherever it likes (``run`` None: here)."""
@@ -920,11 +945,12 @@ def running_batches(run):
         _RUN_BATCHES.reset(token)
 
 
-def refit_bootstrap(X, n_bootstrap, key, start, settings):
-    """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X``, in
+def refit_bootstrap(X, n_bootstrap, resample, start, settings):
+    """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X``
+    (:class:`Resample`), in
     memory-bounded batches; (weights, means, covariances) with a leading n_bootstrap."""
     batches = bootstrap_batches(len(X), n_bootstrap)
     run = _RUN_BATCHES.get()
-    parts = (run(X, batches, key, start, settings) if run is not None else
-             [refit_batch(X, fits, key, start, settings) for fits in batches])
+    parts = (run(X, batches, resample, start, settings) if run is not None else
+             [refit_batch(X, fits, resample, start, settings) for fits in batches])
     return tuple(np.concatenate(p) for p in zip(*parts))
