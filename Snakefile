@@ -20,6 +20,7 @@ include: "workflow/rules/estimate.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:
@@ -27,6 +28,7 @@ rule all:
         expand("results/{analysis}/report.html", analysis=ANALYSES),
         expand("results/{analysis}/mi.zarr", analysis=ANALYSES),
         expand("results/{analysis}/flow.{ext}", analysis=FLOW_ANALYSES, ext=["graphml", "json"]),
+        expand("results/comparisons/{name}.{ext}", name=COMPARISONS, ext=["html", "csv"]),
     default_target: True
 
 

@@ -63,7 +63,12 @@ FAMILIES = {
                              [0.6, 0.6, 0.6, 0.6], [0.4, 0.4, 0.4, 0.4]),
               {"(0,0)-(1,0)": ((0, 0), (1, 0)), "(2,1)-(3,1)": ((2, 1), (3, 1))}),
 }
-FIELDS = ["family", "n", "sample", "quantity", "truth", "value", "low", "high", "seconds"]
+FIELDS = ["family", "n", "sample", "method", "quantity", "truth", "value", "low", "high",
+          "seconds"]
+# how the replicates of a quantity are drawn: gmmmi's (the joint replicates, each cell's
+# stretched to its interval), the joint ones as the bootstrap gave them, and each cell's
+# replicates shuffled on its own (as when every pair resampled its own rows)
+METHODS = ("joint", "joint, unstretched", "per cell")
 
 
 def truths(family):
@@ -77,9 +82,19 @@ def truths(family):
     return found
 
 
+def interval(found, value):
+    """The central 95% of ``found``, stretched to hold ``value``."""
+    found = found[np.isfinite(found)]
+    if len(found) < 2:
+        return np.nan, np.nan
+    low, high = np.percentile(found, [2.5, 97.5])
+    return min(low, value), max(high, value)
+
+
 def one(family, n, sample):
     import gmmmi
     from gmmmi import disentanglement as d
+    from gmmmi.analysis.matrix import replicates
 
     rep, differences = FAMILIES[family]
     latents, codes = rep.sample(n, np.random.default_rng([n, sample, len(family)]))
@@ -89,20 +104,33 @@ def one(family, n, sample):
         matrix = gmmmi.mi_matrix({"latent": latents, "factor": codes}, "latent", "factor",
                                  seed=sample, progress=False)
         seconds = time.perf_counter() - start
-        scores = {"MIG": d.gmm_mig(matrix), "modularity": d.gmm_modularity(matrix)}
+        mi = matrix["mi"].values
+        informative = d.informative_latents(mi, matrix["mi_std"].values)
+        entropy = matrix["entropy_y"].values  # as gmm_mig normalises: the sample's
+        functions = {"MIG": lambda m: d.mig(m, entropy),
+                     "modularity": lambda m: d.modularity(m, informative)}
         for name, (a, b) in differences.items():
-            scores[f"difference {name}"] = d.matrix_interval(
-                matrix, lambda mi, a=a, b=b: mi[a] - mi[b])
+            functions[f"difference {name}"] = lambda m, a=a, b=b: m[a] - m[b]
+        raw = replicates(matrix, stretched=False)
+        shuffle = np.random.default_rng([sample, 7])
+        per_cell = np.take_along_axis(raw, np.argsort(shuffle.random(raw.shape), axis=0), 0)
+        drawn = {"joint": replicates(matrix), "joint, unstretched": raw, "per cell": per_cell}
+        rows = []
+        truth = truths(family)
+        for method, found in drawn.items():
+            for quantity, function in functions.items():
+                value = function(mi)
+                low, high = interval(np.array([function(r) for r in found]), value)
+                rows.append({"family": family, "n": n, "sample": sample, "method": method,
+                             "quantity": quantity, "truth": truth[quantity], "value": value,
+                             "low": low, "high": high, "seconds": seconds})
+        # what users read: gmmmi's own functions give the joint method's numbers
+        assert np.isclose(d.gmm_mig(matrix).low, rows[0]["low"], equal_nan=True)
         best = d.best_latents(matrix)
-    truth = truths(family)
-    rows = [{"family": family, "n": n, "sample": sample, "quantity": q, "truth": truth[q],
-             "value": s.value, "low": s.low, "high": s.high, "seconds": seconds}
-            for q, s in scores.items()]
     top = rep.mi().argmax(axis=0)
     for f, row in best.iterrows():
-        replicate = d.replicates(matrix)[:, :, f]
-        share = float(np.mean(replicate.argmax(axis=1) == top[f])) if len(replicate) else 0.0
-        rows.append({"family": family, "n": n, "sample": sample,
+        share = float(np.mean(drawn["joint"][:, :, f].argmax(axis=1) == top[f]))
+        rows.append({"family": family, "n": n, "sample": sample, "method": "joint",
                      "quantity": f"best latent of factor {f}", "truth": float(top[f]),
                      "value": float(row["best"] == f"latent_{top[f]}"), "low": share,
                      "high": share, "seconds": seconds})
@@ -126,7 +154,7 @@ def split_shapes(parts):
             matrix = gmmmi.mi_matrix({"latent": latents[rows_of], "factor": factors[rows_of]},
                                      "latent", "factor", progress=False)
             score = d.gmm_mig(matrix)
-        rows.append({"family": "shapes3d", "n": size, "sample": part,
+        rows.append({"family": "shapes3d", "n": size, "sample": part, "method": "joint",
                      "quantity": f"MIG of 1/{parts}", "truth": np.nan, "value": score.value,
                      "low": score.low, "high": score.high,
                      "seconds": time.perf_counter() - start})
@@ -134,13 +162,15 @@ def split_shapes(parts):
 
 
 def summarise(rows):
-    lines = ["| family | N | quantity | samples | coverage | spread ratio | mean width | "
-             "mean error |", "|---|---|---|---|---|---|---|---|"]
-    keys = sorted({(r["family"], int(r["n"]), r["quantity"]) for r in rows
+    lines = ["| family | N | quantity | method | samples | coverage | spread ratio | "
+             "mean width | mean error |", "|---|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["family"], int(r["n"]), r["quantity"], METHODS.index(r["method"]))
+                   for r in rows
                    if r["family"] != "shapes3d" and not r["quantity"].startswith("best")})
-    for family, n, quantity in keys:
-        chosen = [r for r in rows if (r["family"], int(r["n"]), r["quantity"]) ==
-                  (family, n, quantity)]
+    for family, n, quantity, method in keys:
+        method = METHODS[method]
+        chosen = [r for r in rows if (r["family"], int(r["n"]), r["quantity"], r["method"])
+                  == (family, n, quantity, method)]
         value = np.array([float(r["value"]) for r in chosen])
         low = np.array([float(r["low"]) for r in chosen])
         high = np.array([float(r["high"]) for r in chosen])
@@ -148,7 +178,8 @@ def summarise(rows):
         covered = np.mean((low <= truth) & (truth <= high))
         implied = np.mean(high - low) / (2 * Z)
         ratio = np.std(value, ddof=1) / implied if implied > 0 and len(value) > 1 else np.nan
-        lines.append(f"| {family} | {n} | {quantity} | {len(chosen)} | {covered:.2f} | "
+        lines.append(f"| {family} | {n} | {quantity} | {method} | {len(chosen)} | "
+                     f"{covered:.2f} | "
                      f"{ratio:.2f} | {np.mean(high - low):.4f} | "
                      f"{np.mean(value - truth):+.4f} |")
     lines += ["", "Best latents: the share of samples whose best latent is the true one, and "
@@ -176,8 +207,9 @@ def summarise(rows):
                 continue
             value = np.array([float(r["value"]) for r in chosen])
             implied = np.mean([float(r["high"]) - float(r["low"]) for r in chosen]) / (2 * Z)
-            lines.append(f"\n{parts} parts: the values spread {np.std(value, ddof=1) / implied:.2f}"
-                         f" times what their intervals imply.")
+            spread = np.std(value, ddof=1) / implied
+            lines.append(f"\n{parts} parts: the values spread {spread:.2f} times what their "
+                         f"intervals imply.")
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
          # many pairs from Python (xarray, Dask and the report)
          "mi_matrix": ("analysis.notebook", "mi_matrix"),
          "open_matrix": ("analysis.matrix", "read"),
+         "compare": ("analysis.compare", "compare"),
          "pairs_table": ("analysis.matrix", "pairs"),
          "write_report": ("report.page", "write_report"),
          # scikit-learn's feature selection, with gmmmi's estimates
@@ -28,7 +29,7 @@ _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
          "mutual_info_regression": ("feature_selection", "mutual_info_regression")}
 
 __all__ = ["GMMMI", "DatasetError", "InformationResult", "KLResult", "MIResult", "Mixture",
-           "__version__", "conditional_mi", "estimate_mi", "marginal_kl", "mi_matrix",
+           "__version__", "compare", "conditional_mi", "estimate_mi", "marginal_kl", "mi_matrix",
            "mutual_info_classif", "mutual_info_regression", "open_dataset", "open_matrix",
            "pairs_table", "write_report"]
 

@@ -1,6 +1,6 @@
 """Command line: ``gmmmi estimate``, ``ingest``, ``validate``, ``demo-data``,
-``check-config``, ``cache prune``, and the workflow's steps ``run-chunk``, ``gather``,
-``report``, ``flow``.
+``check-config``, ``cache prune``, ``compare``, and the workflow's steps ``run-chunk``,
+``gather``, ``report``, ``flow``.
 
 Every failure prints one line, ``gmmmi: error: ...``, and exits with code 2.
 """
@@ -189,6 +189,19 @@ def _build_parser():
                      help="the dataset the matrix came from (to draw the top pairs' data)")
     rep.add_argument("--unit", choices=("nat", "bit"), default="nat", help="unit shown")
     rep.add_argument("--top", type=int, default=6, help="top pairs drawn in detail")
+    rep.add_argument("--previous", default=None,
+                     help="a directory where the report keeps the matrix it reported, to "
+                          "show what changed when the matrix is replaced")
+
+    cmp = commands.add_parser("compare", help="what changed between two mi.zarr",
+                              description="The change of every cell from BEFORE to AFTER "
+                                          "and of MIG and modularity, with intervals; the "
+                                          "cells that changed by more than their noise.")
+    cmp.add_argument("before")
+    cmp.add_argument("after")
+    cmp.add_argument("--out", default=None, help="also write the comparison's HTML page")
+    cmp.add_argument("--csv", default=None, help="also write every cell's change as CSV")
+    cmp.add_argument("--unit", choices=("nat", "bit"), default="nat", help="unit shown")
     return parser
 
 
@@ -402,8 +415,47 @@ def _report(args):
 
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
-    out = write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top)
+    out = write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top,
+                       previous=args.previous)
     print(f"{out}: written", file=sys.stderr)
+
+
+def _compare(args):
+    from .analysis.compare import changes, compare
+    from .core.result import UNITS
+
+    for option, path in (("--out", args.out), ("--csv", args.csv)):
+        if path is not None and Path(path).exists() and not Path(path).is_file():
+            raise UsageError(f"{option} {path}: exists and is not a file; give a file path")
+    comparison = compare(args.before, args.after)
+    scale, unit = UNITS[args.unit], f"{args.unit}s"
+    changed = changes(comparison)
+    total = int(np.isfinite(comparison["change"].values).sum())
+    print(f"{args.before} -> {args.after}: {len(changed)} of {total} cells changed by more "
+          f"than their noise ({comparison.attrs['pairing']})")
+    if comparison.attrs["note"]:
+        print(f"compared the cells both have: {comparison.attrs['note']}")
+    for row in changed.head(20).itertuples():
+        print(f"  {row.x} x {row.y}: {row.before * scale:.3f} -> {row.after * scale:.3f} "
+              f"({row.change * scale:+.3f}, 95% {row.low * scale:+.3f} to "
+              f"{row.high * scale:+.3f} {unit})")
+    if len(changed) > 20:
+        print(f"  ... and {len(changed) - 20} more")
+    for name in comparison["score"].values if "score" in comparison.dims else []:
+        part = {k: float(comparison[f"score_{k}"].sel(score=name))
+                for k in ("before", "after", "change", "low", "high")}
+        print(f"{name}: {part['before']:.3f} -> {part['after']:.3f} ({part['change']:+.3f}, "
+              f"95% {part['low']:+.3f} to {part['high']:+.3f})")
+    if args.csv:
+        from ._files import replacing
+
+        with replacing(args.csv) as staging:
+            changes(comparison, changed_only=False).to_csv(staging, index=False)
+    if args.out:
+        from .report.page import write_comparison
+
+        write_comparison(comparison, args.out, unit=args.unit)
+        print(f"{args.out}: written", file=sys.stderr)
 
 
 def main(argv=None):
@@ -422,7 +474,8 @@ def main(argv=None):
             return _check_config(args)
         else:
             {"demo-data": _demo_data, "run-chunk": _run_chunk, "cache": _prune_cache,
-             "gather": _gather, "flow": _flow, "report": _report}[args.command](args)
+             "gather": _gather, "flow": _flow, "report": _report,
+             "compare": _compare}[args.command](args)
     except (UsageError, ValueError, OSError) as exc:
         print(f"gmmmi: error: {first_line(exc)}", file=sys.stderr)
         return 2

@@ -57,12 +57,13 @@ these functions split the rows they are given: at most ``n_train`` rows to train
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import warnings
-
 import numpy as np
+
+from .analysis.matrix import joint, replicates
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,37 +221,14 @@ def informative_latents(mi, std, floor=0.01):
 
 # --- gmmmi's scores, from a matrix of gmmmi.mi_matrix or the workflow (nats) -----------
 
-def replicates(matrix: xr.Dataset) -> np.ndarray:
-    """The matrix's bootstrap replicates, (n_replicates, n_latents, n_factors) in nats.
-
-    Replicate b of every cell resampled the same rows (``GMMMI``'s ``resample_seed``, the
-    analysis seed), so a replicate is a matrix as another sample of the same rows would
-    give it. Cells without an estimate are NaN in every replicate; a replicate that lacks
-    a cell the matrix has (a pair with fewer replicates) is left out.
-    """
-    mi = matrix["mi"].values
-    if "mi_bootstrap" not in matrix:
-        return np.empty((0,) + mi.shape)
-    boot = np.moveaxis(matrix["mi_bootstrap"].values, -1, 0)
-    present = np.isfinite(mi)
-    usable = np.isfinite(boot)[:, present].all(axis=1) if present.any() else \
-        np.zeros(len(boot), bool)
-    return np.where(present, boot, np.nan)[usable]
-
-
-def joint(matrix: xr.Dataset) -> bool:
-    """Whether the matrix's replicates are joint (every pair resampled the same rows):
-    matrices gathered by an earlier gmmmi resampled each pair on its own."""
-    return matrix.attrs.get("bootstrap") == "joint"
-
-
 def matrix_interval(matrix: xr.Dataset, function, level: float = LEVEL) -> Score:
     """Any function of an MI matrix, with a bootstrap interval.
 
     ``function(mi)`` takes the (n_latents, n_factors) MI in nats and returns a number:
     a score, one cell less another, a latent's rank. The value is ``function`` of the
     matrix's MI; the interval is the central ``level`` range of ``function`` over the
-    joint replicates (:func:`replicates`), stretched to hold the value. A warning the
+    matrix's joint replicates (:func:`gmmmi.analysis.matrix.replicates`, each cell's
+    stretched to reach its interval), stretched to hold the value. A warning the
     function gives on the matrix (a factor left out for a missing cell) becomes the
     note.
 

@@ -8,6 +8,7 @@ import pytest
 
 from gmmmi.data.demo import make_demo_dataset
 from gmmmi import disentanglement as scores
+from gmmmi.analysis.matrix import replicates
 
 
 def test_perfectly_disentangled_matrix_scores_one():
@@ -222,7 +223,6 @@ def test_gmm_mig_interval_over_bootstrap_replicates():
 
 @pytest.mark.slow
 def test_scores_table_from_a_matrix_and_its_data():
-
     import gmmmi
 
     latents, factors = _disentangled(800)
@@ -243,7 +243,7 @@ def test_replicates_leave_out_those_that_lack_a_cell_the_matrix_has():
     mi = np.array([[1.0, 0.2], [0.3, np.nan]])
     boot = np.repeat(mi[..., None], 4, axis=-1)
     boot[0, 1, 2] = np.nan  # replicate 2 lacks a cell: left out
-    found = scores.replicates(_matrix(mi, boot, [1.0, 1.0]))
+    found = replicates(_matrix(mi, boot, [1.0, 1.0]))
     assert found.shape == (3, 2, 2)
     assert np.isnan(found[:, 1, 1]).all() and np.isfinite(found[:, 0]).all()
 

@@ -109,6 +109,8 @@ def test_reruns_recompute_only_what_changed(tmp_path, reference):
 
     # one latent of four changes: only its 3 + 2 pairs are estimated again
     stamps = chunk_stamps(folder)
+    subprocess.run(["cp", "-a", str(folder / "results" / "lf" / "mi.zarr"),
+                    str(tmp_path / "first.zarr")], check=True)
     latent = zarr.open_array(folder / "data.zarr" / "latent", mode="r+")
     latent[:, 3] = latent[:, 3] * 2.0 + 1.0
     before = open_matrix(folder, "lf")
@@ -116,6 +118,11 @@ def test_reruns_recompute_only_what_changed(tmp_path, reference):
     assert computed_since(folder, stamps) == 3 + 2
     after = open_matrix(folder, "lf")
     np.testing.assert_array_equal(before["mi"].values[:3], after["mi"].values[:3])
+    # the report says what changed since the matrix it showed before: nothing, as MI
+    # ignores a latent's scale and shift
+    page = (folder / "results" / "lf" / "report.html").read_text()
+    assert 'id="since-previous"' in page and "<b>0</b> of 8 cells changed" in page
+    assert "paired: both resampled the same" in page
 
     # a changed estimator setting recomputes every pair
     stamps = chunk_stamps(folder)
@@ -123,6 +130,21 @@ def test_reruns_recompute_only_what_changed(tmp_path, reference):
     snakemake(folder, "--cores", 1)
     assert computed_since(folder, stamps) == 6 + 8
     assert json.loads(open_matrix(folder, "ll").attrs["settings"])["n_inits"] == 2
+
+    # a comparison with a matrix of an earlier run, named in the config
+    make_config(folder, estimator={"n_bootstrap": 5, "seed": 1, "n_inits": 2},
+                comparisons={"first": {"before": str(tmp_path / "first.zarr"), "after": "lf"}})
+    snakemake(folder, "--cores", 1)
+    import pandas as pd
+
+    table = pd.read_csv(folder / "results" / "comparisons" / "first.csv")
+    assert len(table) == 8 and not table["changed"].any()
+    assert "What changed: lf → lf" in (folder / "results" / "comparisons" /
+                                       "first.html").read_text()
+    make_config(folder, comparisons={"typo": {"before": "nowhere", "after": "lf"}})
+    run = snakemake(folder, "--cores", 1, check=False)
+    assert run.returncode != 0 and "comparisons.typo.before: 'nowhere' is neither" in \
+        run.stderr + run.stdout
 
 
 def test_same_matrices_for_other_cores_chunks_and_dask_workers(tmp_path, reference):

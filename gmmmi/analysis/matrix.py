@@ -16,12 +16,13 @@ One xarray Dataset on dims ``var_x`` × ``var_y`` (and ``bootstrap``), in nats:
   ``fingerprint``, ``gmmmi_version``, ``dataset``, ``created``, ``chunk_seconds``,
   ``computed_pairs``, ``bootstrap``: "joint" when replicate b of every pair resampled
   the same rows (each pair's ``resample_seed`` is the analysis seed), so that replicate
-  b of the whole matrix is a matrix of its own (:func:`gmmmi.disentanglement.replicates`);
+  b of the whole matrix is a matrix of its own (:func:`replicates`);
   "per pair" for a matrix of pairs cached by an earlier gmmmi.
 
 :func:`build` makes it from pair results, :func:`write` stores it, :func:`read` opens
 one with a one-line error for anything else; :func:`intervals`, :func:`strings` and
-:func:`model` read its cells, :func:`data_column` the data of one of its variables.
+:func:`model` read its cells, :func:`replicates` its bootstrap as whole matrices,
+:func:`data_column` the data of one of its variables.
 """
 
 from __future__ import annotations
@@ -217,6 +218,46 @@ def intervals(matrix):
         warnings.simplefilter("ignore", RuntimeWarning)  # cells without bootstrap
         low, high = np.nanpercentile(matrix["mi_bootstrap"].values, [2.5, 97.5], axis=-1)
     return low, high
+
+
+def joint(matrix):
+    """Whether the matrix's replicates are joint (every pair resampled the same rows):
+    matrices gathered by an earlier gmmmi resampled each pair on its own."""
+    return matrix.attrs.get("bootstrap") == "joint"
+
+
+def replicates(matrix, *, stretched=True):
+    """The matrix's bootstrap replicates, (n_replicates, n_rows, n_columns) in nats.
+
+    Replicate b of every cell resampled the same rows when the matrix is :func:`joint`,
+    so a replicate is the matrix another sample of the same rows would give. Cells
+    without an estimate are NaN in every replicate; a replicate that lacks a cell the
+    matrix has (a pair with fewer replicates) is left out.
+
+    ``stretched``: each cell's replicates are stretched about its value, below and
+    above it apart, until their central 95% reaches the cell's interval. The interval
+    is wider than the bootstrap's spread where the fit's own randomness adds to it (an
+    under-resolved choice of K, a capped fit); stretched, every function of the
+    replicates carries that too, while the replicates keep their order, so the cells'
+    joint movement is kept.
+    """
+    mi = matrix["mi"].values
+    if "mi_bootstrap" not in matrix:
+        return np.empty((0,) + mi.shape)
+    boot = np.moveaxis(matrix["mi_bootstrap"].values, -1, 0)
+    present = np.isfinite(mi)
+    usable = np.isfinite(boot)[:, present].all(axis=1) if present.any() else \
+        np.zeros(len(boot), bool)
+    found = np.where(present, boot, np.nan)[usable]
+    if not stretched or len(found) < 2 or "mi_low" not in matrix:
+        return found
+    low, high = intervals(matrix)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # cells without an estimate
+        reach_low, reach_high = np.nanpercentile(found, [2.5, 97.5], axis=0)
+        below = np.where(mi > reach_low, np.fmax(1.0, (mi - low) / (mi - reach_low)), 1.0)
+        above = np.where(reach_high > mi, np.fmax(1.0, (high - mi) / (reach_high - mi)), 1.0)
+    return mi + (found - mi) * np.where(found < mi, below, above)
 
 
 def strings(matrix, name):

@@ -1017,7 +1017,8 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
         terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
         outcome = _fit_continuous(_spaces(data, settings, (int(seed),)), quantity,
                                   settings, n_bootstrap, (int(seed),),
-                                  Resample((int(seed),), len(data)), functools.partial(pointwise_combination, terms=terms))[0]
+                                  Resample((int(seed),), len(data)),
+                                  functools.partial(pointwise_combination, terms=terms))[0]
         _note_ties(outcome, {"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy],
                              "z": data[:, n_xy:]}, outcome.details["transform"])
     return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings,

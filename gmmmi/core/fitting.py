@@ -869,10 +869,10 @@ def linear_bootstrap(pointwise, value, n_bootstrap, resample):
     mixture fitted on all data (``information.pointwise_combination``); its deviations
     from their mean are the quantity's influence function.  For each resample (the same
     counts c as the refits draw, :class:`Resample`), the value is ``value`` + sum_i c_i
-    (p_i - mean p) / sum_i c_i: the refit's value to first order in the resampling.  It leaves out the
-    small upward shift that refitting duplicated points adds, and costs one pass over
-    the data per resample instead of an EM fit.  Values are clipped at 0: every
-    quantity bootstrapped this way is an information, never negative.
+    (p_i - mean p) / sum_i c_i: the refit's value to first order in the resampling.  It
+    leaves out the small upward shift that refitting duplicated points adds, and costs one
+    pass over the data per resample instead of an EM fit.  Values are clipped at 0:
+    every quantity bootstrapped this way is an information, never negative.
     """
     centred = np.asarray(pointwise, dtype=np.float64) - np.mean(pointwise)
     n_samples = len(centred)

@@ -98,6 +98,42 @@ def heatmap(mi, low, high, flagged, rows, cols, unit):
         return to_data_uri(fig), annotate
 
 
+def change_heatmap(change, changed, rows, cols, unit):
+    """The change of every cell (after less before, blue down, red up), the cells that
+    changed by more than their noise outlined."""
+    n_rows, n_cols = change.shape
+    annotate = change.size <= ANNOTATE_MAX_CELLS and max(change.shape) <= ANNOTATE_MAX_SIDE
+    cell = 0.62 if annotate else 0.16
+    width = min(max(n_cols * cell + 2.6, 5.0), 15.0)
+    height = min(max(n_rows * cell * (0.75 if annotate else 1.0) + 1.8, 3.5), 15.0)
+    reach = float(np.nanmax(np.abs(change))) if np.isfinite(change).any() else 1.0
+    with matplotlib.rc_context(STYLE):
+        fig = _new(width, height)
+        ax = fig.add_subplot()
+        image = ax.imshow(np.ma.masked_invalid(change), cmap="RdBu_r", vmin=-reach or -1,
+                          vmax=reach or 1, aspect="auto", interpolation="nearest")
+        ax.set_facecolor("#dddddd")
+        fig.colorbar(image, ax=ax, label=f"change of MI ({unit})", shrink=0.8)
+        for (i, j), flag in np.ndenumerate(changed):
+            if flag:
+                ax.add_patch(matplotlib.patches.Rectangle(
+                    (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black",
+                    linewidth=1.6 if annotate else 0.8))
+            if annotate and np.isfinite(change[i, j]):
+                ax.text(j, i, f"{change[i, j]:+.2f}", ha="center", va="center", fontsize=7,
+                        fontweight="bold" if flag else "normal",
+                        color="white" if abs(change[i, j]) > 0.6 * reach else "black")
+        if max(change.shape) <= LABEL_MAX_SIDE:
+            ax.set_xticks(range(n_cols), [short(c) for c in cols], rotation=60, ha="right",
+                          fontsize=8 if n_cols < 40 else 6)
+            ax.set_yticks(range(n_rows), [short(r) for r in rows],
+                          fontsize=8 if n_rows < 40 else 6)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        return to_data_uri(fig)
+
+
 def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data,
                 missing="data not available\n(pass --data)"):
     """One top pair: the data with the fitted model (``draw_data(ax)``, or the text

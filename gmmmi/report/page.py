@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,11 +29,9 @@ from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
 from ..core.validation import first_line, labels, transform
 from ..data.dataset import DatasetError, read_xarray
-from . import clusters, explorer, figures
+from . import changes, clusters, explorer, figures
 
 if TYPE_CHECKING:
-    import os
-
     import xarray as xr
 
 # The table lists at most this many pairs (the highest MI first); mi.zarr holds all.
@@ -68,12 +67,15 @@ class _Pair:
 
 def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike, *,
                  data: xr.Dataset | str | os.PathLike | None = None, unit: str = "nat",
-                 top_pairs: int = 6) -> Path:
+                 top_pairs: int = 6, previous: str | os.PathLike | None = None) -> Path:
     """Write the HTML report of an MI matrix to ``out``, atomically; returns its path.
 
     ``matrix`` is an ``mi.zarr`` path or the Dataset (``gmmmi.mi_matrix``); ``data``, the
     dataset the matrix was estimated from (path or Dataset), lets the top pairs be drawn
-    with their data.
+    with their data. ``previous``: a directory where the report keeps a copy of the
+    matrix it reports (``last.zarr``) and of the one it reported before that
+    (``previous.zarr``); the page then shows what changed since the previous matrix
+    (:func:`gmmmi.compare`).
     """
     import xarray as xr
 
@@ -88,20 +90,67 @@ def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike,
         raise DatasetError(f"{name}: its data cannot be read, a chunk is damaged "
                            f"({first_line(exc)}); gather it again") from None
     source = data if data is None or isinstance(data, xr.Dataset) else read_xarray(data)
+    kept = _Kept(previous) if previous is not None else None
     try:
-        page = render(matrix, source, unit=unit, top_pairs=top_pairs)
+        page = render(matrix, source, unit=unit, top_pairs=top_pairs,
+                      before=kept.before(matrix) if kept else None)
     except DatasetError as exc:  # the data given does not match the matrix
         raise DatasetError(f"{data if isinstance(data, (str, Path)) else 'data'}: {exc}") \
             from None
     with replacing(out) as staging:
         staging.write_text(page, encoding="utf-8")
+    if kept:
+        kept.keep(matrix)
     return Path(out)
 
 
-def render(matrix, source=None, *, unit="nat", top_pairs=6):
-    """The report page (a string) for the matrix Dataset written by ``gather``."""
-    import jinja2
+class _Kept:
+    """The matrices a report keeps in ``folder`` to say what changed: ``last.zarr``, the
+    one it reported last, and ``previous.zarr``, the one before it that differed."""
 
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.last, self.previous = self.folder / "last.zarr", self.folder / "previous.zarr"
+
+    @staticmethod
+    def _identity(matrix):
+        return (matrix.attrs.get("fingerprint"), matrix.attrs.get("settings"),
+                matrix.attrs.get("created"))
+
+    def _read(self, path):
+        try:
+            return mx.read(path) if path.exists() else None
+        except DatasetError:  # damaged or from an older gmmmi: nothing to compare with
+            return None
+
+    def before(self, matrix):
+        """The matrix to compare ``matrix`` with, or None."""
+        last = self._read(self.last)
+        if last is not None and self._identity(last) != self._identity(matrix):
+            return last
+        return self._read(self.previous)
+
+    def keep(self, matrix):
+        """Keep ``matrix`` as the last one reported (the last before it, if it differs,
+        becomes the previous one)."""
+        last = self._read(self.last)
+        if last is not None and self._identity(last) == self._identity(matrix):
+            return
+        import shutil
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        staging = self.folder / "next.zarr"  # the folder is the report's own: replaced whole
+        shutil.rmtree(staging, ignore_errors=True)
+        mx.write(matrix, staging)
+        if self.last.exists():
+            shutil.rmtree(self.previous, ignore_errors=True)
+            os.replace(self.last, self.previous)
+        os.replace(staging, self.last)
+
+
+def render(matrix, source=None, *, unit="nat", top_pairs=6, before=None):
+    """The report page (a string) for the matrix Dataset written by ``gather``; with
+    ``before`` (an earlier matrix of the analysis), what changed since it."""
     check_unit(unit)
     if isinstance(top_pairs, bool) or not isinstance(top_pairs, int) or top_pairs < 0:
         raise ValueError(f"top_pairs must be an integer >= 0, got {top_pairs!r}")
@@ -163,12 +212,30 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6):
         "diagnostics": _diagnostics(matrix, pairs, by_mi, settings),
         "truth": _against_truth(pairs, unit_label) if truth is not None else None,
         "provenance": _provenance(matrix, settings, pairs),
+        "changes": _since(before, matrix, unit),
         "fmt": _fmt,
     }
+    return _template("report.html.j2").render(**context)
+
+
+def write_comparison(comparison: xr.Dataset, out: str | os.PathLike, *,
+                     unit: str = "nat") -> Path:
+    """Write the page of a comparison of two matrices (:func:`gmmmi.compare`) to
+    ``out``, atomically; returns its path."""
+    page = _template("compare.html.j2").render(changes=changes.context(comparison, unit),
+                                               fmt=_fmt)
+    with replacing(out) as staging:
+        staging.write_text(page, encoding="utf-8")
+    return Path(out)
+
+
+def _template(name):
+    import jinja2
+
     env = jinja2.Environment(loader=jinja2.PackageLoader("gmmmi.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("report.html.j2").render(**context)
+    return env.get_template(name)
 
 
 # --- the pieces ----------------------------------------------------------------------
@@ -197,6 +264,19 @@ def _pairs(matrix, scale, symmetric):
                 message[i, j], int(values["n_samples"][i, j]), int(values["n_dropped"][i, j]),
                 float(truth[i, j]) if truth is not None else math.nan))
     return pairs
+
+
+def _since(before, matrix, unit):
+    """What changed since ``before`` (the section's context), a note when the two cannot
+    be compared, or None without an earlier matrix."""
+    if before is None:
+        return None
+    from ..analysis.compare import compare
+
+    try:
+        return changes.context(compare(before, matrix), unit)
+    except (DatasetError, ValueError) as exc:
+        return {"error": first_line(exc)}
 
 
 def _order(mi, symmetric):

@@ -37,6 +37,7 @@ validate(config, SCHEMA)  # fills in the schema's defaults
 DATASET = config["dataset"]
 ANALYSES = config["analyses"]
 FLOW_ANALYSES = [name for name, spec in ANALYSES.items() if kinds.of(spec) == kinds.FLOW]
+COMPARISONS = config["comparisons"]
 CACHE = "results/.cache"
 SPLIT = f"{CACHE}/split.json"  # the last run's chunk counts (see chunk_setting)
 
@@ -273,3 +274,25 @@ def scheduler_option(wildcards):
 wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     chunk=r"\d+-of-\d+",
+
+
+def compared_matrix(name, side):
+    """The mi.zarr a comparison names on ``side`` (before or after): an analysis of this
+    config, or a path."""
+    given = COMPARISONS[name][side]
+    return f"results/{given}/mi.zarr" if given in ANALYSES else given
+
+
+for _name, _sides in COMPARISONS.items():
+    for _side, _given in _sides.items():
+        if _given not in ANALYSES and not os.path.isdir(_given):
+            raise WorkflowError(f"comparisons.{_name}.{_side}: {_given!r} is neither an "
+                                f"analysis of this config nor an existing mi.zarr")
+
+
+def reported_folder(analysis):
+    """Where the report keeps the matrices it showed (report.since_previous), as the
+    report command's option."""
+    if not config["report"]["since_previous"]:
+        return ""
+    return f"--previous results/{analysis}/.reported"

@@ -14,10 +14,12 @@ rule report:
         python=PYTHON,
         unit=config["report"]["unit"],
         top=config["report"]["top_pairs"],
+        previous=lambda wildcards: reported_folder(wildcards.analysis),
     log:
         "results/logs/{analysis}/report.log",
     conda:
         "../../envs/gmmmi.yaml"
     shell:
         "{params.python} -m gmmmi.cli report {input.matrix:q} --data {input.dataset:q}"
-        " --unit {params.unit} --top {params.top} --out {output:q} > {log:q} 2>&1"
+        " --unit {params.unit} --top {params.top} {params.previous} --out {output:q}"
+        " > {log:q} 2>&1"
