@@ -554,9 +554,10 @@ def explicitness(latents: ArrayLike, factors: ArrayLike, *, n_train: int = N_TRA
 
 DEFINITIONS = {
     "MIG (gmmmi)": "Chen et al. 2018 on gmmmi's MI; categorical factors by H(factor), "
-                   "continuous by the top MI; 95% interval over the bootstrap fits",
+                   "continuous by the top MI; 95% interval over the matrix's bootstrap "
+                   "replicates",
     "modularity (gmmmi)": "Ridgeway & Mozer 2018 on gmmmi's MI, informative latents only; "
-                          "95% interval over the bootstrap fits",
+                          "95% interval over the matrix's bootstrap replicates",
     "MIG (discrete)": "disentanglement_lib discrete_mig: 20 equal-width bins per latent",
     "modularity (discrete)": "disentanglement_lib modularity_score on the binned MI",
     "SAP": "disentanglement_lib SAP_score: LinearSVC(C=0.01) accuracy per latent",

@@ -15,6 +15,7 @@ import datetime
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -324,6 +325,11 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
     gaps = scores.factor_gaps(nats, entropy)
     per_latent = scores.modularity_per_latent(nats) if len(factors) >= 2 else None
     informative = scores.informative_latents(nats, matrix["mi_std"].values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # kept as the scores' notes
+        overall = scores.gmm_mig(matrix)
+        modularity = scores.gmm_modularity(matrix) if per_latent is not None else None
+    best = scores.best_latents(matrix).set_index("factor")
     factor_rows = [{
         "factor": factors[g.factor], "kind": kinds[g.factor],
         "entropy": g.normaliser * scale if g.normalised_by == "entropy"
@@ -331,14 +337,17 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
         "top": latents[g.top], "top_mi": mi[g.top, g.factor],
         "second": latents[g.second], "second_mi": mi[g.second, g.factor],
         "gap": mi[g.top, g.factor] - mi[g.second, g.factor],
-        "score": g.score, "normalised_by": g.normalised_by} for g in gaps]
+        "score": g.score, "normalised_by": g.normalised_by,
+        "share": best["share"].iloc[g.factor], "runner_up": best["runner_up"].iloc[g.factor],
+        "runner_up_share": best["runner_up_share"].iloc[g.factor]} for g in gaps]
     table, table_note = _data_scores(matrix, source, factors, kinds)
     return {
         "note": None,
         "factors": factor_rows,
-        "mig": scores.mig(nats, entropy),
-        "modularity": scores.modularity(nats, informative) if per_latent is not None
-        else math.nan,
+        "mig": overall,
+        "modularity": modularity or scores.Score(math.nan),
+        "notes": [n for n in {overall.note, modularity.note if modularity else ""} if n],
+        "joint": mx.joint(matrix),
         "scores": table,
         "scores_note": table_note,
         "discrete_mig": next((row["value"] for row in table
