@@ -142,7 +142,7 @@ def test_reruns_recompute_only_what_changed(tmp_path, reference):
     assert "What changed: lf → lf" in (folder / "results" / "comparisons" /
                                        "first.html").read_text()
     make_config(folder, comparisons={"typo": {"before": "nowhere", "after": "lf"}})
-    run = snakemake(folder, "--cores", 1, check=False)
+    run = snakemake(folder, "-n", check=False)
     assert run.returncode != 0 and "comparisons.typo.before: 'nowhere' is neither" in \
         run.stderr + run.stdout
 
