@@ -175,36 +175,9 @@ the coverage target (the rows "joint, unstretched"). Ratios over 12 samples (N =
 are themselves uncertain by about 20%."""
 
 
-def _misses(rows):
-    """One line per (family, N, quantity) whose joint interval misses a target."""
-    found = []
-    keys = sorted({(r["family"], int(r["n"]), r["quantity"]) for r in rows
-                   if r["method"] == "joint" and r["family"] != "shapes3d"
-                   and not r["quantity"].startswith("best")})
-    for family, n, quantity in keys:
-        chosen = [r for r in rows if r["method"] == "joint" and
-                  (r["family"], int(r["n"]), r["quantity"]) == (family, n, quantity)]
-        value = np.array([float(r["value"]) for r in chosen])
-        low = np.array([float(r["low"]) for r in chosen])
-        high = np.array([float(r["high"]) for r in chosen])
-        truth = float(chosen[0]["truth"])
-        covered = np.mean((low <= truth) & (truth <= high))
-        implied = np.mean(high - low) / (2 * Z)
-        ratio = np.std(value, ddof=1) / implied if implied > 0 else np.nan
-        problems = []
-        if covered < 0.90:
-            problems.append(f"coverage {covered:.2f} (target 0.90)")
-        if not 0.8 <= ratio <= 1.25:
-            side = "under 0.80" if ratio < 0.8 else "over 1.25"
-            problems.append(f"spread ratio {ratio:.2f} ({side})")
-        if problems:
-            found.append(f"{family}, N = {n}, {quantity}: " + "; ".join(problems))
-    return found
-
-
-def summarise(rows):
-    lines = ["| family | N | quantity | method | samples | coverage | spread ratio | "
-             "mean width | mean error |", "|---|---|---|---|---|---|---|---|---|"]
+def _groups(rows):
+    """(family, N, quantity, method, samples, coverage, spread ratio, mean width, mean
+    error) of every quantity's intervals over its samples."""
     keys = sorted({(r["family"], int(r["n"]), r["quantity"], METHODS.index(r["method"]))
                    for r in rows
                    if r["family"] != "shapes3d" and not r["quantity"].startswith("best")})
@@ -212,20 +185,36 @@ def summarise(rows):
         method = METHODS[method]
         chosen = [r for r in rows if (r["family"], int(r["n"]), r["quantity"], r["method"])
                   == (family, n, quantity, method)]
-        value = np.array([float(r["value"]) for r in chosen])
-        low = np.array([float(r["low"]) for r in chosen])
-        high = np.array([float(r["high"]) for r in chosen])
+        value, low, high = (np.array([float(r[k]) for r in chosen])
+                            for k in ("value", "low", "high"))
         truth = float(chosen[0]["truth"])
         covered = np.mean((low <= truth) & (truth <= high))
         implied = np.mean(high - low) / (2 * Z)
         ratio = np.std(value, ddof=1) / implied if implied > 0 and len(value) > 1 else np.nan
-        lines.append(f"| {family} | {n} | {quantity} | {method} | {len(chosen)} | "
-                     f"{covered:.2f} | "
-                     f"{ratio:.2f} | {np.mean(high - low):.4f} | "
-                     f"{np.mean(value - truth):+.4f} |")
+        yield (family, n, quantity, method, len(chosen), covered, ratio,
+               np.mean(high - low), np.mean(value - truth))
+
+
+def _miss(covered, ratio):
+    """What of the targets a quantity's intervals miss, or ''."""
+    problems = [f"coverage {covered:.2f} (target 0.90)"] if covered < 0.90 else []
+    if not 0.8 <= ratio <= 1.25:
+        problems.append(f"spread ratio {ratio:.2f} "
+                        f"({'under 0.80' if ratio < 0.8 else 'over 1.25'})")
+    return "; ".join(problems)
+
+
+def summarise(rows):
+    lines = ["| family | N | quantity | method | samples | coverage | spread ratio | "
+             "mean width | mean error |", "|---|---|---|---|---|---|---|---|---|"]
+    missed = []
+    for family, n, quantity, method, samples, covered, ratio, width, error in _groups(rows):
+        lines.append(f"| {family} | {n} | {quantity} | {method} | {samples} | "
+                     f"{covered:.2f} | {ratio:.2f} | {width:.4f} | {error:+.4f} |")
+        if method == "joint" and _miss(covered, ratio):
+            missed.append(f"{family}, N = {n}, {quantity}: {_miss(covered, ratio)}")
     lines += ["", "Targets (gmmmi's intervals, the joint method): coverage >= 0.90, spread "
               "ratio 0.80 to 1.25. Missed:", ""]
-    missed = _misses(rows)
     lines += [f"- {m}" for m in missed] or ["- none"]
     lines += ["", WHY]
     lines += ["", "Best latents: the share of samples whose best latent is the true one, and "

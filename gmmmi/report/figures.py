@@ -52,14 +52,9 @@ def heatmap(mi, low, high, flagged, rows, cols, unit):
 
     ``flagged`` marks cells whose status is not ok (their short status is the value).
     """
-    n_rows, n_cols = mi.shape
-    annotate = mi.size <= ANNOTATE_MAX_CELLS and max(mi.shape) <= ANNOTATE_MAX_SIDE
-    labelled = max(mi.shape) <= LABEL_MAX_SIDE
-    cell = 0.62 if annotate else 0.16
-    width = min(max(n_cols * cell + 2.6, 5.0), 15.0)
-    height = min(max(n_rows * cell * (0.75 if annotate else 1.0) + 1.8, 3.5), 15.0)
+    annotate = _annotated(mi.shape)
     with matplotlib.rc_context(STYLE):
-        fig = _new(width, height)
+        fig = _new(*_matrix_size(mi.shape))
         ax = fig.add_subplot()
         shown = np.ma.masked_invalid(mi)
         image = ax.imshow(shown, cmap="viridis", vmin=0, aspect="auto",
@@ -85,30 +80,17 @@ def heatmap(mi, low, high, flagged, rows, cols, unit):
                 dark = np.isfinite(value) and value > 0.6 * top
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,
                         color="black" if dark else "white" if np.isfinite(value) else "black")
-        if labelled:
-            ax.set_xticks(range(n_cols), [short(c) for c in cols], rotation=60, ha="right",
-                          fontsize=8 if n_cols < 40 else 6)
-            ax.set_yticks(range(n_rows), [short(r) for r in rows],
-                          fontsize=8 if n_rows < 40 else 6)
-        else:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel(f"{n_cols} variables")
-            ax.set_ylabel(f"{n_rows} variables")
+        _label(ax, rows, cols)
         return to_data_uri(fig), annotate
 
 
 def change_heatmap(change, changed, rows, cols, unit):
     """The change of every cell (after less before, blue down, red up), the cells that
     changed by more than their noise outlined."""
-    n_rows, n_cols = change.shape
-    annotate = change.size <= ANNOTATE_MAX_CELLS and max(change.shape) <= ANNOTATE_MAX_SIDE
-    cell = 0.62 if annotate else 0.16
-    width = min(max(n_cols * cell + 2.6, 5.0), 15.0)
-    height = min(max(n_rows * cell * (0.75 if annotate else 1.0) + 1.8, 3.5), 15.0)
+    annotate = _annotated(change.shape)
     reach = float(np.nanmax(np.abs(change))) if np.isfinite(change).any() else 1.0
     with matplotlib.rc_context(STYLE):
-        fig = _new(width, height)
+        fig = _new(*_matrix_size(change.shape))
         ax = fig.add_subplot()
         image = ax.imshow(np.ma.masked_invalid(change), cmap="RdBu_r", vmin=-reach or -1,
                           vmax=reach or 1, aspect="auto", interpolation="nearest")
@@ -123,15 +105,35 @@ def change_heatmap(change, changed, rows, cols, unit):
                 ax.text(j, i, f"{change[i, j]:+.2f}", ha="center", va="center", fontsize=7,
                         fontweight="bold" if flag else "normal",
                         color="white" if abs(change[i, j]) > 0.6 * reach else "black")
-        if max(change.shape) <= LABEL_MAX_SIDE:
-            ax.set_xticks(range(n_cols), [short(c) for c in cols], rotation=60, ha="right",
-                          fontsize=8 if n_cols < 40 else 6)
-            ax.set_yticks(range(n_rows), [short(r) for r in rows],
-                          fontsize=8 if n_rows < 40 else 6)
-        else:
-            ax.set_xticks([])
-            ax.set_yticks([])
+        _label(ax, rows, cols)
         return to_data_uri(fig)
+
+
+def _annotated(shape):
+    """Whether a matrix of ``shape`` is small enough for text in its cells."""
+    return shape[0] * shape[1] <= ANNOTATE_MAX_CELLS and max(shape) <= ANNOTATE_MAX_SIDE
+
+
+def _matrix_size(shape):
+    """(width, height) in inches of the figure of a matrix of ``shape``."""
+    n_rows, n_cols = shape
+    cell = 0.62 if _annotated(shape) else 0.16
+    return (min(max(n_cols * cell + 2.6, 5.0), 15.0),
+            min(max(n_rows * cell * (0.75 if _annotated(shape) else 1.0) + 1.8, 3.5), 15.0))
+
+
+def _label(ax, rows, cols):
+    """The matrix's names on its axes, or how many there are when too many to read."""
+    if max(len(rows), len(cols)) <= LABEL_MAX_SIDE:
+        ax.set_xticks(range(len(cols)), [short(c) for c in cols], rotation=60, ha="right",
+                      fontsize=8 if len(cols) < 40 else 6)
+        ax.set_yticks(range(len(rows)), [short(r) for r in rows],
+                      fontsize=8 if len(rows) < 40 else 6)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(f"{len(cols)} variables")
+        ax.set_ylabel(f"{len(rows)} variables")
 
 
 def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data,
