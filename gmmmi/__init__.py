@@ -21,7 +21,7 @@ _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
          # many pairs from Python (xarray, Dask and the report)
          "mi_matrix": ("analysis.notebook", "mi_matrix"),
          "open_matrix": ("analysis.matrix", "read"),
-         "compare": ("analysis.compare", "compare"),
+         "compare": ("comparison", "compare"),
          "pairs_table": ("analysis.matrix", "pairs"),
          "write_report": ("report.page", "write_report"),
          # scikit-learn's feature selection, with gmmmi's estimates

@@ -421,7 +421,7 @@ def _report(args):
 
 
 def _compare(args):
-    from .analysis.compare import changes, compare
+    from .comparison import changes, compare
     from .core.result import UNITS
 
     for option, path in (("--out", args.out), ("--csv", args.csv)):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gmmmi
-from gmmmi.analysis import compare as comparing
+from gmmmi import comparison as comparing
 from gmmmi.analysis import matrix as mx
 from gmmmi.cli import main
 from gmmmi.data.dataset import DatasetError

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.compare import changes
+from ..comparison import changes
 from ..core.result import UNITS, check_unit
 from . import figures
 

@@ -272,7 +272,7 @@ def _since(before, matrix, unit):
     be compared, or None without an earlier matrix."""
     if before is None:
         return None
-    from ..analysis.compare import compare
+    from ..comparison import compare
 
     try:
         return changes.context(compare(before, matrix), unit)

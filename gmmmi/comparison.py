@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import disentanglement as scores
-from ..data.dataset import DatasetError
-from . import matrix as mx
+from . import disentanglement as scores
+from .analysis import matrix as mx
+from .data.dataset import DatasetError
 
 if TYPE_CHECKING:
     import os
