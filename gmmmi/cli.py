@@ -189,6 +189,9 @@ def _build_parser():
                      help="the dataset the matrix came from (to draw the top pairs' data)")
     rep.add_argument("--unit", choices=("nat", "bit"), default="nat", help="unit shown")
     rep.add_argument("--top", type=int, default=6, help="top pairs drawn in detail")
+    rep.add_argument("--no-dci", dest="dci", action="store_false",
+                     help="leave DCI out of the disentanglement scores (its boosted trees "
+                          "take minutes on large data)")
     rep.add_argument("--previous", default=None,
                      help="a directory where the report keeps the matrix it reported, to "
                           "show what changed when the matrix is replaced")
@@ -416,7 +419,7 @@ def _report(args):
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
     out = write_report(args.matrix, args.out, data=args.data, unit=args.unit, top_pairs=args.top,
-                       previous=args.previous)
+                       previous=args.previous, with_dci=args.dci)
     print(f"{out}: written", file=sys.stderr)
 
 
@@ -430,7 +433,7 @@ def _compare(args):
     comparison = compare(args.before, args.after)
     scale, unit = UNITS[args.unit], f"{args.unit}s"
     changed = changes(comparison)
-    total = int(np.isfinite(comparison["change"].values).sum())
+    total = len(changes(comparison, changed_only=False))
     print(f"{args.before} -> {args.after}: {len(changed)} of {total} cells changed by more "
           f"than their noise ({comparison.attrs['pairing']})")
     if comparison.attrs["note"]:

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import xarray as xr
 
 LEVEL = 0.95
-SCORES = ("MIG", "modularity")
 
 
 def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os.PathLike,
@@ -66,7 +65,8 @@ def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os
         excludes 0); ``status_before``/``status_after``. On ``score`` (MIG, modularity,
         for latents x factors matrices): ``score_before``, ``score_after``,
         ``score_change``, ``score_low``, ``score_high``. Attributes: ``paired`` (0 or 1),
-        ``pairing`` (why), ``before``/``after`` (their analyses), ``level``, ``note``.
+        ``pairing`` (why), ``before``/``after`` (their analyses), ``level``, ``note``,
+        ``symmetric`` (both pair a group with itself: each pair has two cells).
 
     Examples
     --------
@@ -81,7 +81,7 @@ def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os
     >>> bool(change.attrs["paired"]), change["changed"].values.ravel().tolist()
     (True, [False, True])
     """
-    if not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level!r}")
     import xarray as xr
 
@@ -110,6 +110,8 @@ def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os
          "status_after": (dims, after["status"].values)},
         coords={"var_x": rows, "var_y": cols},
         attrs={"paired": int(paired), "pairing": pairing, "level": level, "unit": "nat",
+               "symmetric": int(rows == cols and all(
+                   bool(m.attrs.get("symmetric", 0)) for m in (before, after))),
                "before": str(before.attrs.get("analysis", "before")),
                "after": str(after.attrs.get("analysis", "after")),
                "note": note})
@@ -119,10 +121,13 @@ def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os
 def changes(comparison: xr.Dataset, *, changed_only: bool = True) -> pd.DataFrame:
     """The cells of a comparison as a table (``x``, ``y``, ``before``, ``after``,
     ``change``, ``low``, ``high``, ``changed``), the largest change first; only the
-    changed ones unless ``changed_only`` is False."""
+    changed ones unless ``changed_only`` is False; each pair once when the matrices are
+    symmetric (a group with itself)."""
     import pandas as pd
 
     keep = np.isfinite(comparison["change"].values)
+    if comparison.attrs.get("symmetric"):  # each pair once
+        keep &= np.triu(np.ones(keep.shape, dtype=bool), k=1)
     if changed_only:
         keep &= comparison["changed"].values
     i, j = np.nonzero(keep)

@@ -188,6 +188,27 @@ MISUSES = {
     "estimate_mi(x, y, n_bootstrap=1)": lambda: gmmmi.estimate_mi(X, Y, n_bootstrap=1),
     "mutual_info_regression(X, y, seed=3)": lambda: gmmmi.mutual_info_regression(
         np.column_stack([X, Y]), Y, seed=3, n_bootstrap=0),
+    # a table where an MI matrix belongs: KeyError 'mi', IndexError before
+    "scores(matrix=<DataFrame>)": lambda: disentanglement.scores(
+        matrix=pd.DataFrame({"mi": [0.1]})),
+    "gmm_mig(np.eye(3))": lambda: disentanglement.gmm_mig(np.eye(3)),
+    "best_latents(<dict>)": lambda: disentanglement.best_latents({"mi": np.eye(2)}),
+    "gmmmi.compare(<array>, <array>)": lambda: gmmmi.compare(np.eye(2), np.eye(2)),
+    # counts that were accepted and ignored, or numpy's TypeError
+    "discrete_mig(n_bins=2.5)": lambda: disentanglement.discrete_mig(
+        np.column_stack([X, Y]), LABELS, n_bins=2.5),
+    "sap(n_train=0)": lambda: disentanglement.sap(np.column_stack([X, Y]), LABELS,
+                                                  n_train=0),
+    "sap(n_test=-5)": lambda: disentanglement.sap(np.column_stack([X, Y]), LABELS,
+                                                  n_test=-5),
+    "dci(n_train=1.5)": lambda: disentanglement.dci(np.column_stack([X, Y]),
+                                                    np.column_stack([LABELS, LABELS]),
+                                                    n_train=1.5),
+    "scores(with_dci='no')": lambda: disentanglement.scores(
+        latents=np.column_stack([X, Y]), factors=LABELS, with_dci="no"),
+    # a continuous factor taken as hundreds of classes
+    "discrete_mig(latents, <float factor>)": lambda: disentanglement.discrete_mig(
+        np.column_stack([X, Y]), Y),
 }
 
 

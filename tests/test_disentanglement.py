@@ -198,6 +198,7 @@ def _matrix(mi, boot, entropy, bootstrap="joint"):
     return xr.Dataset({"mi": (("var_x", "var_y"), mi),
                        "mi_std": (("var_x", "var_y"), np.asarray(boot).std(axis=-1)),
                        "mi_bootstrap": (("var_x", "var_y", "bootstrap"), np.asarray(boot)),
+                       "status": (("var_x", "var_y"), np.full(mi.shape, "ok", dtype=object)),
                        "entropy_y": ("var_y", np.asarray(entropy, dtype=float))},
                       coords={"var_x": [f"z{i}" for i in range(mi.shape[0])],
                               "var_y": [f"f{j}" for j in range(mi.shape[1])]},
@@ -272,3 +273,28 @@ def test_any_function_of_the_matrix_gets_an_interval_and_says_when_it_is_not_joi
         found = scores.gmm_mig(_matrix(mi, boot, [1.0, 1.0]))
     assert found.value == pytest.approx(0.1) and "1 of 2 factors" in found.note
     assert pd.isna(scores.best_latents(_matrix(mi, boot, [1.0, 1.0])).iloc[1].best)
+
+
+def test_a_constant_factor_is_left_out_of_the_mig_with_a_word():
+    rng = np.random.default_rng(0)
+    factors = np.column_stack([rng.integers(0, 3, 600), np.zeros(600, int)])
+    latents = np.column_stack([factors[:, 0] + rng.normal(0, 0.2, 600),
+                               rng.normal(size=600)])
+    with pytest.warns(RuntimeWarning, match="factor 1 has one value only"):
+        found = scores.discrete_mig(latents, factors)
+    assert found == pytest.approx(scores.discrete_mig(latents, factors[:, :1]))
+    with pytest.warns(RuntimeWarning, match=r"factor 1 has one value only \(entropy 0\)"):
+        assert scores.mig([[0.9, 0.0], [0.1, 0.0]], [1.0, 0.0]) == pytest.approx(0.8)
+
+
+def test_scores_from_data_take_the_categorical_factors_and_dci_on_request():
+    from gmmmi.data.demo import make_demo_dataset
+
+    import gmmmi
+
+    data = make_demo_dataset(n_samples=600, seed=0)
+    matrix = gmmmi.mi_matrix(data, "latent", ["factor", "category"], n_bootstrap=4,
+                             progress=False)
+    with pytest.warns(RuntimeWarning, match="continuous values"):
+        table = scores.scores(matrix, data, with_dci=False)
+    assert "SAP" in set(table["score"]) and not any(table["score"].str.startswith("DCI"))

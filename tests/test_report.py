@@ -184,11 +184,15 @@ def test_report_command(analyses, capsys):
     code = main(["report", str(analyses["folder"] / "lf.zarr"), "--data",
                  str(analyses["dataset"]), "--unit", "bit", "--top", "2", "--out", str(out)])
     assert code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    assert "DCI is left out" not in out.read_text()
+    assert main(["report", str(analyses["folder"] / "lf.zarr"), "--data",
+                 str(analyses["dataset"]), "--no-dci", "--out", str(out)]) == 0
+    assert "DCI is left out (report.dci: false, or --no-dci)" in out.read_text()
     assert main(["report", str(analyses["folder"] / "missing.zarr"), "--out", str(out)]) == 2
     assert main(["report", str(analyses["folder"] / "lf.zarr"), "--top", "-1",
                  "--out", str(out)]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 3 and all(line.startswith("gmmmi: error: ") for line in errors[1:])
+    assert len(errors) == 4 and all(line.startswith("gmmmi: error: ") for line in errors[2:])
 
 
 def fake_chunk(path, names, n_bootstrap=20, seed=0):

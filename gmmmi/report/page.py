@@ -68,7 +68,8 @@ class _Pair:
 
 def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike, *,
                  data: xr.Dataset | str | os.PathLike | None = None, unit: str = "nat",
-                 top_pairs: int = 6, previous: str | os.PathLike | None = None) -> Path:
+                 top_pairs: int = 6, previous: str | os.PathLike | None = None,
+                 with_dci: bool = True) -> Path:
     """Write the HTML report of an MI matrix to ``out``, atomically; returns its path.
 
     ``matrix`` is an ``mi.zarr`` path or the Dataset (``gmmmi.mi_matrix``); ``data``, the
@@ -76,7 +77,9 @@ def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike,
     with their data. ``previous``: a directory where the report keeps a copy of the
     matrix it reports (``last.zarr``) and of the one it reported before that
     (``previous.zarr``); the page then shows what changed since the previous matrix
-    (:func:`gmmmi.compare`).
+    (:func:`gmmmi.compare`). ``with_dci``: compute DCI among the disentanglement scores
+    from data (its boosted trees take about 2 minutes on one core for 6 latents x 6
+    factors; the other scores, seconds).
     """
     import xarray as xr
 
@@ -93,7 +96,7 @@ def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike,
     source = data if data is None or isinstance(data, xr.Dataset) else read_xarray(data)
     kept = _Kept(previous) if previous is not None else None
     try:
-        page = render(matrix, source, unit=unit, top_pairs=top_pairs,
+        page = render(matrix, source, unit=unit, top_pairs=top_pairs, with_dci=with_dci,
                       before=kept.before(matrix) if kept else None)
     except DatasetError as exc:  # the data given does not match the matrix
         raise DatasetError(f"{data if isinstance(data, (str, Path)) else 'data'}: {exc}") \
@@ -149,12 +152,14 @@ class _Kept:
         os.replace(staging, self.last)
 
 
-def render(matrix, source=None, *, unit="nat", top_pairs=6, before=None):
+def render(matrix, source=None, *, unit="nat", top_pairs=6, before=None, with_dci=True):
     """The report page (a string) for the matrix Dataset written by ``gather``; with
     ``before`` (an earlier matrix of the analysis), what changed since it."""
     check_unit(unit)
     if isinstance(top_pairs, bool) or not isinstance(top_pairs, int) or top_pairs < 0:
         raise ValueError(f"top_pairs must be an integer >= 0, got {top_pairs!r}")
+    if not isinstance(with_dci, bool):
+        raise ValueError(f"with_dci must be True or False, got {with_dci!r}")
     scale = UNITS[unit]
     unit_label = f"{unit}s"
     settings = json.loads(matrix.attrs.get("settings", "{}"))
@@ -204,7 +209,7 @@ def render(matrix, source=None, *, unit="nat", top_pairs=6, before=None):
         "table_cut": max(len(pairs) - MAX_TABLE_ROWS, 0),
         "sets": _sets(matrix, scale) if is_sets else None,
         "disentanglement": None if symmetric or is_flow or is_sets else _disentanglement(
-            matrix, scale, rows, cols, source),
+            matrix, scale, rows, cols, source, with_dci),
         "flow": _flow(matrix, scale, unit_label) if is_flow else None,
         "top": [_top_pair(p, matrix, source, scale, unit_label)
                 for p in [p for p in by_mi if p.low > 0][:top_pairs]],
@@ -314,7 +319,7 @@ def _count(values):
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] != st.OK, kv[0])))
 
 
-def _disentanglement(matrix, scale, latents, factors, source=None):
+def _disentanglement(matrix, scale, latents, factors, source=None, with_dci=True):
     if len(latents) < 2:
         return {"note": "MIG needs at least two latents (rows).", "factors": []}
     entropy = matrix["entropy_y"].values if "entropy_y" in matrix else None
@@ -340,7 +345,7 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
         "score": g.score, "normalised_by": g.normalised_by,
         "share": best["share"].iloc[g.factor], "runner_up": best["runner_up"].iloc[g.factor],
         "runner_up_share": best["runner_up_share"].iloc[g.factor]} for g in gaps]
-    table, table_note = _data_scores(matrix, source, factors, kinds)
+    table, table_note = _data_scores(matrix, source, factors, kinds, with_dci)
     return {
         "note": None,
         "factors": factor_rows,
@@ -361,7 +366,7 @@ def _disentanglement(matrix, scale, latents, factors, source=None):
     }
 
 
-def _data_scores(matrix, source, factors, kinds):
+def _data_scores(matrix, source, factors, kinds, with_dci=True):
     """The rows of the scores table: gmmmi's, and disentanglement_lib's over the
     categorical factors when the data are at hand (with gmmmi's MIG over those factors
     too, to compare like with like); and a note saying what is left out."""
@@ -378,8 +383,11 @@ def _data_scores(matrix, source, factors, kinds):
     codes = np.column_stack([labels(factors[j], mx.data_column(matrix, source, "y", j))[0]
                              for j in categorical])
     keep = np.isfinite(latents).all(axis=1) & (codes >= 0).all(axis=1)
-    rows = scores.scores(matrix, latents=latents[keep], factors=codes[keep]).to_dict("records")
-    notes = []
+    rows = scores.scores(matrix, latents=latents[keep], factors=codes[keep],
+                         with_dci=with_dci).to_dict("records")
+    notes = [] if with_dci else ["DCI is left out (report.dci: false, or --no-dci): its "
+                                 "boosted trees take about 2 minutes on one core for 6 "
+                                 "latents x 6 factors"]
     if len(categorical) < len(factors):
         names = ", ".join(factors[j] for j in categorical)
         notes.append(f"disentanglement_lib's scores are over the categorical factors only "

@@ -15,11 +15,13 @@ rule report:
         unit=config["report"]["unit"],
         top=config["report"]["top_pairs"],
         previous=lambda wildcards: reported_folder(wildcards.analysis),
+        dci="" if config["report"]["dci"] else "--no-dci",
     log:
         "results/logs/{analysis}/report.log",
     conda:
         "../../envs/gmmmi.yaml"
     shell:
         "{params.python} -m gmmmi.cli report {input.matrix:q} --data {input.dataset:q}"
-        " --unit {params.unit} --top {params.top} {params.previous} --out {output:q}"
+        " --unit {params.unit} --top {params.top} {params.previous} {params.dci}"
+        " --out {output:q}"
         " > {log:q} 2>&1"
