@@ -66,6 +66,9 @@ def read_config(path):
         if "constructor for the tag" in problem:
             problem += " (tags are not allowed: the file is read as plain YAML)"
         raise ConfigError(f"{path}: {where}{problem}") from None
+    except RecursionError:  # a list or mapping nested thousands deep
+        raise ConfigError(f"{path}: nested too deeply to read (a config needs a few "
+                          f"levels)") from None
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: must be a mapping of keys (see config/config.yaml), "
                           f"not {type(config).__name__}")
@@ -87,7 +90,10 @@ def config_problems(config, schema_path):
             old = [key for key in error.instance if key in RENAMED]
             if old:
                 message = f"{old[0]!r} is now called {RENAMED[old[0]]!r}"
-        if error.validator == "not":
+        if error.validator == "maxLength" and isinstance(error.instance, str):
+            message = (f"{error.instance[:24]!r}... is {len(error.instance)} characters long; "
+                       f"at most {error.validator_value} (it names files and folders)")
+        elif error.validator == "not":
             message = error.schema.get("message", message)
         elif error.validator == "oneOf" and "message" in error.schema:
             message = f"{error.schema['message']}, got {error.instance!r}"

@@ -106,7 +106,7 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
     check_options(n_bootstrap, **settings)  # a one-line error before any fit
     try:
         X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,
-                         ensure_all_finite="allow-nan",
+                         ensure_all_finite=True,  # as scikit-learn: NaN is refused
                          dtype=None if discrete_target else "numeric")
     except (TypeError, ValueError) as exc:  # scikit-learn's messages run over lines
         raise ValueError(f"X, y: {first_line(exc).rstrip(':')}") from None
@@ -185,6 +185,9 @@ def _discrete_mask(discrete_features, n_features, is_sparse):
             raise ValueError(f"the discrete_features mask has {given.size} entries for "
                              f"{n_features} features")
         return given
+    if given.dtype.kind not in "iu":  # 0.5 would be truncated to feature 0
+        raise ValueError(f"discrete_features must be 'auto', a bool, a boolean mask or "
+                         f"whole-number indices, got {discrete_features!r}")
     mask = np.zeros(n_features, dtype=bool)
     try:
         mask[given.astype(np.intp)] = True

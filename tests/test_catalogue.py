@@ -209,6 +209,18 @@ MISUSES = {
     # a continuous factor taken as hundreds of classes
     "discrete_mig(latents, <float factor>)": lambda: disentanglement.discrete_mig(
         np.column_stack([X, Y]), Y),
+    # silent misreads before: an index truncated, NaN accepted where scikit-learn refuses
+    # it, an integral of one sample called ok, group names that are not names
+    "mutual_info_classif(discrete_features=[0.5])": lambda: gmmmi.mutual_info_classif(
+        np.column_stack([X, Y]), LABELS, discrete_features=[0.5], n_bootstrap=0),
+    "mutual_info_regression(<X with NaN>)": lambda: gmmmi.mutual_info_regression(
+        np.column_stack([np.where(np.arange(N) < 3, np.nan, X), Y]), Y, n_bootstrap=0),
+    "GMMMI(integration='mc', mc_samples=1)": lambda: gmmmi.GMMMI(
+        integration="mc", mc_samples=1, n_bootstrap=0).fit(X, Y),
+    "mi_matrix({1: x, 2: y}, 1, 2)": lambda: gmmmi.mi_matrix({1: X, 2: Y}, 1, 2,
+                                                            progress=False),
+    "mi_matrix({' ': x, 'b': y})": lambda: gmmmi.mi_matrix({" ": X, "b": Y}, " ", "b",
+                                                          progress=False),
 }
 
 

@@ -134,6 +134,13 @@ def test_a_tiny_std_is_printed_with_its_digits():
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\n"
      "dask: {cluster: slurm, slurm: {memory: lots}}\n",
      "dask.slurm.memory: must be auto or a size such as 4GB, got 'lots'"),
+    # a name that cannot name a folder (an OSError under snakemake -n before, issue 43)
+    (f"dataset: d.zarr\nanalyses: {{{'a' * 300}: {{x: latent, y: latent}}}}\n",
+     "analyses: 'aaaaaaaaaaaaaaaaaaaaaaaa'... is 300 characters long; at most 100"),
+    ("dataset: d.zarr\nanalyses: " + "[" * 5000 + "]" * 5000 + "\n",
+     "nested too deeply to read"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\n"
+     "comparisons: {c: {before: ll}}\n", "comparisons.c: 'after' is a required property"),
 ])
 def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypatch, text,
                                                        message):

@@ -288,6 +288,15 @@ def test_group_name_clashing_with_a_dimension(arrays, capsys, group):
     nothing_written(folder, folder / "o.zarr")
 
 
+@pytest.mark.parametrize("group", [" ", "a/b", "__x"])
+def test_a_group_name_that_names_nothing_is_refused(arrays, capsys, group):
+    folder, _, _ = arrays
+    line = refused(capsys, "ingest", folder / "latents.npy", "--group", group, "--out",
+                   folder / "o.zarr")
+    assert "cannot be empty or blank" in line
+    nothing_written(folder, folder / "o.zarr")
+
+
 def test_the_same_group_twice(arrays, capsys):
     folder, _, _ = arrays
     line = refused(capsys, "ingest", folder / "latents.npy", "--group", "g",

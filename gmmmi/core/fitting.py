@@ -160,7 +160,7 @@ RULES = {
     "max_iter": ("int", 1),
     "integration": ("choice", ("quadrature", "mc")),
     "quadrature_nodes": ("int", 1),
-    "mc_samples": ("int", 1),
+    "mc_samples": ("int", 1000),  # fewer: the integral's own error swamps the estimate
     "marginals": ("choice", ("auto", "rank", "standardise")),
     "bootstrap_method": ("choice", ("auto", "refit", "linear")),
 }

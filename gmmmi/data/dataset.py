@@ -423,11 +423,13 @@ def _group(ds, name, source):
 
 def _check_group_name(name, dims, source):
     where = f"{source}: group {name!r}"
+    if not isinstance(name, str):
+        raise DatasetError(f"{where}: a group name must be text, got {type(name).__name__}")
     if name in dims:
         raise DatasetError(f"{where}: the group name clashes with a dimension name")
-    if not name or "/" in name or name.startswith("__"):
-        raise DatasetError(f"{where}: a group name cannot be empty, contain '/' or start "
-                           f"with '__'")
+    if not name.strip() or "/" in name or name.startswith("__"):
+        raise DatasetError(f"{where}: a group name cannot be empty or blank, contain '/' "
+                           f"or start with '__'")
 
 
 def _check_names(variables, where):
