@@ -1,6 +1,6 @@
 # gmmmi workflow: MI matrices of learned representations, pair chunks run with Dask.
 #   snakemake --cores 2                                   # the embedded demo
-#   snakemake --cores 64 --config dataset=data/mine.zarr  # your own dataset
+#   snakemake --cores 64 --configfile my_config.yaml      # your dataset and analyses
 # See docs/user-guide/workflow.md and docs/user-guide/configuration.md.
 from snakemake.utils import min_version
 

@@ -556,3 +556,25 @@ def test_two_million_samples_finish_with_the_default_resources(tmp_path):
     assert matrix["n_samples"].values[estimated].min() == n
     exact = -0.5 * np.log(1 - 1 / (2 * 5))  # a, b: correlation 1/sqrt(2 * 5)
     assert abs(float(matrix["mi"].sel(var_x="a", var_y="b")) - exact) < 0.005
+
+
+def test_the_readme_lines_for_your_own_data_run_as_written(tmp_path):
+    """The README's ingest line, then its my_config.yaml, on a user's own files: the
+    workflow plans every pair (a dry run; the runs above do the rest)."""
+    readme = (REPO / "README.md").read_text()
+    ingest = next(line for line in readme.splitlines() if line.startswith("gmmmi ingest"))
+    config = next(block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S)
+                  if "data/mine.zarr" in block)
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "latents.npy", rng.standard_normal((300, 3)))
+    np.savetxt(tmp_path / "factors.csv", rng.integers(0, 3, (300, 2)), delimiter=",",
+               header="shape,size", comments="", fmt="%d")
+    run = subprocess.run([str(BIN / ingest.split()[0]), *ingest.split()[1:]], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    (tmp_path / "my_config.yaml").write_text(config)
+    command = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory",
+               str(tmp_path), "--configfile", "my_config.yaml", "-n", "--cores", "4"]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "results/latent_factor/report.html" in run.stdout + run.stderr
