@@ -348,7 +348,7 @@ def _run_chunk(args):
 
 
 def _prune_cache(args):
-    from .analysis.cache import prune
+    from .analysis.cache import PAIRS, TAG, is_cache, prune
     from .analysis.plan import plan_analysis
     from .config import read_config
 
@@ -357,11 +357,14 @@ def _prune_cache(args):
     if not dataset or not Path(dataset).exists():
         raise UsageError(f"{args.configfile}: its dataset {dataset!r} does not exist here "
                          f"(run in the workflow's folder)")
+    if not is_cache(args.cache):  # before anything is written there
+        raise UsageError(f"{args.cache}: not a gmmmi cache (no {PAIRS}/{TAG}, which gmmmi "
+                         f"writes with the first pair it keeps): nothing removed")
     description = describe_dataset(dataset, Path(args.cache) / "datasets")
     manifests = [m for name, spec in (config.get("analyses") or {}).items()
                  for m in plan_analysis(description, name, spec, config.get("estimator") or {},
                                         1)]
-    kept, removed = prune(args.cache, manifests, description["signature"])
+    kept, removed = prune(args.cache, manifests, description["signature"], args.configfile)
     print(f"{args.cache}: {kept} pairs kept, {removed} removed")
 
 

@@ -417,9 +417,37 @@ def test_cache_prune_keeps_the_pairs_of_the_configs_analyses(store, tmp_path, mo
     assert main(["cache", "prune", "--configfile", "c.yaml"]) == 0
     assert "3 pairs kept, 6 removed" in capsys.readouterr().out
     assert len(PairCache("results/.cache/pairs").keys()) == 3
+    # a second config in the folder keeps the first one's pairs, until that file goes
+    (tmp_path / "d.yaml").write_text(f"dataset: {store}\nanalyses: {{lc: {{x: latent, y: "
+                                     f"label}}}}\nestimator: {json.dumps(SETTINGS)}\n")
+    run_chunk(store, plan_chunks(description, "lc", "latent", "label", SETTINGS, 1)[0],
+              tmp_path / "lc.json", cache_dir="results/.cache/pairs", log=io.StringIO())
+    assert main(["cache", "prune", "--configfile", "d.yaml"]) == 0
+    assert "9 pairs kept, 0 removed" in capsys.readouterr().out
+    (tmp_path / "c.yaml").unlink()
+    assert main(["cache", "prune", "--configfile", "d.yaml"]) == 0
+    assert "6 pairs kept, 3 removed" in capsys.readouterr().out
     (tmp_path / "c.yaml").write_text("dataset: missing.zarr\nanalyses: {}\n")
     assert main(["cache", "prune", "--configfile", "c.yaml"]) == 2
     assert "does not exist here" in capsys.readouterr().err
+
+
+def test_cache_prune_removes_nothing_from_a_folder_gmmmi_did_not_make(store, tmp_path,
+                                                                    monkeypatch, capsys):
+    from gmmmi.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine"
+    (mine / "datasets").mkdir(parents=True)
+    (mine / "datasets" / "dataset-notes.json").write_text("{}")
+    (mine / "pairs").mkdir()
+    (mine / "pairs" / "thesis.keys").write_text("chapter 1\n")
+    (tmp_path / "c.yaml").write_text(f"dataset: {store}\nanalyses: {{ll: {{x: latent, y: "
+                                     f"latent}}}}\n")
+    before = sorted(p.relative_to(mine) for p in mine.rglob("*"))
+    assert main(["cache", "prune", "--configfile", "c.yaml", "--cache", str(mine)]) == 2
+    assert "not a gmmmi cache" in capsys.readouterr().err
+    assert sorted(p.relative_to(mine) for p in mine.rglob("*")) == before
 
 
 def test_a_big_pair_spreads_its_bootstrap_over_the_workers_with_the_same_numbers():

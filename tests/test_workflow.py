@@ -214,7 +214,7 @@ def test_the_cache_holds_what_the_analyses_use_in_few_files(tmp_path, reference)
     after = cache.keys()
     assert len(after) == 14 and len(before - after) == 5  # z3's 3 + 2 pairs, replaced
     assert len(cache.files()) == 2 and not legacy.parent.exists()
-    assert "5 pairs no current analysis uses removed" in run.stderr
+    assert "5 pairs no config uses removed" in run.stderr
     datasets = list((folder / "results" / ".cache" / "datasets").iterdir())
     assert len(datasets) == 1
 

@@ -11,10 +11,16 @@ No two processes write one pack.
 
 Keys are content addresses (:meth:`gmmmi.analysis.plan.Pair.cache_key`): the numeric
 code, the settings, the seed and both variables' fingerprints. :func:`prune` keeps the
-keys the current analyses reference, rewritten into one pack; the workflow calls it
-after every successful run, and ``gmmmi cache prune`` does it by hand.
+keys that any config of the working folder still uses, rewritten into one pack; the
+workflow calls it after every successful run, and ``gmmmi cache prune`` does it by hand.
+Each prune records what its config uses (``claims/``), so two configs run in one folder
+keep each other's pairs; a claim lapses when its config file is gone. A prune removes
+nothing from a folder that gmmmi did not make: the pairs folder carries a
+``CACHEDIR.TAG`` (the cache directory tagging convention, which backup tools honour),
+written with the first pair.
 """
 
+import hashlib
 import json
 import shutil
 import time
@@ -22,10 +28,13 @@ import uuid
 import zlib
 from pathlib import Path
 
-from .._files import json_default
+from .._files import json_default, write_json
 
 PAIRS = "pairs"
 DATASETS = "datasets"
+CLAIMS = "claims"
+TAG = "CACHEDIR.TAG"
+TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
 
 
 class PairCache:
@@ -58,7 +67,7 @@ class PairCache:
     def put(self, key, result):
         """Append ``result`` under ``key`` to this object's pack (made on the first put)."""
         if self._pack is None:
-            self.root.mkdir(parents=True, exist_ok=True)
+            mark(self.root)
             name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
             self._pack = (open(self.root / f"{name}.jsonl", "ab"),  # noqa: SIM115 - closed by close()
                           open(self.root / f"{name}.keys", "a", encoding="ascii"))  # noqa: SIM115
@@ -134,15 +143,74 @@ class PairCache:
         return index
 
 
-def prune(cache_dir, manifests, signature=None):
-    """Prune the workflow's cache ``cache_dir`` to what ``manifests`` (every chunk of every
-    current analysis) reference, and dataset descriptions to the store ``signature``.
-    Returns (pairs kept, pairs removed)."""
+def mark(root):
+    """Make ``root`` and tag it as gmmmi's cache of pairs (once)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / TAG).exists():
+        (root / TAG).write_text(f"{TAG_SIGNATURE}\n# gmmmi's cache of finished pairs: safe "
+                                f"to delete, it only saves work (bford.info/cachedir)\n")
+
+
+def is_cache(cache_dir):
+    """Whether ``cache_dir`` is a cache gmmmi made (its pairs folder carries the tag)."""
+    try:
+        return (Path(cache_dir) / PAIRS / TAG).read_text().startswith(TAG_SIGNATURE)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def prune(cache_dir, manifests, signature=None, config=None):
+    """Prune the workflow's cache ``cache_dir`` to the pairs some config still uses.
+
+    ``manifests`` (every chunk of every analysis of ``config``, the path of its config
+    file) are recorded as that config's claim, replacing its last one; the pairs and
+    dataset descriptions (store ``signature``) of every live claim are kept. Returns
+    (pairs kept, pairs removed). A folder without gmmmi's tag is refused in one line, with
+    nothing removed.
+    """
     cache_dir = Path(cache_dir)
+    if not is_cache(cache_dir):
+        raise ValueError(f"{cache_dir}: not a gmmmi cache (no {PAIRS}/{TAG}, which gmmmi "
+                         f"writes with the first pair it keeps): nothing removed")
     keep = {pair.cache_key(m["settings"]) for m in manifests for pair in m["pairs"]}
+    signatures = {signature}
+    for claim in _claims(cache_dir, config, keep, signature):
+        keep.update(claim["keys"])
+        signatures.add(claim.get("signature"))
     counts = PairCache(cache_dir / PAIRS).prune(keep)
     if signature is not None:
         for path in (cache_dir / DATASETS).glob("dataset-*.json"):
-            if path.name != f"dataset-{signature}.json":
+            if path.name[len("dataset-"):-len(".json")] not in signatures:
                 path.unlink(missing_ok=True)
     return counts
+
+
+def _claims(cache_dir, config, keys, signature):
+    """Record what ``config`` uses; the claims of the other configs whose file is still
+    there (a lapsed one is removed). A config inside the working folder is named relative
+    to it."""
+    folder = cache_dir / CLAIMS
+    own = None
+    if config is not None:
+        path = Path(config).resolve()
+        if path.is_relative_to(Path.cwd()):  # a copied folder's claims are its own
+            path = path.relative_to(Path.cwd())
+        path = str(path)
+        own = folder / f"{hashlib.sha256(path.encode()).hexdigest()[:16]}.json"
+        folder.mkdir(exist_ok=True)
+        write_json(own, {"config": path, "signature": signature, "keys": sorted(keys)})
+    others = []
+    for claim in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if claim == own:
+            continue
+        try:
+            found = json.loads(claim.read_text())
+            live = Path(found["config"]).exists()
+        except (OSError, ValueError, KeyError, TypeError):
+            live = False
+        if live:
+            others.append(found)
+        else:
+            claim.unlink(missing_ok=True)
+    return others

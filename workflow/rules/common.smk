@@ -12,7 +12,7 @@ from gmmmi.config import ConfigError, config_problems, read_config, typed_values
 from gmmmi.data.dataset import DatasetError, describe_dataset
 from gmmmi._files import write_json
 from gmmmi.analysis import kinds
-from gmmmi.analysis.cache import prune
+from gmmmi.analysis.cache import mark, prune
 from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE, tls_files
 from gmmmi.analysis.memory import pair_memory_mb
 from gmmmi.analysis.plan import (chunk_count, manifest_digest, parse_chunk, plan_analysis,
@@ -238,13 +238,16 @@ def report_unfinished():
 
 
 def prune_cache():
-    """Keep in the cache only the pairs the current analyses use (after a successful run)."""
+    """Keep in the cache only the pairs some config of this folder uses (after a
+    successful run): this one's analyses, and those another config recorded."""
     if description() is None:
         return
     manifests = [m for analysis in ANALYSES for m in plan(analysis)]
-    kept, removed = prune(CACHE, manifests, description()["signature"])
+    mark(f"{CACHE}/pairs")  # the workflow's own cache, made before the tag was written
+    config_path = workflow.configfiles[-1] if workflow.configfiles else "config/config.yaml"
+    kept, removed = prune(CACHE, manifests, description()["signature"], config_path)
     if removed:
-        print(f"gmmmi: cache pruned: {removed} pairs no current analysis uses removed, "
+        print(f"gmmmi: cache pruned: {removed} pairs no config uses removed, "
               f"{kept} kept", file=sys.stderr)
 
 
