@@ -440,7 +440,7 @@ def _compare(args):
     print(f"{args.before} -> {args.after}: {len(changed)} of {total} cells changed by more "
           f"than their noise ({comparison.attrs['pairing']})")
     if comparison.attrs["note"]:
-        print(f"compared the cells both have: {comparison.attrs['note']}")
+        print(f"note: {comparison.attrs['note']}")
     for row in changed.head(20).itertuples():
         print(f"  {row.x} x {row.y}: {row.before * scale:.3f} -> {row.after * scale:.3f} "
               f"({row.change * scale:+.3f}, 95% {row.low * scale:+.3f} to "

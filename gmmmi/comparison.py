@@ -115,7 +115,9 @@ def compare(before: xr.Dataset | str | os.PathLike, after: xr.Dataset | str | os
                "before": str(before.attrs.get("analysis", "before")),
                "after": str(after.attrs.get("analysis", "after")),
                "note": note})
-    return result.merge(_score_changes(before, after, level))
+    found = _score_changes(before, after, level)
+    result.attrs["note"] = "; ".join([note] * bool(note) + found.attrs.pop("notes"))
+    return result.merge(found)
 
 
 def changes(comparison: xr.Dataset, *, changed_only: bool = True) -> pd.DataFrame:
@@ -210,7 +212,7 @@ def _score_changes(before, after, level):
     """MIG and modularity of both and their change with its interval, on ``score``."""
     import xarray as xr
 
-    empty = xr.Dataset(coords={"score": np.array([], dtype=str)})
+    empty = xr.Dataset(coords={"score": np.array([], dtype=str)}, attrs={"notes": []})
     if bool(after.attrs.get("symmetric", 0)) or after.sizes["var_x"] < 2:
         return empty
     functions = {"MIG": lambda m, entropy: scores.mig(m, entropy)}
@@ -221,8 +223,8 @@ def _score_changes(before, after, level):
         functions["modularity"] = lambda m, entropy: scores.modularity(m, informative)
     entropies = [m["entropy_y"].values if "entropy_y" in m else None for m in (before, after)]
     values = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # left-out factors: in the note
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)  # factors left out: in the note
         for name, function in functions.items():
             pair = [function(m["mi"].values, e) for m, e in zip((before, after), entropies)]
             reps = [mx.replicates(m) for m in (before, after)]
@@ -239,10 +241,11 @@ def _score_changes(before, after, level):
                 low = high = np.nan
             values[name] = (pair[0], pair[1], change, low, high)
     names = list(values)
+    notes = sorted({str(w.message) for w in caught if "left out" in str(w.message)})
     return xr.Dataset(
         {f"score_{part}": ("score", [values[n][k] for n in names])
          for k, part in enumerate(("before", "after", "change", "low", "high"))},
-        coords={"score": names})
+        coords={"score": names}, attrs={"notes": notes})
 
 
 def _left_out(before, after, rows, cols):
@@ -252,6 +255,6 @@ def _left_out(before, after, rows, cols):
         for axis, kept in (("x", rows), ("y", cols)):
             extra = m.sizes[f"var_{axis}"] - len(kept)
             if extra:
-                notes.append(f"{extra} {'rows' if axis == 'x' else 'columns'} of {side} "
-                             f"only")
+                what = ("row" if axis == "x" else "column") + ("s" if extra > 1 else "")
+                notes.append(f"{extra} {what} of {side} only")
     return "; ".join(notes)

@@ -67,7 +67,7 @@ def test_only_the_shared_cells_are_compared_and_nothing_shared_is_one_line(check
     before, after, _ = checkpoints
     found = gmmmi.compare(before.isel(var_x=[0, 1, 2]), after)
     assert found.sizes == {"var_x": 3, "var_y": 3, "score": 2}
-    assert found.attrs["note"] == "1 rows of after only"
+    assert found.attrs["note"] == "1 row of after only"
     with pytest.raises(DatasetError, match="share no cell"):
         gmmmi.compare(before.isel(var_y=[0]), after.isel(var_y=[1]))
     with pytest.raises(ValueError, match="level must lie between 0 and 1"):
