@@ -75,6 +75,16 @@ def mutual_info_regression(X: ArrayLike, y: ArrayLike, *,
         MI in nats (NaN where a feature could not be estimated, e.g. too few samples).
     intervals : ndarray of shape (n_features, 2)
         Only with ``return_interval``: (low, high) per feature.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3))
+    >>> y = X[:, 0] + 0.5 * rng.normal(size=500)
+    >>> mi = gmmmi.mutual_info_regression(X, y, n_bootstrap=0)
+    >>> int(np.argmax(mi)), mi.shape
+    (0, (3,))
     """
     return _mutual_info(X, y, discrete_target=False, discrete_features=discrete_features,
                         random_state=random_state, n_jobs=n_jobs, n_bootstrap=n_bootstrap,
@@ -88,7 +98,18 @@ def mutual_info_classif(X: ArrayLike, y: ArrayLike, *,
                         n_bootstrap: int = 50, return_interval: bool = False,
                         **settings) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Mutual information between each feature and a discrete target (class labels), by
-    gmmmi; parameters and return as :func:`mutual_info_regression`."""
+    gmmmi; parameters and return as :func:`mutual_info_regression`.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 500)
+    >>> X = np.column_stack([y + rng.normal(0, 0.5, 500), rng.normal(size=500)])
+    >>> mi = gmmmi.mutual_info_classif(X, y, n_bootstrap=0)
+    >>> bool(mi[0] > 0.2 > mi[1])
+    True
+    """
     return _mutual_info(X, y, discrete_target=True, discrete_features=discrete_features,
                         random_state=random_state, n_jobs=n_jobs, n_bootstrap=n_bootstrap,
                         return_interval=return_interval, settings=settings)

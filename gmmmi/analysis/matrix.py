@@ -178,7 +178,19 @@ def write(matrix: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = True
 
 
 def read(path: str | os.PathLike) -> xr.Dataset:
-    """An ``mi.zarr`` written by :func:`write`; one-line error for anything else."""
+    """An ``mi.zarr`` written by :func:`write`; one-line error for anything else.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> from gmmmi.analysis.matrix import write
+    >>> rng = np.random.default_rng(0)
+    >>> data = {"z": rng.normal(size=(500, 2)), "f": rng.integers(0, 2, 500)}
+    >>> write(gmmmi.mi_matrix(data, "z", "f", n_bootstrap=4, progress=False), "mi.zarr")
+    >>> m = gmmmi.open_matrix("mi.zarr")  # results/<analysis>/mi.zarr of the workflow
+    >>> m.sizes["var_x"], m.attrs["bootstrap"]
+    (2, 'joint')
+    """
     if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
         raise DatasetError(f"expected an MI matrix (an xarray Dataset of gmmmi.mi_matrix, or "
                            f"the path of an mi.zarr), got {type(path).__name__}")
@@ -304,7 +316,19 @@ def data_columns(matrix, source, axis):
 def pairs(matrix: xr.Dataset) -> pd.DataFrame:
     """A tidy table (pandas DataFrame) of the estimated pairs, one row each: names and
     groups, ``mi``, ``mi_std``, ``mi_low``, ``mi_high``, ``n_components``, ``status``,
-    ``message``, ``n_samples`` (and ``true_mi`` when known); values in nats."""
+    ``message``, ``n_samples`` (and ``true_mi`` when known); values in nats.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(500, 3))
+    >>> z[:, 1] += z[:, 0]
+    >>> m = gmmmi.mi_matrix({"z": z}, "z", None, n_bootstrap=4, progress=False)
+    >>> table = gmmmi.pairs_table(m)  # each pair once, as pairs.csv
+    >>> len(table), table.sort_values("mi").iloc[-1][["var_x", "var_y"]].tolist()
+    (3, ['z_0', 'z_1'])
+    """
     import pandas as pd
 
     checked(matrix)

@@ -69,6 +69,19 @@ def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict 
     xarray.Dataset
         The matrix: ``mi``, ``mi_std``, ``mi_low``/``mi_high``, ``mi_bootstrap``,
         ``status``, ... on ``var_x`` × ``var_y`` (see :mod:`gmmmi.analysis.matrix`).
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> factor = rng.integers(0, 3, 1000)
+    >>> latents = np.column_stack([factor + rng.normal(0, 0.5, 1000), rng.normal(size=1000)])
+    >>> m = gmmmi.mi_matrix({"latent": latents, "factor": factor}, "latent", "factor",
+    ...                     n_bootstrap=10, progress=False)
+    >>> m["mi"].dims, [str(v) for v in m["var_x"].values]
+    (('var_x', 'var_y'), ['latent_0', 'latent_1'])
+    >>> bool(m["mi"].sel(var_x="latent_0") > m["mi"].sel(var_x="latent_1"))
+    True
     """
     analysis_kinds.check(kind)
     ds = as_dataset(data, kinds)

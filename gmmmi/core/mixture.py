@@ -46,6 +46,15 @@ class Mixture:
     weights : ndarray of shape (K,)
     means : ndarray of shape (K, D)
     covariances : ndarray of shape (K, D, D)
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> xy = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=2000)
+    >>> mixture = gmmmi.GMMMI(n_bootstrap=0).fit(xy[:, 0], xy[:, 1]).mixture_
+    >>> isinstance(mixture, gmmmi.Mixture), mixture.n_components, mixture.means.shape
+    (True, 1, (1, 2))
     """
 
     weights: np.ndarray

@@ -60,6 +60,17 @@ class InformationResult:
         what widened the interval.
     low, high : float
         The reported 95% interval (see ``interval``).
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> xy = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=2000)
+    >>> r = gmmmi.estimate_mi(xy[:, 0], xy[:, 1], n_bootstrap=10)
+    >>> isinstance(r, gmmmi.InformationResult), r.status, r.n_components
+    (True, 'ok', 1)
+    >>> sorted(r.to_dict())[:4]
+    ['bootstrap', 'details', 'high', 'low']
     """
 
     value: float
@@ -142,6 +153,15 @@ class MIResult(InformationResult):
     """Mutual information (or conditional MI) with its bootstrap uncertainty.
 
     ``mi`` is the same number as ``value``.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> xy = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=2000)
+    >>> r = gmmmi.estimate_mi(xy[:, 0], xy[:, 1], n_bootstrap=10, unit="bit")
+    >>> type(r).__name__, r.unit, r.n_samples, len(r.bootstrap)
+    ('MIResult', 'bit', 2000, 10)
     """
 
     @property
@@ -150,7 +170,16 @@ class MIResult(InformationResult):
 
 
 class KLResult(InformationResult):
-    """KL divergence between two marginals; ``kl`` is the same number as ``value``."""
+    """KL divergence between two marginals; ``kl`` is the same number as ``value``.
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> r = gmmmi.marginal_kl(rng.normal(0, 1, 1000), rng.normal(0, 2, 1000), n_bootstrap=0)
+    >>> type(r).__name__, r.quantity
+    ('KLResult', 'kl')
+    """
 
     @property
     def kl(self):

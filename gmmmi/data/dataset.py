@@ -41,7 +41,17 @@ MIN_CATEGORY_SAMPLES = 10
 
 
 class DatasetError(ValueError):
-    """A dataset or input that cannot be used, with a one-line reason."""
+    """A dataset or input that cannot be used, with a one-line reason.
+
+    Examples
+    --------
+    >>> import gmmmi
+    >>> try:
+    ...     gmmmi.open_dataset("no/such/store.zarr")
+    ... except gmmmi.DatasetError as error:  # a ValueError, one line
+    ...     print(error)
+    no/such/store.zarr: no such file or directory
+    """
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,18 @@ def groups(ds: xr.Dataset) -> dict[str, Group]:
 
 
 def open_dataset(path: str | os.PathLike) -> xr.Dataset:
-    """The validated contract Dataset stored at ``path`` (Zarr, or netCDF)."""
+    """The validated contract Dataset stored at ``path`` (Zarr, or netCDF).
+
+    Examples
+    --------
+    >>> import gmmmi
+    >>> from gmmmi.data.dataset import write_dataset
+    >>> from gmmmi.data.demo import make_demo_dataset
+    >>> path = write_dataset(make_demo_dataset(n_samples=500), "demo.zarr")
+    >>> ds = gmmmi.open_dataset("demo.zarr")
+    >>> sorted(ds.data_vars)[:3], ds.sizes["sample"]
+    (['category', 'factor', 'latent'], 500)
+    """
     ds = read_xarray(path)
     validate(ds, str(path))
     return ds

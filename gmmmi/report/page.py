@@ -80,6 +80,16 @@ def write_report(matrix: xr.Dataset | str | os.PathLike, out: str | os.PathLike,
     (:func:`gmmmi.compare`). ``with_dci``: compute DCI among the disentanglement scores
     from data (its boosted trees take about 2 minutes on one core for 6 latents x 6
     factors; the other scores, seconds).
+
+    Examples
+    --------
+    >>> import numpy as np, gmmmi
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(500, 3))
+    >>> z[:, 1] += z[:, 0]
+    >>> m = gmmmi.mi_matrix({"z": z}, "z", None, n_bootstrap=4, progress=False)
+    >>> gmmmi.write_report(m, "report.html").name
+    'report.html'
     """
     import xarray as xr
 
