@@ -27,3 +27,18 @@ def test_a_public_name_has_examples_that_run(name, tmp_path, monkeypatch):
         for test in tests:
             runner.run(test)
     assert runner.failures == 0, f"{name}: {runner.failures} examples failed"
+
+
+def test_the_settings_table_lists_every_parameter_with_its_default():
+    """docs/user-guide/estimator.md's table against GMMMI's own defaults."""
+    import ast
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "user-guide" /
+            "estimator.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", page, re.M))
+    defaults = gmmmi.GMMMI().get_params()
+    assert set(rows) == set(defaults)
+    for name, value in defaults.items():
+        assert ast.literal_eval(rows[name]) == value, name
