@@ -1,7 +1,8 @@
 """The workflow on a real SLURM cluster (``tests/slurm/start.sh`` starts one on this
 machine): chunk jobs submitted as SLURM jobs through the executor plugin and
 ``profiles/slurm``, and pairs run on Dask workers the run starts as SLURM jobs
-(dask-jobqueue). Both give the local run's matrices bit for bit."""
+(dask-jobqueue), and the whole run inside one `sbatch` job. Each gives the local run's
+matrices bit for bit."""
 
 import os
 import re
@@ -11,7 +12,7 @@ import subprocess
 import pytest
 
 from tests.helpers import ROOT as REPO
-from tests.helpers import assert_same_matrices, make_config, open_matrix, snakemake
+from tests.helpers import BIN, assert_same_matrices, make_config, open_matrix, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +79,27 @@ def test_pairs_on_dask_workers_the_run_starts_as_slurm_jobs(tmp_path, reference,
                           capture_output=True, text=True, check=True).stdout
     assert not left.strip(), left
     assert sorted(p.name for p in (folder / "results" / ".dask").iterdir()) == ["logs"]
+
+
+def test_the_whole_run_in_one_sbatch_job_as_the_install_page_shows(tmp_path, reference,
+                                                                   slurm):
+    """docs/user-guide/install.md's run.sbatch, its marked lines edited for this machine
+    (and the Snakefile named, as the folder is not the clone): the controller and every
+    chunk job in one SLURM job; the same matrices as the reference run."""
+    page = (REPO / "docs" / "user-guide" / "install.md").read_text()
+    script = next(block for block in re.findall(r"```bash\n(.*?)```", page, re.S)
+                  if block.startswith("#!/bin/bash"))
+    script = (script.replace("--cpus-per-task=64", f"--cpus-per-task={os.cpu_count()}")
+              .replace("source .venv/bin/activate", f"source {BIN / 'activate'}")
+              .replace("snakemake --cores", f"snakemake -s {REPO / 'Snakefile'} --cores")
+              .replace("my_config.yaml", "config.yaml"))
+    folder = tmp_path / "sbatch"
+    _copy_data(reference, folder)
+    make_config(folder)
+    (folder / "run.sbatch").write_text(script)
+    run = subprocess.run(["sbatch", "--wait", "run.sbatch"], cwd=folder, capture_output=True,
+                         text=True, timeout=900)
+    logs = "".join(p.read_text() for p in folder.glob("gmmmi-*.log"))
+    assert run.returncode == 0, run.stderr + logs[-3000:]
+    for analysis in ("ll", "lf"):
+        assert_same_matrices(open_matrix(reference, analysis), open_matrix(folder, analysis))
