@@ -99,3 +99,15 @@ _measured_pages()
 # autosummary writes a page per documented name and never removes one: a name renamed or
 # moved since the last build would stay, and fail to import
 shutil.rmtree(DOCS / "generated", ignore_errors=True)
+
+
+def _measured_links(app, docname, source):
+    """Pages link the results as they are in the repository (benchmarks/measured/, so the
+    links work on GitHub); on the site they are the pages _measured_pages wrote."""
+    depth = docname.count("/")
+    source[0] = source[0].replace("](" + "../" * (depth + 1) + "benchmarks/measured/",
+                                  "](" + "../" * depth + "measured/")
+
+
+def setup(app):
+    app.connect("source-read", _measured_links)

@@ -31,3 +31,17 @@ def test_a_python_block_runs_as_written(page, n, code, tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what a block warns is the page's business
         exec(compile(code, f"{page.name} block {n}", "exec"), {"__name__": "__block__"})
+
+
+def test_every_relative_link_of_the_pages_works_on_github():
+    """A link to a file of the repository names one that is there (GitHub shows the
+    pages as they are; the site rewrites the links to the results, see docs/conf.py)."""
+    broken = []
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            path = target.split("#")[0]
+            if not path or "://" in path or path.startswith("mailto:"):
+                continue
+            if not (page.parent / path).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken
