@@ -206,7 +206,7 @@ def _claims(cache_dir, config, keys, signature):
             continue
         try:
             found = json.loads(claim.read_text())
-            live = Path(found["config"]).exists()
+            live = Path(found["config"]).exists() and isinstance(found["keys"], list)
         except (OSError, ValueError, KeyError, TypeError):
             live = False
         if live:
