@@ -623,9 +623,9 @@ class GMMMI(BaseEstimator):
     def _fit_atoms(self, x, y, a, b, settings, key, resample, swapped=False):
         """MI of a pair with atoms (``a``, ``b``: each row's atom label, -1 for the
         continuous part; ``b`` None when y has none) from the chain rule's terms
-        (``core.atoms``), each estimated on its own rows with its own key (and the pair's
-        resamples of those rows); None when a
-        term cannot be estimated (too few rows of a part), for the whole pair's fit."""
+        (``core.atoms``), each estimated on its own rows with its own key and the pair's
+        resamples of those rows (so replicate b of every term draws the same rows); None
+        when a term cannot be estimated (too few rows of a part), for the whole pair's fit."""
         pieces = atoms.terms(a, b, ("y", "x") if swapped else ("x", "y"))
         for _, rows, kind in pieces:  # a part too small for its own fit: no split
             if kind in ("x-atoms", "y-atoms"):
@@ -706,7 +706,8 @@ class GMMMI(BaseEstimator):
         outcome, selection, mixtures = _fit_continuous(
             _spaces(_columns(x, y), settings, key, counts),
             functools.partial(mutual_information, n_x=x.shape[1]), settings,
-            self.n_bootstrap, key, resample, functools.partial(pointwise_combination, terms=terms))
+            self.n_bootstrap, key, resample,
+            functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores
         self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()

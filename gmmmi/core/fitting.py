@@ -946,9 +946,9 @@ def running_batches(run):
 
 
 def refit_bootstrap(X, n_bootstrap, resample, start, settings):
-    """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X``
-    (:class:`Resample`), in
-    memory-bounded batches; (weights, means, covariances) with a leading n_bootstrap."""
+    """Refit ``start`` (leading dimension 1) on ``n_bootstrap`` resamples of ``X`` (drawn
+    by ``resample``, a :class:`Resample`), in memory-bounded batches; (weights, means,
+    covariances) with a leading n_bootstrap."""
     batches = bootstrap_batches(len(X), n_bootstrap)
     run = _RUN_BATCHES.get()
     parts = (run(X, batches, resample, start, settings) if run is not None else
