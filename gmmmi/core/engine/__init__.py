@@ -21,14 +21,19 @@ parameters (k-means++ seeds and a few Lloyd steps).
 
 Modules: ``fit`` (the batch driver), ``small`` (D <= 2), ``general`` (any D),
 ``density`` (log-densities of batches of mixtures), ``kmeans`` (starts), ``common``
-(what the kernels share) and ``cache`` (numba's cache kept true to the sources).
+(what the kernels share), ``cache`` (numba's cache kept true to the sources) and
+``warm`` (every kernel compiled ahead).
 """
 
 from pathlib import Path
 
-from .cache import refresh_stale
+from numba.core import event
+
+from .cache import CompileNotice, refresh_stale
 
 refresh_stale(Path(__file__).parent)  # before any kernel loads from numba's cache
+compile_notice = CompileNotice(__name__)
+event.register("numba:compile", compile_notice)
 
 from .density import logpdf_batch, pointwise_batch, score_batch  # noqa: E402
 from .fit import fit_batch  # noqa: E402

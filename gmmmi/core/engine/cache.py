@@ -1,4 +1,5 @@
-"""Keeping numba's on-disk cache of the kernels true to their sources.
+"""Keeping numba's on-disk cache of the kernels true to their sources, and saying so when
+a kernel must be compiled.
 
 numba keys a cached kernel on its own file's time stamp, not on the files of the kernels
 it calls, which it compiles into it: after a change to ``small.py`` alone (its ``exp``),
@@ -9,10 +10,15 @@ every kernel once.
 """
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 
+from numba.core import event
+
 FINGERPRINT = "engine-sources.sha256"
+NOTICE = ("compiling gmmmi's EM kernels, once for this install (up to a minute); "
+          "`gmmmi compile` does it ahead")
 
 
 def fingerprint(folder):
@@ -48,3 +54,20 @@ def refresh_stale(folder):
     except OSError:
         return False
     return True
+
+
+class CompileNotice(event.Listener):
+    """Logs ``NOTICE`` (a warning of the ``gmmmi`` logger) when a kernel of ``package``
+    starts compiling, once per process: a silent half minute reads as a hang."""
+
+    def __init__(self, package):
+        self.package = package
+        self.given = False
+
+    def on_start(self, ev):
+        if not self.given and ev.data["dispatcher"].py_func.__module__.startswith(self.package):
+            self.given = True
+            logging.getLogger("gmmmi").warning(NOTICE)
+
+    def on_end(self, ev):
+        pass

@@ -44,6 +44,14 @@ def _weights_from_logs(theta, alive, w):
 
 
 @njit(cache=True)
+def _copy_flags(source, target):
+    """``target[:] = source``, element by element (numba's array assignment compiles its
+    shape-mismatch message, seconds of a fresh install's first call)."""
+    for k in range(source.shape[0]):
+        target[k] = source[k]
+
+
+@njit(cache=True)
 def _count(alive):
     n = 0
     for k in range(alive.shape[0]):

@@ -10,6 +10,7 @@ from numba import njit, prange
 from .common import (
     _FASTMATH,
     _LOG_2PI,
+    _copy_flags,
     _count,
     _extrapolate,
     _largest_alive,
@@ -293,7 +294,7 @@ def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate
         if _count(alive) != n_alive or n_iter >= max_iter:
             continue  # a component was dropped: no extrapolation across that change
         _pack(w, mu, cov, alive, chol, reg, theta2)
-        alive2[:] = alive
+        _copy_flags(alive, alive2)
         if not _extrapolate(theta0, theta1, theta2, alive):
             continue
         _unpack(theta0, alive, w, mu, cov)
@@ -302,7 +303,7 @@ def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate
         if jumped >= loglik and _count(alive) == n_alive:
             previous = jumped
         else:  # back to theta2, one E step lost
-            alive[:] = alive2
+            _copy_flags(alive2, alive)
             _unpack(theta2, alive, w, mu, cov)
     return n_iter, False, loglik
 

@@ -13,6 +13,14 @@ def _pick(cumulative, u):
 
 
 @njit(cache=True)
+def _copy_row(X, i, out):
+    """``out[:] = X[i]``, element by element: numba's array assignment compiles its
+    shape-mismatch message, seconds of a fresh install's first call."""
+    for d in range(X.shape[1]):
+        out[d] = X[i, d]
+
+
+@njit(cache=True)
 def _squared_distances(X, centre, out):
     for i in range(X.shape[0]):
         d2 = 0.0
@@ -76,16 +84,16 @@ def kmeanspp_start(X, sample_weight, uniforms, n_steps, reg):
     n_samples, D = Xa.shape
     K = uniforms.shape[0]
     centres = np.empty((K, D))
-    centres[0] = Xa[_pick(np.cumsum(sw), uniforms[0])]
+    _copy_row(Xa, _pick(np.cumsum(sw), uniforms[0]), centres[0])
     closest = np.empty(n_samples)
     nearer = np.empty(n_samples)
     _squared_distances(Xa, centres[0], closest)
     for k in range(1, K):
         cumulative = np.cumsum(sw * closest)
         if cumulative[-1] > 0.0:
-            centres[k] = Xa[_pick(cumulative, uniforms[k])]
+            _copy_row(Xa, _pick(cumulative, uniforms[k]), centres[k])
         else:  # every point sits on a seed already
-            centres[k] = Xa[min(int(uniforms[k] * n_samples), n_samples - 1)]
+            _copy_row(Xa, min(int(uniforms[k] * n_samples), n_samples - 1), centres[k])
         _squared_distances(Xa, centres[k], nearer)
         closest = np.minimum(closest, nearer)
     counts, scatter = _lloyd(Xa, sw, centres, n_steps)
@@ -100,11 +108,13 @@ def kmeanspp_start(X, sample_weight, uniforms, n_steps, reg):
     weights /= weights.sum()
     covariances = np.empty((K, D, D))
     for k in range(K):
-        if counts[k] > D + 1:
-            covariances[k] = scatter[k] / counts[k]
-        else:
-            covariances[k] = overall / K ** (2.0 / D)
+        shrink = K ** (2.0 / D)
         for d in range(D):
+            for e in range(D):
+                if counts[k] > D + 1:
+                    covariances[k, d, e] = scatter[k, d, e] / counts[k]
+                else:
+                    covariances[k, d, e] = overall[d, e] / shrink
             covariances[k, d, d] += reg
     return weights, centres, covariances
 
