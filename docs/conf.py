@@ -1,6 +1,7 @@
 """Sphinx configuration of gmmmi's documentation site (``make docs``)."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -101,13 +102,17 @@ _measured_pages()
 shutil.rmtree(DOCS / "generated", ignore_errors=True)
 
 
-def _measured_links(app, docname, source):
-    """Pages link the results as they are in the repository (benchmarks/measured/, so the
-    links work on GitHub); on the site they are the pages _measured_pages wrote."""
+def _repository_links(app, docname, source):
+    """Pages link what they cite as it is in the repository, so that the links work on
+    GitHub: the measured results (benchmarks/measured/) and the gallery's sources
+    (docs/examples/plot_*.py). On the site they are the pages _measured_pages and
+    sphinx-gallery wrote."""
     depth = docname.count("/")
-    source[0] = source[0].replace("](" + "../" * (depth + 1) + "benchmarks/measured/",
-                                  "](" + "../" * depth + "measured/")
+    up = "../" * depth
+    text = source[0].replace("](" + up + "../benchmarks/measured/", "](" + up + "measured/")
+    source[0] = re.sub(r"\]\(((?:\.\./)*)examples/(plot_\w+)\.py\)",
+                       r"](\1auto_examples/\2.rst)", text)
 
 
 def setup(app):
-    app.connect("source-read", _measured_links)
+    app.connect("source-read", _repository_links)

@@ -1,6 +1,7 @@
 """The documentation site: it builds with warnings as errors, its gallery runs, and its
 pages render in a real browser."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,29 @@ def test_pages_render_in_the_browser_without_console_errors(site, tmp_path):
         assert [line for line in console if "theme mode" not in line
                 and "Changed to auto mode" not in line] == [], page
         assert not_blank(shot), page
+
+
+def test_pages_quote_what_the_gallery_prints(site):
+    """The user guide's numbers from a gallery example are what the example printed in
+    this build."""
+    printed = {name: (site.parent / "docs" / "auto_examples" / f"{name}.rst").read_text()
+               for name in ("plot_nif", "plot_latent_factor_matrix")}
+    shares = {name: (share, low, high) for name, share, low, high in re.findall(
+        r"(x\d): ([\d.]+)% \(95% ([\d.]+)% to ([\d.]+)%\)", printed["plot_nif"])}
+    assert len(shares) == 7
+    r2 = re.search(r"held-out R² = ([\d.]+)", printed["plot_nif"])[1]
+    guide = " ".join((ROOT / "docs" / "user-guide" / "nif.md").read_text().split())
+    first = max(shares, key=lambda name: float(shares[name][0]))
+    share, low, high = shares[first]
+    assert f"R² {r2}): {first} {share}% (95% {low}% to {high}%)" in guide
+    for name, (share, _, _) in shares.items():
+        assert f"{name} {share}%" in guide, name
+
+    scores = re.findall(r"(MIG|modularity) ([\d.]+) \(95% ([\d.]+) to ([\d.]+)\); of the true "
+                        r"matrix ([\d.]+)", printed["plot_latent_factor_matrix"])
+    assert len(scores) == 2
+    reports = " ".join((ROOT / "docs" / "user-guide" / "reports.md").read_text().split())
+    (mig, mig_low, mig_high, mig_true), (mod, mod_low, mod_high, mod_true) = \
+        [score[1:] for score in scores]
+    assert (f"MIG {mig} (95% {mig_low} to {mig_high}; {mig_true} for the true matrix) and "
+            f"modularity {mod} (95% {mod_low} to {mod_high}; {mod_true})") in reports

@@ -47,11 +47,15 @@ print(f"{covered:.0%} of the 95% intervals hold the truth; "
 plt.show()
 
 # %%
-# Disentanglement scores of the matrix: gmmmi's MIG, with a 95% interval from the
-# bootstrap replicates of the matrix, next to the MIG of the true matrix (categorical
-# factors' gaps normalised by their entropy, continuous ones' by their top MI).
+# Disentanglement scores of the matrix: gmmmi's MIG and modularity, with 95% intervals
+# from the bootstrap replicates of the matrix, next to those of the true matrix
+# (categorical factors' gaps normalised by their entropy, continuous ones' by their top
+# MI).
 
 score = disentanglement.gmm_mig(matrix)
 exact_mig = disentanglement.mig(exact, matrix["entropy_y"].values)
 print(f"MIG {score.value:.3f} (95% {score.low:.3f} to {score.high:.3f}); "
       f"of the true matrix {exact_mig:.3f}")
+score = disentanglement.gmm_modularity(matrix)
+print(f"modularity {score.value:.3f} (95% {score.low:.3f} to {score.high:.3f}); "
+      f"of the true matrix {disentanglement.modularity(exact):.3f}")

@@ -30,10 +30,11 @@ network = MLPRegressor(hidden_layer_sizes=(8, 5), activation="relu", alpha=1e-3,
 print(f"held-out R² = {network.score(held_out, y[2000:] / y[:2000].std()):.2f}")
 
 # Every layer's values on the held-out samples: the inputs, each hidden layer, the output.
-layers, values = [held_out], held_out
+layers = [held_out]
 for depth, (weights, bias) in enumerate(zip(network.coefs_, network.intercepts_)):
-    values = values @ weights + bias
+    values = layers[-1] @ weights + bias  # from the layer before, after its activation
     layers.append(np.maximum(values, 0.0) if depth < len(network.coefs_) - 1 else values)
+assert np.allclose(layers[-1][:, 0], network.predict(held_out))  # the network's own output
 for depth, layer in enumerate(layers[1:-1], start=1):  # ReLU: exactly 0 on some samples
     print(f"hidden layer {depth}, share of zeros per unit: "
           + ", ".join(f"{share:.0%}" for share in (layer == 0).mean(axis=0)))
@@ -74,6 +75,6 @@ ax.bar(range(len(inputs)), shares[:, 0], yerr=[shares[:, 0] - low[:, 0],
 ax.set(xticks=range(len(inputs)), ylabel="share of the output's MI",
        title="attribution of the output to the inputs")
 ax.set_xticklabels([name.split("/")[-1] for name in inputs])
-for name, share in zip(inputs, shares[:, 0]):
-    print(f"{name.split('/')[-1]}: {share:.1%}")
+for name, share, lo, hi in zip(inputs, shares[:, 0], low[:, 0], high[:, 0]):
+    print(f"{name.split('/')[-1]}: {share:.1%} (95% {lo:.1%} to {hi:.1%})")
 plt.show()
