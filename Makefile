@@ -2,6 +2,7 @@
 #   make demo   create .venv, install gmmmi, run the workflow on the embedded demo dataset
 #   make test   create .venv, install gmmmi with test extras, run the test suite
 #   make docs   build the documentation site into docs/_build/html (warnings are errors)
+#   make lint   ruff with the project's rules (pyproject.toml); CI runs it before the tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test test-fast docs clean
+.PHONY: demo test test-fast lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -rs
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -rs -m "not slow"

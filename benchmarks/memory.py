@@ -6,11 +6,12 @@ Run from the repository root:
 
 Tasks: a normal pair (K = 1), two Gaussian blobs (K > 1), a categorical pair, and
 ``"vector D+D"`` (x and y of D coordinates each, coordinate j of y at rho 0.6 with
-coordinate j of x), for the memory of sets.  Each (task, N) runs in a fresh process with numba on one thread (as in a workflow's Dask
-worker) and default settings (n_bootstrap=50, n_inits=3, n_folds=2). The process first
-warms up on a small pair; its peak resident memory then is the *base* (Python, numpy,
-numba's kernels); the pair's memory is the peak after the pair minus the base. With
-``--before DIR`` (a checkout of older code) the same runs use that code too, one after
+coordinate j of x), for the memory of sets. Each (task, N) runs in a fresh process with
+numba on one thread (as in a workflow's Dask worker) and default settings (n_bootstrap=50,
+n_inits=3, n_folds=2). The process first warms up on a small pair; its peak resident memory
+then is the *base* (Python, numpy, numba's kernels); the pair's memory is the peak after
+the pair minus the base. With ``--before DIR``
+(a checkout of older code) the same runs use that code too, one after
 the other for each (task, N), so the two are compared on the same machine load.
 Writes benchmarks/measured/memory.md and memory.csv.
 """

@@ -19,11 +19,11 @@ gmmmi (``estimate_mi`` with its defaults), KSG (scikit-learn's
 estimator of Gao et al. 2017 for discrete-continuous mixtures (``gao_mi``, k = 3: a point
 whose k-th neighbour is at distance 0 counts the points at that distance instead) see the
 same samples, one core each. ``--big-seeds`` seeds are run at N >= 50,000 (``--seeds`` below).
-Writes ``benchmarks/measured/mixed.csv`` (one row per run; ``--out`` names it) and ``mixed.md``: per family
-and N the MAE of each, gmmmi's coverage of the truth by its 95% interval, the largest
-error in units of its std, runs whose whole interval lies above the bound (a confident
-breach: the target is none) and point estimates above it (noise, where the bound is
-within the noise of the truth), the statuses
+Writes ``benchmarks/measured/mixed.csv`` (one row per run; ``--out`` names it) and
+``mixed.md``: per family and N the MAE of each, gmmmi's coverage of the truth by its 95%
+interval, the largest error in units of its std, runs whose whole interval lies above the
+bound (a confident breach: the target is none) and point estimates above it (noise, where
+the bound is within the noise of the truth), the statuses
 and the median seconds; then each target of the issue, met or missed by how much.
 """
 
@@ -203,7 +203,8 @@ def main():
                 rows.append(run(name, n, seed, exact, limit))
                 r = rows[-1]
                 print(f"{name} N={n} seed={seed}: truth {exact:.4f} gmmmi {r['gmmmi']:.4f} "
-                      f"[{r['low']:.4f}, {r['high']:.4f}] {r['status']} KSG {r['ksg']:.4f} Gao {r['gao']:.4f} "
+                      f"[{r['low']:.4f}, {r['high']:.4f}] {r['status']} KSG {r['ksg']:.4f} "
+                      f"Gao {r['gao']:.4f} "
                       f"({r['gmmmi_seconds']:.2f} s, KSG {r['ksg_seconds']:.2f} s)", flush=True)
     write(rows, args)
 

@@ -171,6 +171,7 @@ def report(rows, command, load, n_rows):
         at_cap = sum(get[(kind, *c, "auto")]["status"] == "max-components" for c in cells)
         agreeing = [c for c in cells if agree(get[(kind, *c, "standardise")]["estimate"],
                                               get[(kind, *c, "ksg")]["estimate"])]
+
         def holds(c, m):
             return (get[(kind, *c, "auto")]["low"] - 1e-12 <= get[(kind, *c, m)]["estimate"]
                     <= get[(kind, *c, "auto")]["high"] + 1e-12)

@@ -6,8 +6,9 @@ Run from the repository root (the reference needs its venv, see reference_worker
 
 Per pair, all methods see the same sample and run one after the other, in an order that
 rotates from pair to pair, so machine noise hits them alike. Default settings throughout
-(n_inits=3, n_folds=None, n_bootstrap=50; the reference: n_folds=2). gmmmi runs on one core here (numba threads = 1),
-as in a workflow's Dask worker; the reference and KSG are single-threaded as called.
+(n_inits=3, n_folds=None, n_bootstrap=50; the reference: n_folds=2). gmmmi runs on one core
+here (numba threads = 1), as in a workflow's Dask worker; the reference and KSG are
+single-threaded as called.
 Then the batch throughput: the 28 latent pairs of the demo dataset through the workflow's
 chunk runner on 1 core (in process) and on 2 (a local Dask cluster of 2 single-threaded
 workers), the latter both cold (the cluster started by the chunk, as in a workflow job)
@@ -46,8 +47,8 @@ def batch_throughput(n_samples, workers, warm):
     """Pairs per second for the 28 latent x latent pairs of the demo dataset."""
     from dask.distributed import Client, LocalCluster
 
-    from gmmmi.analysis.plan import plan_chunks
     from gmmmi.analysis.cluster import WORKER_ENVIRONMENT
+    from gmmmi.analysis.plan import plan_chunks
     from gmmmi.analysis.run import run_chunk
     from gmmmi.data.dataset import describe_dataset, write_dataset
     from gmmmi.data.demo import make_demo_dataset

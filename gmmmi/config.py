@@ -55,8 +55,8 @@ def read_config(path):
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})"
-                          ) from None
+        byte = exc.object[exc.start]
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x})") from None
     try:
         config = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:

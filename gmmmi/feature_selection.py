@@ -26,7 +26,6 @@ fit at ``max_components``, an under-resolved value: see :mod:`gmmmi.status`) is 
 from __future__ import annotations
 
 import warnings
-
 from typing import TYPE_CHECKING
 
 import numpy as np

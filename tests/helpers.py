@@ -78,6 +78,7 @@ def assert_same_matrices(a, b):
     for name in MATRIX_VARIABLES:
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
 
+
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium); "
                              ".ci/run installs it")

@@ -249,8 +249,6 @@ def tally():
     return len(CASES), counts["refused"], counts["accepted"]
 
 
-
-
 # --- the command line: every command that reads a file, against odd and damaged files ---
 
 def _odd_files(folder):
@@ -303,8 +301,10 @@ def _odd_files(folder):
 
 
 COMMANDS = {
-    "estimate x": lambda f, out: ["estimate", f, str(out.parent / "good.npy"), "--n-bootstrap", "2"],
-    "estimate y": lambda f, out: ["estimate", str(out.parent / "good.npy"), f, "--n-bootstrap", "2"],
+    "estimate x": lambda f, out: ["estimate", f, str(out.parent / "good.npy"),
+                                  "--n-bootstrap", "2"],
+    "estimate y": lambda f, out: ["estimate", str(out.parent / "good.npy"), f,
+                                  "--n-bootstrap", "2"],
     "estimate categorical": lambda f, out: ["estimate", f, "--categorical", "--n-bootstrap", "2"],
     "ingest": lambda f, out: ["ingest", f, "--out", str(out / "ingested.zarr")],
     "validate": lambda f, out: ["validate", f],

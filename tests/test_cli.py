@@ -25,7 +25,8 @@ def files(tmp_path):
 
 
 def test_prints_the_estimate(files, capsys):
-    assert main(["estimate", str(files / "x.npy"), str(files / "y.npy"), "--n-bootstrap", "10"]) == 0
+    assert main(["estimate", str(files / "x.npy"), str(files / "y.npy"),
+                 "--n-bootstrap", "10"]) == 0
     out = capsys.readouterr().out.strip()
     assert re.fullmatch(r"MI = \d\.\d{3} ± \d\.\d{3} nat, 95% \d\.\d{3} to \d\.\d{3} "
                         r"\(K=\d+, 10 bootstraps\)", out), out

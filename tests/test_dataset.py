@@ -129,7 +129,8 @@ def test_variables_first_transposes(tmp_path, capsys):
     rows = np.random.default_rng(2).standard_normal((13, 200))
     np.save(tmp_path / "density.npy", rows)
     out = tmp_path / "d.zarr"
-    assert run(capsys, "ingest", tmp_path / "density.npy", "--variables-first", "--out", out)[0] == 0
+    assert run(capsys, "ingest", tmp_path / "density.npy", "--variables-first",
+               "--out", out)[0] == 0
     np.testing.assert_array_equal(open_dataset(out)["density"].values, rows.T)
 
 
@@ -499,4 +500,3 @@ def test_a_written_store_opens_with_a_plain_open_zarr_without_warnings(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert xr.open_zarr(tmp_path / "d.zarr")["latent"].shape == (400, 3)
-

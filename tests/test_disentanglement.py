@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gmmmi.data.demo import make_demo_dataset
 from gmmmi import disentanglement as scores
 from gmmmi.analysis.matrix import replicates
+from gmmmi.data.demo import make_demo_dataset
 
 
 def test_perfectly_disentangled_matrix_scores_one():
@@ -288,9 +288,8 @@ def test_a_constant_factor_is_left_out_of_the_mig_with_a_word():
 
 
 def test_scores_from_data_take_the_categorical_factors_and_dci_on_request():
-    from gmmmi.data.demo import make_demo_dataset
-
     import gmmmi
+    from gmmmi.data.demo import make_demo_dataset
 
     data = make_demo_dataset(n_samples=600, seed=0)
     matrix = gmmmi.mi_matrix(data, "latent", ["factor", "category"], n_bootstrap=4,

@@ -175,7 +175,7 @@ def test_relu_reference_values(name, y_relu):
 def test_code_table_reference_value():
     """Codes x codes: truth.mixed_mi against the table of bivariate normal rectangle
     probabilities (scipy's multivariate normal CDF)."""
-    from scipy import stats, special
+    from scipy import special, stats
 
     rho, levels = truth.MIXED_FAMILIES["codes 5 x codes 5"][0], 5
     cuts = special.ndtri(np.linspace(0, 1, levels + 1))

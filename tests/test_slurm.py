@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from tests.helpers import ROOT as REPO
 from tests.helpers import BIN, assert_same_matrices, make_config, open_matrix, snakemake
+from tests.helpers import ROOT as REPO
 
 pytestmark = pytest.mark.slow
 

@@ -203,7 +203,6 @@ def mixed_mi(rho, x_parts, y_parts):
     ``y_parts`` are ``(atoms, open)``: lists of (low, high) intervals of each variable
     (together a partition of the line) mapped to one value each or left as they are."""
     quad = dict(limit=400, epsabs=1e-13, epsrel=1e-11)
-    s = np.sqrt(1.0 - rho ** 2)
     total = 0.0
     x_atoms, x_open = x_parts
     y_atoms, y_open = y_parts

@@ -257,6 +257,7 @@ def write_graph(matrix: xr.Dataset, graphml: str | os.PathLike,
     path_inputs, path_outputs, path_shares = attribution(graph)
     with replacing(graphml) as staging:
         nx.write_graphml(annotated, staging)
+
     def with_intervals(shares, low, high):
         return {o: {i: {"share": float(shares[a, b]), "low": float(low[a, b]),
                         "high": float(high[a, b])} for a, i in enumerate(inputs)}

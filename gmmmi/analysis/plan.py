@@ -68,7 +68,6 @@ class Pair:
                         "y": [self.kind_y, self.fingerprint_y]})
 
 
-
 def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
     """The chunk manifests of analysis ``name`` of the workflow config.
 
@@ -122,7 +121,6 @@ def analysis_groups(description, analysis):
         if g not in found:
             raise DatasetError(f"the dataset has no group {g!r} (groups: {', '.join(found)})")
     return x_groups, y_groups
-
 
 
 def widest_pair(description, analyses):
@@ -206,7 +204,6 @@ def flow_groups(description, layers=None):
     return layers[:-1], layers[1:]
 
 
-
 def plan_pairs(description, x_groups, y_groups, seed, kind=kinds.PAIRS, sets=None, y_sets=()):
     """Every pair of an analysis in a fixed order.
 
@@ -245,7 +242,6 @@ def plan_pairs(description, x_groups, y_groups, seed, kind=kinds.PAIRS, sets=Non
     return pairs
 
 
-
 def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, kind=kinds.PAIRS,
                 slots=1, sets=None, y_sets=()):
     """The manifests of an analysis: its pairs dealt round-robin into ``n_chunks`` (a
@@ -277,11 +273,9 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
             for i in range(n_chunks)]
 
 
-
 def manifest_digest(manifest):
     """A digest of everything that decides a chunk's results."""
     return _digest(dict(manifest, pairs=[p.fields() for p in manifest["pairs"]]))[:32]
-
 
 
 def parse_chunk(text):
@@ -295,7 +289,6 @@ def parse_chunk(text):
     return index - 1, count
 
 
-
 def estimator_settings(settings):
     """The full, canonical estimator settings of an analysis (defaults filled in)."""
     unknown = sorted(set(settings) - set(ESTIMATOR_KEYS))
@@ -307,7 +300,6 @@ def estimator_settings(settings):
     check_options(full["n_bootstrap"], full["seed"], "nat",
                   **{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
     return full
-
 
 
 @functools.cache
@@ -364,10 +356,8 @@ def pair_seed(seed, group_x, name_x, group_y, name_y):
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
-
 def _digest(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
-
 
 
 def _as_list(groups_, side="x"):
@@ -376,4 +366,3 @@ def _as_list(groups_, side="x"):
     if not isinstance(groups_, (list, tuple)) or not all(isinstance(g, str) for g in groups_):
         raise ValueError(f"{side} must name a group or a list of groups, got {groups_!r}")
     return list(groups_)
-

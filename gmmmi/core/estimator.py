@@ -38,7 +38,6 @@ from .fitting import (
     refit_categories_bootstrap,
     refitted_plausible,
     select_category_space,
-    select_components,
     select_space,
     tie_key,
     transforms,

@@ -91,9 +91,9 @@ VECTOR_TRY_FACTOR = 2
 # map (BMI's asinh) is again a scale mixture of Gaussians there when the degrees agree,
 # which neither the normal scores nor the mapped data are.  On BMI's Student-t tasks at
 # N = 5000 (27 runs) the MAE went from 0.069 to 0.037, coverage from 0.78 to 0.85, and no
-# run was off by more than 4 std (3 were): asinh 5+5 from 0.25 nat low to 0.06.  A walk with one start stopped
-# there at K = 3 where three starts went on to 6, with a held-out copula better by 0.1 to
-# 0.2 nat a row; 5 degrees of freedom won only by noise, 0.07 nat low.
+# run was off by more than 4 std (3 were): asinh 5+5 from 0.25 nat low to 0.06. A walk with
+# one start stopped there at K = 3 where three starts went on to 6, with a held-out copula
+# better by 0.1 to 0.2 nat a row; 5 degrees of freedom won only by noise, 0.07 nat low.
 STUDENT_SCORES = {"t3": 3, "t2": 2}
 # Bootstrap refits run in batches whose resample counts (one byte per sample and fit)
 # take at most this much memory, so a pair's memory is bounded whatever N; each fit's
@@ -545,12 +545,13 @@ def select_category_space(spaces, codes, present, settings, key):
     ``AUTO_TRY_FROM`` components in some category, or the variable is a vector, the
     others are walked too, on the same rows and folds, and one is taken when its
     mixtures tell the categories apart better on the held-out rows
-    (``held_out_classes``) by more than ``PLAUSIBLE_SE`` paired standard errors.  A latent that encodes a discrete factor is a few tight
-    clusters, which normal scores spread into bands with hard edges: shapes3d's latent
-    4 against wall hue took K = 27 and gave 0.005 nat there, where the standardised
-    values take K = 15 and give 0.047 (KSG 0.043), ahead by 24 standard errors.  The
-    walks are the categories' own (``CATEGORY_WALK_SAMPLES``): on ``AUTO_TRIAL_SAMPLES``
-    rows (500 a category) that comparison went the other way by 3.5 standard errors,
+    (``held_out_classes``) by more than ``PLAUSIBLE_SE`` paired standard errors. A latent
+    that encodes a discrete factor is a few tight clusters, which normal scores spread into
+    bands with hard edges: shapes3d's latent 4 against wall hue took K = 27 and gave 0.005
+    nat there, where the standardised values take K = 15 and give 0.047 (KSG 0.043), ahead
+    by 24 standard errors. The walks are the categories' own (``CATEGORY_WALK_SAMPLES``):
+    on ``AUTO_TRIAL_SAMPLES`` rows (500 a category) that comparison went the other way by
+    3.5 standard errors,
     and on 2,000 a category three more of that matrix's cells kept normal scores 5 to
     20 times below KSG's value: an MI of a few hundredths does not show against the
     noise of 10 to 15 components on few rows.  Returns (name, data, selections), each

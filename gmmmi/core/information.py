@@ -141,7 +141,8 @@ def categorical_mutual_information(mixtures, proportions, *, integration, quadra
     # log p(c | x) - log p(c), averaged over x ~ p and c ~ p(c | x)
     posterior = np.exp(log_joint - log_marginal[:, None, :])
     log_ratio = log_given - log_marginal[:, None, :]
-    return np.where(proportions[:, :, None] > 0, posterior * log_ratio, 0.0).sum(axis=1).mean(axis=1)
+    terms = np.where(proportions[:, :, None] > 0, posterior * log_ratio, 0.0)
+    return terms.sum(axis=1).mean(axis=1)
 
 
 def table_mutual_information(tables):

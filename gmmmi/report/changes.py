@@ -7,8 +7,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..comparison import changes
 from ..core.result import UNITS, check_unit
 from . import figures
