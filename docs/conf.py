@@ -75,23 +75,32 @@ sphinx_gallery_conf = {
 
 def _measured_pages():
     """One page per file of benchmarks/measured/ (included, so the site always shows the
-    committed numbers), and an index of them; written only when they change, so that an
-    unchanged page is not rebuilt."""
+    committed numbers), and an index of them; the side-by-side comparisons of past
+    commits (measured/history/) under an index of their own. Written only when they
+    change, so that an unchanged page is not rebuilt."""
     out = DOCS / "measured"
-    out.mkdir(exist_ok=True)
-    names = sorted(p.stem for p in MEASURED.glob("*.md"))
-    for stale in out.glob("*.md"):
-        if stale.stem not in names and stale.stem != "index":
+    names = sorted(str(p.relative_to(MEASURED).with_suffix("")) for p in MEASURED.rglob("*.md"))
+    indexes = {"index", "history/index"}
+    for stale in out.rglob("*.md"):
+        if str(stale.relative_to(out).with_suffix("")) not in set(names) | indexes:
             stale.unlink()
-    pages = {name: f"```{{include}} ../../benchmarks/measured/{name}.md\n```\n"
-             for name in names}
-    listing = "".join(f"{name}\n" for name in names)
+
+    def listing(folder):
+        return "".join(f"{name.removeprefix(folder)}\n" for name in names
+                       if name.startswith(folder) and "/" not in name.removeprefix(folder))
+
+    pages = {name: "```{include} " + "../" * (name.count("/") + 2)
+             + f"benchmarks/measured/{name}.md\n```\n" for name in names}
     pages["index"] = ("# Measured results\n\nEvery benchmark in `benchmarks/` writes what it "
                       "measured here, with the exact command at the top of each page. The "
                       "user guide quotes them; these are the full tables.\n\n"
-                      f"```{{toctree}}\n:maxdepth: 1\n\n{listing}```\n")
+                      f"```{{toctree}}\n:maxdepth: 1\n\n{listing('')}history/index\n```\n")
+    pages["history/index"] = ("# Past comparisons\n\nSide-by-side runs of a change against "
+                              "the commit before it, as each was measured then.\n\n"
+                              f"```{{toctree}}\n:maxdepth: 1\n\n{listing('history/')}```\n")
     for name, text in pages.items():
         page = out / f"{name}.md"
+        page.parent.mkdir(parents=True, exist_ok=True)
         if not page.exists() or page.read_text() != text:
             page.write_text(text)
 

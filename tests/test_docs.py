@@ -44,9 +44,12 @@ def test_the_site_builds_without_warnings_and_runs_its_gallery(site):
                  "gmmmi.disentanglement.gmm_mig", "gmmmi.analysis.flow.direct_attribution"):
         assert (site / "generated" / f"{name}.html").exists(), name
         assert f"generated/{name}.html" in api, name
-    # every measured file of the benchmarks is a page of the site
-    for measured in (ROOT / "benchmarks" / "measured").glob("*.md"):
-        assert (site / "measured" / f"{measured.stem}.html").exists(), measured.name
+    # every measured file of the benchmarks is a page of the site, past comparisons too
+    measured = ROOT / "benchmarks" / "measured"
+    assert list(measured.glob("history/*.md"))
+    for path in measured.rglob("*.md"):
+        page = site / "measured" / path.relative_to(measured).with_suffix(".html")
+        assert page.exists(), path.name
 
 
 @needs_chromium

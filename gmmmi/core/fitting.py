@@ -82,7 +82,7 @@ AUTO_TRIAL_SAMPLES = 5_000
 # normal scores a multivariate Student-t of identity scale took 2-6 components and gave
 # a third to half of its MI; in its own coordinates (a scale mixture of Gaussians) BMI's
 # Student-t tasks at 3+3 and 5+5 went from an MAE of 0.153 to 0.056
-# (benchmarks/measured/accuracy_vector_bmi.md, against accuracy_vector_bmi-before.md).
+# (benchmarks/measured/accuracy_vector_bmi.md, against history/accuracy_vector_bmi-before.md).
 VECTOR_TRY_FACTOR = 2
 # ... and after it, when the standardised copula was clearly better than the normal
 # scores' or the normal scores' fit missed dependence (heavy joint tails), Student-t

@@ -28,7 +28,7 @@ TREND_FROM = 8
 # reads the walk's fits (on its training folds), and at N = 10^5 hard edges lay 0.7 to
 # 4.4 times that gap beyond the value (median 1.8; 3 tasks x 6 seeds, K = 50 but one
 # K = 27).  Twice the gap at the cap only held the truth in 13 of the 18, three times
-# at the cap or after a partial walk in 17 (benchmarks/measured/vs-d1bb217.md).  At
+# at the cap or after a partial walk in 17 (benchmarks/measured/history/vs-d1bb217.md).  At
 # N = 10^4, walked on all rows, the gap was 0.2 to 2 times the trend: kept at once.
 CAP_TREND_FACTOR = 3.0
 
