@@ -5,7 +5,7 @@ Run from the repository root (N and seeds are options; the defaults are the full
     .venv/bin/python benchmarks/accuracy.py --sizes 200 1000 5000 --seeds 5 \
         --methods auto rank standardise ksg reference
 
-Tasks, in families (``FAMILIES``; the truth of each is in tests/truth.py and checked
+Tasks, in families (``FAMILIES``; the truth of each is in groundtruth.py and checked
 there against an independent computation): independent pairs (MI 0); normal pairs
 (rho 0.3 to 0.95); the paper's D1/D3/D5; gamma-exponential (alpha 0.5, 3, 20); monotone
 warps of a normal pair; bivariate Student-t with 1, 2, 3 dof (and through asinh);
@@ -42,8 +42,8 @@ from scipy import special  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+import groundtruth as truth  # noqa: E402
 from gmmmi import estimate_mi  # noqa: E402
-from tests import truth  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 

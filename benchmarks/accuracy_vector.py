@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/accuracy_vector.py --sizes 1000 5000 --seeds 5 --processes 1
 
-Tasks (truths in tests/truth.py, the Student-t one checked there by Monte Carlo):
+Tasks (truths in groundtruth.py, the Student-t one checked there by Monte Carlo):
 multivariate normal with sparse couplings (two coordinate pairs at rho 0.75) and dense
 ones (every coordinate on two shared factors), 2+2, 3+3 and 5+5 dimensions; multivariate
 Student-t (3 dof, dense); both through monotone maps of each coordinate (MI unchanged);
@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from tests import truth  # noqa: E402
+import groundtruth as truth  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 

@@ -6,7 +6,7 @@ Run from the repository root (one core):
     .venv/bin/python benchmarks/big_n.py --sizes 1000000 --seeds 1 --tasks \
         "normal rho=0.6" "gamma-exp a=3" D3 "uniform + U(0,0.3)" --out big_n_1e6
 
-Tasks (truth in tests/truth.py): hard edges (x ~ U(0,1), y = x + U(0, w)), the paper's
+Tasks (truth in groundtruth.py): hard edges (x ~ U(0,1), y = x + U(0, w)), the paper's
 few-Gaussian mixtures D3 and D5, heavy tails (Student-t 1 and 2 dof), gamma-exponential,
 bimodal marginals, normal pairs, a monotone warp, independent normals, and a continuous
 x with 4 equiprobable classes (x | c ~ N(c, 1)). gmmmi runs with its defaults (``--settings
@@ -36,8 +36,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from accuracy import TASKS as PAIR_TASKS  # noqa: E402
 from accuracy import parse_settings  # noqa: E402
 
+import groundtruth as truth  # noqa: E402
 from gmmmi import estimate_mi  # noqa: E402
-from tests import truth  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 CLASS_MEANS = (0.0, 1.0, 2.0, 3.0)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gmmmi.core.information import mutual_information  # noqa: E402
-from tests.truth import PAPER_MI, PAPER_MIXTURES, grid_mi  # noqa: E402
+from groundtruth import PAPER_MI, PAPER_MIXTURES, grid_mi  # noqa: E402
 
 NODE_BUDGETS = [256, 576, 1024, 2304, 4096]
 MC_SAMPLES = [10_000, 100_000]

@@ -7,7 +7,7 @@ Run from the repository root (two processes):
     .venv/bin/python benchmarks/matrix_uncertainty.py
     .venv/bin/python benchmarks/matrix_uncertainty.py --sizes 1000 5000 --samples 10 --out x
 
-Each representation (``tests.truth.Representation``) has discrete factors and latents
+Each representation (``groundtruth.Representation``) has discrete factors and latents
 that mix them linearly with noise, some of it shared between latents (their cells'
 errors are then correlated), and one latent that encodes two factors. For each size N
 and sample s, ``gmmmi.mi_matrix`` (defaults, seed s) estimates the latents x factors
@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from tests.truth import Representation  # noqa: E402
+from groundtruth import Representation  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 SHAPES = ROOT.parent / "shared" / "data" / "shapes3d"

@@ -4,7 +4,7 @@ Run from the repository root (N and seeds are options; the defaults are the full
 
     .venv/bin/python benchmarks/mixed.py --sizes 1000 5000 50000 --seeds 10 --big-seeds 4
 
-Families (``tests/truth.py``'s ``MIXED_FAMILIES``): functions of a standard normal pair
+Families (``groundtruth.py``'s ``MIXED_FAMILIES``): functions of a standard normal pair
 (X, Y) with correlation rho that put atoms on the line, with MI by 1-D quadrature over
 the parts of the joint (``truth.mixed_mi``): two ReLU units; a ReLU unit against a normal
 variable (0 for half and for 90% of the rows); two ReLU units with 75% and 55% zeros; X
@@ -41,8 +41,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
+import groundtruth as truth  # noqa: E402
 from gmmmi import estimate_mi  # noqa: E402
-from tests import truth  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "measured"
 BIG = 50_000
@@ -151,7 +151,7 @@ def write(rows, args):
              + (f" --out {args.out}" if args.out != "mixed" else "")
              + f"` ({len(rows)} runs, one core, "
              f"load {os.getloadavg()[0]:.2f} at the end). Truth by quadrature "
-             "(`tests/truth.py`, `mixed_mi`); KSG is scikit-learn's "
+             "(`groundtruth.py`, `mixed_mi`); KSG is scikit-learn's "
              "`mutual_info_regression` (k = 3) on the same samples. Bound: the "
              "data-processing bound (I(X; Y) of the normal pair, ln L for L codes).", "",
              "| family | N | runs | truth | bound | MAE gmmmi | MAE KSG | MAE Gao | coverage | "

@@ -4,10 +4,10 @@ large N, and vectors against their members."""
 import numpy as np
 import pytest
 
+import groundtruth as truth
 from gmmmi import estimate_mi
 from gmmmi.core import validation as check
 from gmmmi.core.fitting import Settings, held_out_classes, select_components, tie_key
-from tests import truth
 
 
 def _clustered(n, seed, share=0.3, levels=10, classes=4):

@@ -18,8 +18,7 @@ from gmmmi.data.dataset import (
     write_dataset,
 )
 from gmmmi.data.demo import CATEGORICAL, make_demo_dataset
-
-from .truth import categorical_mi, gaussian_mi
+from groundtruth import categorical_mi, gaussian_mi
 
 
 def run(capsys, *args):

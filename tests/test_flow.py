@@ -203,6 +203,7 @@ def test_flow_command_refuses_other_analyses(tmp_path, capsys):
     manifest = plan_chunks(description, "pairs", "layer_0", "layer_1", SETTINGS, 1)[0]
     run_chunk(store, manifest, tmp_path / "c.json", cache_dir=tmp_path / "cache")
     gather([tmp_path / "c.json"], tmp_path / "mi.zarr")
+    capsys.readouterr()  # the chunk's progress
     code = main(["flow", str(tmp_path / "mi.zarr"), "--graphml", str(tmp_path / "g.graphml"),
                  "--json", str(tmp_path / "g.json")])
     error = capsys.readouterr().err.strip().splitlines()

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
+import groundtruth as truth
 from gmmmi import GMMMI, conditional_mi, estimate_mi
-
-from . import truth
 
 N = 2000
 

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
+import groundtruth as truth
 from gmmmi.core.information import mutual_information
-
-from . import truth
 
 
 def batch(mixture):

@@ -5,11 +5,10 @@ import math
 import numpy as np
 import pytest
 
+import groundtruth as truth
 from gmmmi import estimate_mi
 from gmmmi.core.fitting import split_component
 from gmmmi.core.interval import percentile_interval, trend_components, trend_gap, widened
-
-from . import truth
 
 
 def test_without_plausible_values_the_interval_is_the_bootstrap_s():

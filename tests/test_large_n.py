@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
+import groundtruth as truth
 from gmmmi import GMMMI, conditional_mi, estimate_mi
 from gmmmi.core import fitting
-
-from . import truth
 
 
 def _normal(n, rho=0.6, seed=0):

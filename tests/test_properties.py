@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 import gmmmi
+import groundtruth as truth
 from gmmmi import GMMMI, estimate_mi, marginal_kl
 from gmmmi.core import fitting
-
-from . import truth
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import gmmmi
+import groundtruth as truth
 from gmmmi import estimate_mi
 from gmmmi.core import validation as check
-from tests import truth
 
 
 def test_broken_ties_keep_each_value_in_its_block_of_ranks():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import groundtruth as truth
 from gmmmi import conditional_mi, estimate_mi
 from gmmmi.core.fitting import STUDENT_SCORES
 from gmmmi.core.mixture import (
@@ -13,8 +14,6 @@ from gmmmi.core.mixture import (
     marginal,
     marginal_quantiles,
 )
-
-from . import truth
 
 N = 2000
 

@@ -24,7 +24,7 @@ from .plan import manifest_digest
 
 
 def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
-              scheduler_address=None, tls=None, log=sys.stderr):
+              scheduler_address=None, tls=None, log=None):
     """Estimate every pair of one chunk ``manifest`` and write the chunk's results (JSON).
 
     Cached pairs are reused; the rest run as one Dask task each: on ``scheduler_address``
@@ -33,8 +33,11 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
     (:func:`gmmmi.analysis.cluster.tls_files`) secures the connection to the scheduler.
     Workers are fewer when a pair needs more than its share
     (:func:`gmmmi.analysis.memory.pair_memory_mb`); when not even one worker fits, the
-    pairs get status ``out-of-memory`` (not cached). Returns (computed, reused) counts.
+    pairs get status ``out-of-memory`` (not cached). Progress goes to ``log`` (None: the
+    standard error of the moment, not of the first import). Returns (computed, reused)
+    counts.
     """
+    log = sys.stderr if log is None else log
     started = time.monotonic()
     settings = manifest["settings"]
     pairs = manifest["pairs"]
