@@ -53,7 +53,9 @@ def on_cluster(x, y, pair, settings, n_workers):
 def phases(x, y, pair, settings):
     """Seconds of the selection and of the bootstrap refits of the pair, in this process."""
     from gmmmi.core import validation
-    from gmmmi.core.fitting import Settings, refit_bootstrap, select_components
+    from gmmmi.core.bootstrap import refit_bootstrap
+    from gmmmi.core.components import select_components
+    from gmmmi.core.settings import Settings
 
     options = Settings(**{k: v for k, v in settings.items() if k not in ("n_bootstrap", "seed")})
     data = validation.transform([x, y], options.marginals)

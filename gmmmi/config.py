@@ -85,7 +85,7 @@ def config_problems(config, schema_path):
         where = ".".join(map(str, error.absolute_path)) or "config"
         message = error.message
         if where == "estimator" and error.validator == "additionalProperties":
-            from .core.fitting import RENAMED
+            from .core.settings import RENAMED
 
             old = [key for key in error.instance if key in RENAMED]
             if old:

@@ -7,7 +7,9 @@ import pytest
 import groundtruth as truth
 from gmmmi import estimate_mi
 from gmmmi.core import validation as check
-from gmmmi.core.fitting import Settings, held_out_classes, select_components, tie_key
+from gmmmi.core.components import select_components
+from gmmmi.core.settings import Settings
+from gmmmi.core.spaces import held_out_classes, tie_key
 
 
 def _clustered(n, seed, share=0.3, levels=10, classes=4):

@@ -7,7 +7,7 @@ import pytest
 
 import groundtruth as truth
 from gmmmi import estimate_mi
-from gmmmi.core.fitting import split_component
+from gmmmi.core.components import split_component
 from gmmmi.core.interval import percentile_interval, trend_components, trend_gap, widened
 
 

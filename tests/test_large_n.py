@@ -5,7 +5,7 @@ import pytest
 
 import groundtruth as truth
 from gmmmi import GMMMI, conditional_mi, estimate_mi
-from gmmmi.core import fitting
+from gmmmi.core import bootstrap, components, spaces
 
 
 def _normal(n, rho=0.6, seed=0):
@@ -37,7 +37,7 @@ def test_linear_bootstrap_is_centred_on_the_fit_on_all_data():
 def test_auto_bootstrap_is_linear_from_the_threshold(monkeypatch):
     x, y = _normal(3000)
     assert len(GMMMI(n_bootstrap=4).fit(x, y).bootstrap_mixtures_[0]) == 4
-    monkeypatch.setattr(fitting, "LINEAR_BOOTSTRAP_SAMPLES", 3000)
+    monkeypatch.setattr(bootstrap, "LINEAR_BOOTSTRAP_SAMPLES", 3000)
     est = GMMMI(n_bootstrap=4).fit(x, y)
     assert est.bootstrap_mixtures_ == () and est.bootstrap_.shape == (4,)
 
@@ -59,7 +59,8 @@ def test_categorical_and_conditional_mi_have_a_linear_bootstrap_too():
 
 
 def test_selection_on_a_subsample_is_deterministic_and_fits_all_the_data(monkeypatch):
-    monkeypatch.setattr(fitting, "SELECTION_SAMPLES", 2000)
+    for module in (components, spaces):  # each reads the name it holds
+        monkeypatch.setattr(module, "SELECTION_SAMPLES", 2000)
     sample = truth.sample_mixture(truth.PAPER_MIXTURES["D3"], 6000, np.random.default_rng(8))
     first = GMMMI(n_bootstrap=5, marginals="standardise").fit(*sample.T)
     again = GMMMI(n_bootstrap=5, marginals="standardise").fit(*sample.T)

@@ -8,7 +8,8 @@ import pytest
 import gmmmi
 import groundtruth as truth
 from gmmmi import GMMMI, estimate_mi, marginal_kl
-from gmmmi.core import fitting
+from gmmmi.core import bootstrap, components
+from gmmmi.core.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_same_seed_is_bit_identical_and_other_seeds_differ(d3_sample):
 
 
 def test_a_resample_restricted_to_kept_rows_draws_what_the_whole_drew():
-    whole = fitting.Resample((3,), 12)
+    whole = bootstrap.Resample((3,), 12)
     kept = np.arange(12) % 3 != 0
     part = whole.take(kept)
     np.testing.assert_array_equal(part.counts(range(4)), whole.counts(range(4))[:, kept])
@@ -80,9 +81,9 @@ def test_no_bootstrap_means_one_fit_and_nan_std(d3_sample):
 def test_estimator_exposes_fitted_model(d3_sample):
     est = GMMMI(n_bootstrap=8).fit(*d3_sample.T)
     assert est.n_components_ == est.mixture_.n_components == est.result_.n_components
-    walk = [fitting.next_components(0, fitting.Settings())]
+    walk = [components.next_components(0, Settings())]
     while len(walk) < len(est.cv_scores_):
-        walk.append(fitting.next_components(walk[-1], fitting.Settings()))
+        walk.append(components.next_components(walk[-1], Settings()))
     assert list(est.cv_scores_) == walk  # 1, 2, ..., 8, then steps of a quarter
     best = max(est.cv_scores_, key=est.cv_scores_.get)
     assert abs(best - est.n_components_) <= 1
@@ -203,7 +204,7 @@ def test_the_config_schema_states_the_estimator_s_own_rules():
     import yaml
     from jsonschema import Draft202012Validator
 
-    from gmmmi.core.fitting import RULES, Settings, schema_properties
+    from gmmmi.core.settings import RULES, Settings, schema_properties
 
     repo = Path(__file__).resolve().parent.parent
     schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text())
@@ -230,7 +231,7 @@ def test_the_estimator_takes_every_setting_with_the_same_default():
     import dataclasses
     import inspect
 
-    from gmmmi.core.fitting import RUN_DEFAULTS, Settings
+    from gmmmi.core.settings import RUN_DEFAULTS, Settings
 
     signature = inspect.signature(GMMMI.__init__).parameters
     for field in dataclasses.fields(Settings):

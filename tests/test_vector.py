@@ -6,7 +6,6 @@ from scipy import stats
 
 import groundtruth as truth
 from gmmmi import conditional_mi, estimate_mi
-from gmmmi.core.fitting import STUDENT_SCORES
 from gmmmi.core.mixture import (
     copula_logpdf,
     entropy_combination_qmc,
@@ -14,6 +13,7 @@ from gmmmi.core.mixture import (
     marginal,
     marginal_quantiles,
 )
+from gmmmi.core.spaces import STUDENT_SCORES
 
 N = 2000
 

@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 
 from .. import status
-from ..core.fitting import SETTING_NAMES, refit_batch, running_batches
+from ..core.bootstrap import refit_batch, running_batches
+from ..core.settings import SETTING_NAMES
 from .cluster import connect, local_cluster, on_dask_worker, one_numba_thread, set_numba_threads
 from .columns import resolved
 

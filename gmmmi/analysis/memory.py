@@ -20,7 +20,7 @@ COLUMN_CACHE_BYTES = 64 * 2**20
 def pair_memory_mb(n_samples, n_columns=2):
     """About how much memory (MB) a worker needs to estimate one pair of ``n_samples``
     whose x and y have ``n_columns`` columns in all (2 for two variables)."""
-    from ..core.fitting import WEIGHT_BUDGET_BYTES
+    from ..core.bootstrap import WEIGHT_BUDGET_BYTES
 
     per_sample = PAIR_BYTES_PER_SAMPLE + COLUMN_BYTES_PER_SAMPLE * max(0, n_columns - 2)
     return math.ceil(WORKER_BASE_MB + (COLUMN_CACHE_BYTES + WEIGHT_BUDGET_BYTES

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..core.fitting import RUN_DEFAULTS, SETTING_NAMES, Settings, check_options
+from ..core.settings import RUN_DEFAULTS, SETTING_NAMES, Settings, check_options
 from ..data.dataset import DatasetError
 from . import kinds
 from .matrix import SET

@@ -19,29 +19,15 @@ from sklearn.base import BaseEstimator
 from .. import status
 from . import atoms
 from . import validation as check
-from .fitting import (
-    PLAUSIBLE_SE,
-    RANK_SPACES,
-    SETTING_NAMES,
-    STUDENT_SCORES,
+from .bootstrap import (
     Resample,
     bootstrap_batches,
-    check_options,
-    fit_plausible,
     linear_bootstrap,
     linear_bootstrap_applies,
-    make_settings,
-    min_samples,
-    more_than_a_pair,
-    pad_components,
     refit_bootstrap,
     refit_categories_bootstrap,
-    refitted_plausible,
-    select_category_space,
-    select_space,
-    tie_key,
-    transforms,
 )
+from .components import PLAUSIBLE_SE, fit_plausible, min_samples, pad_components, refitted_plausible
 from .information import (
     categorical_mutual_information,
     categorical_pointwise,
@@ -57,6 +43,16 @@ from .information import (
 from .interval import CAP_TREND_FACTOR, beyond, trend_components, trend_gap, widened
 from .mixture import Mixture
 from .result import UNITS, KLResult, MIResult
+from .settings import SETTING_NAMES, check_options, make_settings
+from .spaces import (
+    RANK_SPACES,
+    STUDENT_SCORES,
+    more_than_a_pair,
+    select_category_space,
+    select_space,
+    tie_key,
+    transforms,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -94,7 +90,7 @@ def _warn_status(outcome, word, message):
 
 
 def _spaces(columns, settings, key, counts=None):
-    """{space: function giving ``columns`` prepared for it} for ``fitting.select_space``:
+    """{space: function giving ``columns`` prepared for it} for ``spaces.select_space``:
     the spaces of ``marginals`` (only the normal scores of "auto" when a column has an
     atom), and with "auto" for more than two columns the Student-t scores of
     ``STUDENT_SCORES`` too. Ranks break ties at random, from the pair's ``key``.
@@ -113,9 +109,9 @@ def _spaces(columns, settings, key, counts=None):
 
 def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, resample, pointwise=None):
     """Select and bootstrap a mixture for the data in one of ``spaces`` (see
-    ``fitting.select_space``); apply ``quantity``.
+    ``spaces.select_space``); apply ``quantity``.
 
-    ``resample`` (``fitting.Resample``) draws the bootstrap's rows of the data;
+    ``resample`` (``bootstrap.Resample``) draws the bootstrap's rows of the data;
     ``pointwise(data, mixtures)``, when the quantity has one, gives its per-sample terms
     for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
     refitted mixtures (the selected one without bootstrap, none after a linear one).
@@ -177,7 +173,7 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
     interval also reaches; ``missed``: how much more the held-out data hold than the
     mixture (``_missed``), which the interval reaches as an edge (twice as far);
     ``in_spaces``: the values of fits in other spaces that the held-out copula cannot tell
-    from the chosen one (``fitting.select_space``), which it reaches too.
+    from the chosen one (``spaces.select_space``), which it reaches too.
     """
     values = np.asarray(values, dtype=np.float64)
     in_spaces = in_spaces or {}
@@ -353,12 +349,12 @@ class GMMMI(BaseEstimator):
         Gaussians in the data's own coordinates); for vectors (more than two columns in
         all), unless the standardised fit's copula scores better on held-out rows, and
         where the joint tails are heavy Student-t scores of the ranks (``"t3"``,
-        ``"t2"``) are tried too (``fitting.select_space``); ``details["transform"]`` of
+        ``"t2"``) are tried too (``spaces.select_space``); ``details["transform"]`` of
         the result says which, and ``details["plausible_marginals"]`` the values of the
         spaces that tied with it.  Categorical pairs take the standardised x when the
         normal scores need 4 or more components in a category (vectors: always tried)
         and its mixtures tell the categories apart better on held-out rows
-        (``fitting.select_category_space``).
+        (``spaces.select_category_space``).
     mc_samples : int, default=100000
         Monte Carlo draws per fitted mixture when ``integration="mc"``.
     bootstrap_method : {"auto", "refit", "linear"}, default="auto"

@@ -51,7 +51,7 @@ def pointwise_combination(X, mixtures, terms):
 
     Its mean over a sample from the modelled density is the combination's estimate, and
     its deviations from that mean are the quantity's influence function (the linear
-    bootstrap, ``fitting.linear_bootstrap``).
+    bootstrap, ``bootstrap.linear_bootstrap``).
     """
     total = 0.0
     for coef, dims in terms:
