@@ -9,9 +9,9 @@ __version__ = "0.1.0"
 # Loaded on first use, so that a workflow step imports only what it needs (a chunk whose
 # pairs all come from the cache should cost well under a second).
 _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
-         "conditional_mi": ("core.estimator", "conditional_mi"),
-         "estimate_mi": ("core.estimator", "estimate_mi"),
-         "marginal_kl": ("core.estimator", "marginal_kl"),
+         "conditional_mi": ("core.functions", "conditional_mi"),
+         "estimate_mi": ("core.functions", "estimate_mi"),
+         "marginal_kl": ("core.functions", "marginal_kl"),
          "Mixture": ("core.mixture", "Mixture"),
          "InformationResult": ("core.result", "InformationResult"),
          "KLResult": ("core.result", "KLResult"),

@@ -300,7 +300,7 @@ def _demo_data(args):
 
 
 def _estimate(args):
-    from .core.estimator import estimate_mi
+    from .core.functions import estimate_mi
 
     if len(args.files) > 2:
         raise UsageError(f"expected X.npy [Y.npy], got {len(args.files)} files")

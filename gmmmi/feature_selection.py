@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .core.estimator import GMMMI, check_options
+from .core.estimator import GMMMI
+from .core.settings import check_options
 from .core.validation import first_line
 
 if TYPE_CHECKING:

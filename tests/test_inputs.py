@@ -189,7 +189,7 @@ def test_many_categories_cost_memory_linear_in_their_count_and_hold_the_truth():
     """One swap per category and plausible K grew with the square of the category count
     (1000 categories asked for 52 GiB); above SWAP_LIMIT the interval takes two joint
     swaps. The truth: x | c ~ N(mu_c, 1), 40 equiprobable classes, by a fine grid."""
-    from gmmmi.core.estimator import SWAP_LIMIT
+    from gmmmi.core.outcome import SWAP_LIMIT
 
     n_classes, n = 40, 4000
     means = 3.0 * np.arange(n_classes) / n_classes

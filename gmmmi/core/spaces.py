@@ -77,7 +77,7 @@ STUDENT_SCORES = {"t3": 3, "t2": 2}
 def more_than_a_pair(data):
     """Whether ``data`` have more columns than a pair's two (vectors, conditional MI):
     their space is chosen on the held-out copula (``_by_copula``) and their interval
-    reaches what the held-out rows hold beyond the mixture (``estimator._missed``)."""
+    reaches what the held-out rows hold beyond the mixture (``outcome._missed``)."""
     return data.shape[1] > 2
 
 
@@ -159,7 +159,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
     are compared as equals).  A space may be taken when its copula fits the held-out
     rows better than the first's by more than ``PLAUSIBLE_SE`` paired standard errors
     (``_paired_gain``), or when ``missed(selection, data)`` (the estimator's held-out
-    check of its quantity, ``estimator._missed``) finds that the first space's fit
+    check of its quantity, ``outcome._missed``) finds that the first space's fit
     misses dependence and its own does not: there the copula's fit overall and the
     quantity disagree (a Student-t 5+5 of 2 dof whose normal scores held out better by
     6 standard errors gave 0.20 for 0.45, the standardised fit 0.62 with an interval
