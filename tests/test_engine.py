@@ -260,21 +260,58 @@ def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
     assert runs[0] == runs[1]
 
 
-def test_stale_kernel_caches_are_refreshed_when_any_engine_source_changes(tmp_path):
+def test_a_cached_kernel_recompiles_when_a_kernel_it_calls_changes(tmp_path):
     """numba checks a cached kernel against its own file only: a change to the file of a
-    kernel it calls must renew every source's time stamp (so all recompile), once."""
+    kernel it calls must make it recompile (without refresh_stale, the caller kept the
+    callee's old code, from numba's cache, silently)."""
     import os
+    import subprocess
+    import sys
 
+    package = tmp_path / "kernels"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from pathlib import Path\n"
+        "from gmmmi.core.engine.cache import cache_folder, refresh_stale\n"
+        "from .caller import g\n"
+        "refresh_stale(Path(__file__).parent, cache_folder(g, Path(__file__).parent))\n")
+    (package / "caller.py").write_text(
+        "from numba import njit\nfrom .callee import f\n\n"
+        "@njit(cache=True)\ndef g():\n    return f()\n")
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+    def answer(value):
+        (package / "callee.py").write_text(
+            f"from numba import njit\n\n@njit(cache=True)\ndef f():\n    return {value}\n")
+        return subprocess.run([sys.executable, "-c", "import kernels; print(kernels.g())"],
+                              env=env, capture_output=True, text=True, check=True).stdout
+    assert answer(1) == "1\n"
+    assert list((tmp_path / "cache").rglob("caller.g-*.nbi"))  # g is cached
+    assert answer(2) == "2\n"  # callee.py changed, caller.py did not
+    assert answer(2) == "2\n"
+
+
+def test_the_fingerprint_removes_only_the_folders_kernel_indexes_and_only_once(tmp_path):
     from gmmmi.core.engine.cache import refresh_stale
 
+    sources, cache = tmp_path / "engine", tmp_path / "cache"
+    sources.mkdir()
+    cache.mkdir()
     for name in ("small.py", "general.py"):
-        (tmp_path / name).write_text(f"# {name}\n")
-        os.utime(tmp_path / name, (1e9, 1e9))
-    assert refresh_stale(tmp_path)  # no fingerprint yet: caches may be stale
-    assert (tmp_path / "general.py").stat().st_mtime > 1e9
-    os.utime(tmp_path / "general.py", (1e9, 1e9))
-    assert not refresh_stale(tmp_path)  # unchanged: nothing renewed
-    assert (tmp_path / "general.py").stat().st_mtime == 1e9
-    (tmp_path / "small.py").write_text("# small.py, changed\n")
-    assert refresh_stale(tmp_path) and (tmp_path / "general.py").stat().st_mtime > 1e9
-    assert not refresh_stale(tmp_path)
+        (sources / name).write_text(f"# {name}\n")
+
+    def indexes():
+        for name in ("small._em-10.py311.nbi", "general._em-20.py311.nbi",
+                     "other.kernel-5.py311.nbi"):
+            (cache / name).write_text("")
+
+    indexes()
+    assert refresh_stale(sources, cache)  # no fingerprint yet: caches may be stale
+    assert sorted(p.name for p in cache.glob("*.nbi")) == ["other.kernel-5.py311.nbi"]
+    indexes()
+    assert not refresh_stale(sources, cache)  # unchanged: nothing removed
+    assert len(list(cache.glob("*.nbi"))) == 3
+    (sources / "small.py").write_text("# small.py, changed\n")
+    assert refresh_stale(sources, cache) and len(list(cache.glob("*.nbi"))) == 1
+    assert not refresh_stale(sources, cache)

@@ -108,7 +108,7 @@ def refit(X, sample_weights, start, settings):
     """
     n_fits = sample_weights.shape[0]
     starts = tuple(np.broadcast_to(p, (n_fits,) + p.shape[1:]) for p in start)
-    return _fit(X, sample_weights, starts, settings, settings.bootstrap_tol)[:3]
+    return _fit(X, sample_weights, starts, settings, settings.bootstrap_tol).mixtures
 
 
 def refit_categories_bootstrap(X, masks, n_bootstrap, resample, starts, settings):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import fit_batch, kmeanspp_init, pointwise_batch, score_batch
+from .engine import Mixtures, fit_batch, kmeanspp_init, pointwise_batch, score_batch
 from .settings import _STREAM_FOLDS, _STREAM_INITS, _STREAM_SUBSAMPLE
 
 # The warning of a walk that stopped at the cap (the status says max-components).
@@ -107,7 +107,7 @@ def _n_parameters(n_components, n_dims):
 
 
 def _take(params, index):
-    return tuple(p[index] for p in params)
+    return Mixtures(*(p[index] for p in params))
 
 
 def _evaluate_k(X, n_components, settings, key, fold_of, previous=None, split_only=False):
@@ -140,25 +140,25 @@ def _evaluate_k(X, n_components, settings, key, fold_of, previous=None, split_on
         held, pointwise = np.empty((n_starts, n_folds)), []
         for start in range(n_starts):  # one start's folds at a time: memory ~ n_folds x N
             fits = slice(start * n_folds, (start + 1) * n_folds)
-            logp = pointwise_batch(X, *(p[fits] for p in fitted[:3]))
+            logp = pointwise_batch(X, *(p[fits] for p in fitted.mixtures))
             on_held_out = logp[fold_of, np.arange(n_samples)]
             held[start] = np.bincount(fold_of, on_held_out, n_folds) / fold_sizes
             pointwise.append(on_held_out.astype(np.float32))
         best_start = int(np.argmax(held.mean(axis=1)))
         best_fit = best_start * n_folds + int(np.argmax(held[best_start]))
         per_fold = np.argmax(held, axis=0) * n_folds + np.arange(n_folds)
-        return (float(held[best_start].mean()), _take(fitted[:3], best_fit),
-                pointwise[best_start], _take(fitted[:3], per_fold),
+        return (float(held[best_start].mean()), _take(fitted.mixtures, best_fit),
+                pointwise[best_start], _take(fitted.mixtures, per_fold),
                 previous is not None and best_start == n_starts - 1)
     sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
     fitted = _fit(X, sample_weights, _inits(X, sample_weights, n_components, rng,
                                             settings.reg_covar), settings, settings.selection_tol)
-    loglik = score_batch(X, sample_weights, *fitted[:3])
+    loglik = score_batch(X, sample_weights, *fitted.mixtures)
     per_sample = {"aic": 2.0, "bic": np.log(n_samples)}[settings.selection] / (2 * n_samples)
-    alive = (fitted[0] > 0).sum(axis=1)
+    alive = (fitted.weights > 0).sum(axis=1)
     scores = loglik - per_sample * np.array([_n_parameters(k, n_dims) for k in alive])
     best = int(np.argmax(scores))
-    return float(scores[best]), _take(fitted[:3], best), None, None, False
+    return float(scores[best]), _take(fitted.mixtures, best), None, None, False
 
 
 def split_component(weights, means, covariances):
@@ -226,13 +226,14 @@ def select_components(X, settings, key, final=True, walk_samples=SELECTION_SAMPL
         sample_weights = np.ones((settings.n_inits, n_samples), dtype=np.uint8)
         fitted = _fit(X, sample_weights, _inits(X, sample_weights, settings.fixed_components,
                                                 rng, settings.reg_covar), settings)
-        best = int(np.nanargmax(fitted[3]))
-        alive = int(np.count_nonzero(fitted[0][best]))
+        best = int(np.nanargmax(fitted.loglik))
+        alive = int(np.count_nonzero(fitted.weights[best]))
         if alive < settings.fixed_components:
             warnings.warn(f"fixed_components={settings.fixed_components}: only {alive} "
                           f"component{'s' if alive != 1 else ''} kept enough samples to be "
                           f"fitted ({n_samples} samples)", RuntimeWarning, stacklevel=3)
-        return Selection(settings.fixed_components, {}, _take(fitted[:3], slice(best, best + 1)))
+        return Selection(settings.fixed_components, {},
+                         _take(fitted.mixtures, slice(best, best + 1)))
 
     walked, rows = X, None
     if n_samples > walk_samples:
@@ -291,7 +292,7 @@ def fit_selected(X, selection, settings):
     """
     tol = settings.selection_tol if len(X) > SELECTION_SAMPLES else None
     final = _fit(X, np.ones((1, len(X)), dtype=np.uint8), selection.params, settings, tol)
-    return dataclasses.replace(selection, params=final[:3])
+    return dataclasses.replace(selection, params=final.mixtures)
 
 
 def _indistinct(pointwise, best):
@@ -328,7 +329,7 @@ def fit_plausible(X, selection, settings):
     starts = tuple(np.stack([pad_components(selection.plausible[k][i], ks[-1]) for k in ks])
                    for i in range(3))
     return _fit(X, np.ones((len(ks), len(X)), dtype=np.uint8), starts, settings,
-                settings.selection_tol)[:3]
+                settings.selection_tol).mixtures
 
 
 def pad_components(params, n_components):

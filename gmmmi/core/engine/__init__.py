@@ -29,15 +29,15 @@ from pathlib import Path
 
 from numba.core import event
 
-from .cache import CompileNotice, refresh_stale
+from .cache import CompileNotice, cache_folder, refresh_stale
+from .density import logpdf_batch, pointwise_batch, score_batch
+from .fit import Fits, Mixtures, fit_batch
+from .kmeans import kmeanspp_init, kmeanspp_start
 
-refresh_stale(Path(__file__).parent)  # before any kernel loads from numba's cache
+# before any kernel loads from numba's cache (dispatchers read it on their first call)
+refresh_stale(Path(__file__).parent, cache_folder(kmeanspp_start, Path(__file__).parent))
 compile_notice = CompileNotice(__name__)
 event.register("numba:compile", compile_notice)
 
-from .density import logpdf_batch, pointwise_batch, score_batch  # noqa: E402
-from .fit import fit_batch  # noqa: E402
-from .kmeans import kmeanspp_init, kmeanspp_start  # noqa: E402
-
-__all__ = ["fit_batch", "kmeanspp_init", "kmeanspp_start", "logpdf_batch", "pointwise_batch",
-           "score_batch"]
+__all__ = ["Fits", "Mixtures", "fit_batch", "kmeanspp_init", "kmeanspp_start", "logpdf_batch",
+           "pointwise_batch", "score_batch"]

@@ -1,12 +1,13 @@
 """Keeping numba's on-disk cache of the kernels true to their sources, and saying so when
 a kernel must be compiled.
 
-numba keys a cached kernel on its own file's time stamp, not on the files of the kernels
-it calls, which it compiles into it: after a change to ``small.py`` alone (its ``exp``),
-the cached kernels of ``general.py`` and ``density.py`` ran the old code, silently.  So
-the engine keeps a fingerprint of all its sources beside the cache; when they differ
-from the fingerprint, every source's time stamp is renewed, so that numba recompiles
-every kernel once.
+numba keys a cached kernel on its own file (numba 0.68: a hash of its contents), not on
+the files of the kernels it calls, which it compiles into it: after a change to
+``small.py`` alone (its ``exp``), the cached kernels of ``general.py`` and ``density.py``
+ran the old code, silently; and an upgrade that leaves a file unchanged keeps its old
+cache. So the engine keeps a fingerprint of all its sources in the cache's folder; when
+they differ from it, numba's index of every kernel of the engine is removed there, so
+that each recompiles once.
 """
 
 import hashlib
@@ -29,25 +30,35 @@ def fingerprint(folder):
     return digest.hexdigest()
 
 
-def refresh_stale(folder):
-    """Renew the time stamps of ``folder``'s sources when they changed since the last call
-    (their fingerprint in ``folder/__pycache__``); True when they were renewed.
+def cache_folder(kernel, folder):
+    """Where numba keeps ``kernel``'s cache (``NUMBA_CACHE_DIR``, beside the sources, or
+    a folder of the user's): the dispatcher knows; beside the sources if it cannot say."""
+    path = getattr(getattr(kernel, "_cache", None), "_cache_path", None)
+    return Path(path) if path else Path(folder) / "__pycache__"
 
-    Nothing happens where the folder cannot be written (an installed package, which
-    changes only by reinstalling, and then every file is new).
+
+def refresh_stale(folder, cache_path):
+    """Remove numba's index of each kernel of ``folder``'s modules from ``cache_path``
+    when ``folder``'s sources changed since the last call there (their fingerprint in
+    ``cache_path``); True when removed. Call it before any kernel runs.
+
+    Nothing happens where the cache's folder cannot be written (numba cannot write it
+    either, and compiles in every process).
     """
-    folder = Path(folder)
-    stored = folder / "__pycache__" / FINGERPRINT
+    cache_path = Path(cache_path)
+    stored = cache_path / FINGERPRINT
     current = fingerprint(folder)
     try:
         if stored.read_text() == current:
             return False
     except OSError:
-        pass  # no fingerprint yet: caches from before it may be stale too
+        pass  # no fingerprint yet: caches from before it may be stale
+    modules = {path.stem for path in Path(folder).glob("*.py")}
     try:
-        stored.parent.mkdir(exist_ok=True)
-        for path in folder.glob("*.py"):
-            os.utime(path)
+        cache_path.mkdir(parents=True, exist_ok=True)
+        for index in cache_path.glob("*.nbi"):
+            if index.name.split(".")[0] in modules:
+                index.unlink(missing_ok=True)
         partial = stored.with_name(f"{FINGERPRINT}.{os.getpid()}")
         partial.write_text(current)
         partial.replace(stored)  # atomic: processes starting together read it whole

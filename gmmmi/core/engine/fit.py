@@ -1,10 +1,36 @@
 """The batch EM driver: one call fits a whole batch of mixtures (D <= 2 or general).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .general import _em_batch_general
 from .small import _em_batch_small
+
+
+class Mixtures(NamedTuple):
+    """A batch of Gaussian mixtures: shapes (B, K), (B, K, D), (B, K, D, D); a component
+    of weight 0 is dropped."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+
+
+class Fits(NamedTuple):
+    """What ``fit_batch`` returns: the fitted mixtures and how each fit's EM ended."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    loglik: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+
+    @property
+    def mixtures(self):
+        return Mixtures(self.weights, self.means, self.covariances)
 
 
 def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, max_iter,
@@ -26,13 +52,11 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
 
     Returns
     -------
-    weights, means, covariances : ndarray
-        Fitted parameters (new arrays; dropped components have weight 0).
-    loglik : ndarray of shape (n_fits,)
-        Mean training log-likelihood per unit of sample weight at the last E step.
-    n_iter : ndarray of shape (n_fits,)
-        E steps taken.
-    converged : ndarray of shape (n_fits,)
+    Fits
+        ``weights``, ``means``, ``covariances``: the fitted parameters (new arrays; dropped
+        components have weight 0; ``mixtures`` holds the three); ``loglik`` (n_fits,): the
+        mean training log-likelihood per unit of sample weight at the last E step;
+        ``n_iter``: E steps taken; ``converged``.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     # bootstrap counts and fold masks stay small integers: memory follows the data, not 8x it
@@ -48,4 +72,4 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
     kernel = _em_batch_small if X.shape[1] <= 2 else _em_batch_general
     kernel(X, sample_weight, w, mu, cov, float(tol), float(reg_covar), int(max_iter),
            bool(accelerate), n_iter, converged, loglik)
-    return w, mu, cov, loglik, n_iter, converged
+    return Fits(w, mu, cov, loglik, n_iter, converged)
