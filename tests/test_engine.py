@@ -233,18 +233,16 @@ def test_kmeanspp_start_on_identical_points():
     assert np.all(np.linalg.eigvalsh(cov) > 0)
 
 
-@pytest.mark.slow
-def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
-    """A process that compiles the kernels and one that loads them from numba's cache
-    must agree to the last bit (with "reassoc" in the M step's sums they did not:
-    results depended on which worker compiled first)."""
+def _fits_compiled_then_cached(tmp_path, dims):
+    """The bits of the same fits in a process that compiles the kernels and in one that
+    loads them from numba's cache."""
     import subprocess
     import sys
 
     script = (
         "import numpy as np\n"
         "from gmmmi.core.engine import fit_batch\n"
-        "for d in (1, 2):\n"
+        f"for d in {tuple(dims)}:\n"
         "    rng = np.random.default_rng(1)\n"
         "    X = rng.standard_normal((500, d))\n"
         "    w = np.array([[0.3, 0.7], [0.5, 0.5]])\n"
@@ -252,12 +250,30 @@ def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
         "    cov = np.tile(0.7 * np.eye(d), (2, 2, 1, 1))\n"
         "    sw = rng.integers(0, 3, (2, 500)).astype(float)\n"
         "    fit = fit_batch(X, sw, w, mu, cov, tol=1e-5, reg_covar=1e-6, max_iter=100)\n"
-        "    print(fit[1].tobytes().hex())\n")
+        "    print(fit.means.tobytes().hex())\n")
     env = dict(__import__("os").environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_NUM_THREADS="1")
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            env=env, check=True).stdout for _ in range(2)]
     assert list(tmp_path.rglob("*.nbi")), "the first run did not fill the cache"
-    assert runs[0] == runs[1]
+    return runs
+
+
+@pytest.mark.slow
+def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
+    """A process that compiles the kernels and one that loads them from numba's cache
+    must agree to the last bit (with "reassoc" in the M step's sums they did not:
+    results depended on which worker compiled first)."""
+    first, second = _fits_compiled_then_cached(tmp_path, (1, 2))
+    assert first == second
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the general (D >= 3) kernel's sums keep 'reassoc': "
+                   "without it vectors fit 1.3-1.6x slower; explicit lanes as in small.py "
+                   "are the fix (known issue; `gmmmi compile` makes every process load)")
+def test_compiled_and_cached_general_kernels_give_the_same_bits(tmp_path):
+    first, second = _fits_compiled_then_cached(tmp_path, (3,))
+    assert first == second
 
 
 def test_a_cached_kernel_recompiles_when_a_kernel_it_calls_changes(tmp_path):
