@@ -5,8 +5,8 @@ import pytest
 
 import groundtruth as truth
 from gmmmi.core.engine import fit_batch, kmeanspp_init, logpdf_batch, score_batch
+from gmmmi.core.engine.common import _BLOCK, _EXP_FLOOR, _exp_shifted_block
 from gmmmi.core.engine.general import _em_batch_general
-from gmmmi.core.engine.small import _BLOCK, _EXP_FLOOR, _exp_shifted_block
 
 
 def start(X, k, seed=0):

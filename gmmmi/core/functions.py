@@ -77,7 +77,9 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
                    seed: int = 0, unit: str = "nat", **settings) -> MIResult:
     """Conditional mutual information I(x; y | z) with bootstrap uncertainty.
 
-    One mixture is fitted to the joint (x, y, z), each column standardised, and
+    One mixture is fitted to the joint (x, y, z), each column mapped into the space of
+    the marginals that ``marginals`` names (by default chosen among the ranks' normal
+    scores and the others by held-out likelihood, as for a pair; see :class:`GMMMI`), and
     I(x; y | z) = H(x,z) + H(y,z) - H(z) - H(x,y,z) from its marginals.
 
     Parameters

@@ -3,9 +3,9 @@ a kernel must be compiled.
 
 numba keys a cached kernel on its own file (numba 0.68: a hash of its contents), not on
 the files of the kernels it calls, which it compiles into it: after a change to
-``small.py`` alone (its ``exp``), the cached kernels of ``general.py`` and ``density.py``
-ran the old code, silently; and an upgrade that leaves a file unchanged keeps its old
-cache. So the engine keeps a fingerprint of all its sources in the cache's folder; when
+``common.py`` alone (its ``exp``), the cached kernels of ``small.py`` and ``general.py``
+would run the old code, silently; and an upgrade that leaves a file unchanged keeps its
+old cache. So the engine keeps a fingerprint of all its sources in the cache's folder; when
 they differ from it, numba's index of every kernel of the engine is removed there, so
 that each recompiles once.
 """

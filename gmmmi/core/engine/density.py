@@ -6,9 +6,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .common import _FASTMATH
+from .common import _BLOCK, _FASTMATH
 from .general import _block_terms_general, _prepare_components, _scratch_general
-from .small import _BLOCK, _block_terms, _coefficients, _scratch_small
+from .small import _block_terms, _coefficients, _scratch_small
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)

@@ -8,16 +8,18 @@ import numpy as np
 from numba import njit, prange
 
 from .common import (
+    _BLOCK,
     _FASTMATH,
     _LOG_2PI,
     _copy_flags,
     _count,
+    _exp_shifted_block,
     _extrapolate,
     _largest_alive,
     _renormalise,
+    _weighted_points,
     _weights_from_logs,
 )
-from .small import _BLOCK, _exp_shifted_block, _weighted_points
 
 
 @njit(cache=True, fastmath=_FASTMATH)

@@ -9,48 +9,17 @@ import numpy as np
 from numba import njit, prange
 
 from .common import (
+    _BLOCK,
     _FASTMATH,
     _LOG_2PI,
     _copy_flags,
     _count,
+    _exp_shifted_block,
     _extrapolate,
     _renormalise,
+    _weighted_points,
     _weights_from_logs,
 )
-
-_BLOCK = 256  # points per block: the block's component terms stay in L1
-_LOG2_E = 1.4426950408889634
-_LN2_HI = 0.6931471803691238  # ln 2 in two parts: n * _LN2_HI is exact for |n| <= 1022
-_LN2_LO = 1.9082149292705877e-10
-_EXP_FLOOR = -600.0  # exp(-600) ~ 3e-261: its products with the data stay normal
-
-
-@njit(cache=True, fastmath={"contract", "nsz"})  # no "reassoc": it would merge the ln 2 parts
-def _exp_shifted_block(values, shift, m, bits, sums):
-    """values[j] <- exp(values[j] - shift[j]) and sums[j] += the result, for j < m, where
-    values[j] <= shift[j]; written so that the compiler vectorises it.
-
-    numba calls the scalar libm ``exp`` (this llvmlite has no SVML) and those calls
-    were two thirds of an E step.  Here: x = n ln 2 + r with |r| <= ln 2 / 2, a
-    degree-12 Taylor polynomial for exp(r) (truncation error below 2e-16) and 2^n
-    built from its bits in ``bits`` (int64 scratch of length >= m).  Arguments at or
-    below ``_EXP_FLOOR`` give exactly 0, negligible beside each point's largest term,
-    exp(0) = 1: results near exp(-708) ~ 3e-308 made the M step's products subnormal,
-    which the CPU computes about 20 times slower (a Swiss roll's K = 50 bootstrap refits
-    took 9.6 s instead of 0.5 s), and zero components of a term cost nothing.
-    """
-    scale = bits.view(np.float64)
-    for j in range(m):
-        x = max(values[j] - shift[j], _EXP_FLOOR)
-        n = math.floor(x * _LOG2_E + 0.5)
-        r = x - n * _LN2_HI - n * _LN2_LO
-        values[j] = 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (
-            1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (
-                1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r * (1 / 479001600))))))))))))
-        bits[j] = (np.int64(np.int32(n) + 1023) << 52) if x > _EXP_FLOOR else 0
-    for j in range(m):
-        values[j] *= scale[j]
-        sums[j] += values[j]
 
 
 @njit(cache=True)
@@ -308,27 +277,6 @@ def _m_step_small(stats, n_live, live, w, mu, cov, alive, reg):
         w[k] = nk
         weight_sum += nk
     _renormalise(w, alive, weight_sum)
-
-
-@njit(cache=True)
-def _weighted_points(X, sw):
-    """The points of non-zero weight, transposed to (D, n), their weights and the total."""
-    n_kept = 0
-    for i in range(X.shape[0]):
-        if sw[i] != 0.0:
-            n_kept += 1
-    Xt = np.empty((X.shape[1], n_kept))
-    kept = np.empty(n_kept)
-    total = 0.0
-    j = 0
-    for i in range(X.shape[0]):
-        if sw[i] != 0.0:
-            for d in range(X.shape[1]):
-                Xt[d, j] = X[i, d]
-            kept[j] = sw[i]
-            total += sw[i]
-            j += 1
-    return Xt, kept, total
 
 
 @njit(cache=True, fastmath=_FASTMATH)
