@@ -9,6 +9,7 @@ reference that the task reads on its worker (:func:`resolved`).
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -18,6 +19,22 @@ from .memory import COLUMN_CACHE_BYTES
 # Per process: a chunk's pairs share their variables, and the store is opened once.
 _COLUMNS = {}
 _OPENED = {}
+
+
+class ColumnSource(Protocol):
+    """What :func:`gmmmi.analysis.estimate.estimate_pairs` reads pairs from:
+    :class:`StoredColumns` (the workflow's dataset) or :class:`MemoryColumns`
+    (``mi_matrix``'s data)."""
+
+    def values(self, pair, axis: str) -> np.ndarray:
+        """x or y (``axis``) of ``pair``: one column, or a set's members side by side."""
+
+    def inputs(self, pair) -> tuple:
+        """What a task estimating ``pair`` is given (arrays, futures or references that
+        :func:`resolved` turns into arrays)."""
+
+    def on(self, client) -> "ColumnSource":
+        """This source as the tasks of ``client``'s cluster see it."""
 
 
 def stacked(pair, axis, column):

@@ -19,16 +19,16 @@ from .. import status
 from ..core.bootstrap import refit_batch, running_batches
 from ..core.settings import SETTING_NAMES
 from .cluster import connect, local_cluster, on_dask_worker, one_numba_thread, set_numba_threads
-from .columns import resolved
+from .columns import ColumnSource, resolved
 
 # A continuous pair with at least this many samples spreads its bootstrap refits over
 # the Dask cluster's workers (estimate_values).
 SPREAD_SAMPLES = 100_000
 
 
-def estimate_pairs(columns, pairs, settings, *, keys=None, workers=1, memory_limit=None,
-                   client=None, scheduler_address=None, tls=None, log=None, label="",
-                   lost_message=None):
+def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers=1,
+                   memory_limit=None, client=None, scheduler_address=None, tls=None, log=None,
+                   label="", lost_message=None):
     """Yield (pair, result) for every pair of ``pairs`` as it finishes, in any order.
 
     ``columns`` (:mod:`gmmmi.analysis.columns`) gives each pair's values. Where the pairs
@@ -185,7 +185,8 @@ def fitted_model(estimator):
 
 
 def _spread_batches(X, batches, resample, start, settings):
-    """Bootstrap refits as Dask tasks, in at least one batch per worker of the cluster.
+    """Bootstrap refits as Dask tasks, in at least one batch per worker of the cluster
+    (the :class:`gmmmi.core.bootstrap.BatchRunner` of a pair on a Dask worker).
 
     Runs inside a pair's task: ``worker_client`` lets this task wait without holding
     its worker, which then takes batches as well. Each fit draws from its own stream,

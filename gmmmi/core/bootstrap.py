@@ -4,6 +4,7 @@
 import contextlib
 import contextvars
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -142,17 +143,27 @@ def refit_batch(X, fits, resample, start, settings):
     return refit(X, resample.counts(fits), start, settings)
 
 
+class BatchRunner(Protocol):
+    """Runs :func:`refit_bootstrap`'s batches elsewhere (``running_batches``):
+    ``gmmmi.analysis.estimate`` spreads a big pair's batches over Dask workers."""
+
+    def __call__(self, X, batches, resample, start, settings) -> list:
+        """The refits of every fit of ``batches`` (ranges of fits), in order, as
+        :func:`refit_batch` gives them."""
+
+
 # Who runs refit_bootstrap's batches: here, one after the other, unless a caller hands them
-# to others (gmmmi.analysis.estimate spreads a big pair's batches over Dask workers).
-_RUN_BATCHES = contextvars.ContextVar("gmmmi_run_batches", default=None)
+# to a BatchRunner
+_RUN_BATCHES: contextvars.ContextVar[BatchRunner | None] = contextvars.ContextVar(
+    "gmmmi_run_batches", default=None)
 
 
 @contextlib.contextmanager
-def running_batches(run):
+def running_batches(run: BatchRunner | None):
     """Within the block, :func:`refit_bootstrap` calls ``run(X, batches, resample, start,
-    settings)``, which returns the refits of every fit of ``batches`` in order, as
-    :func:`refit_batch` gives them for consecutive ranges of fits, computed however and
-    wherever it likes (``run`` None: here)."""
+    settings)`` (a :class:`BatchRunner`), which returns the refits of every fit of
+    ``batches`` in order, as :func:`refit_batch` gives them for consecutive ranges of fits,
+    computed however and wherever it likes (``run`` None: here)."""
     token = _RUN_BATCHES.set(run)
     try:
         yield
