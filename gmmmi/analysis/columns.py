@@ -3,7 +3,7 @@
 Both give a pair's x and y the same way (:meth:`values`): one variable's column, or a
 set's members side by side (:func:`stacked`), so a pair's numbers do not depend on which
 path estimated it. What a pair's task is given (:meth:`inputs`) is its two arrays, for
-data in memory (sent to a cluster once, :meth:`MemoryColumns.on`), or a :class:`Stored`
+data in memory (sent to a cluster once, :meth:`MemoryColumns.on`), or a :class:`_Stored`
 reference that the task reads on its worker (:func:`resolved`).
 """
 
@@ -48,7 +48,7 @@ def stacked(pair, axis, column):
 
 
 @dataclass(frozen=True)
-class Stored:
+class _Stored:
     """x or y of ``pair`` in the dataset ``columns`` stands for, read where it is used."""
 
     columns: "StoredColumns"
@@ -60,8 +60,8 @@ class Stored:
 
 
 def resolved(value):
-    """The array a task input stands for (a :class:`Stored` is read, an array is itself)."""
-    return value.read() if isinstance(value, Stored) else value
+    """The array a task input stands for (a :class:`_Stored` is read, an array is itself)."""
+    return value.read() if isinstance(value, _Stored) else value
 
 
 class StoredColumns:
@@ -76,7 +76,7 @@ class StoredColumns:
 
     def inputs(self, pair):
         """What a task estimating ``pair`` is given: references it reads itself."""
-        return Stored(self, pair, "x"), Stored(self, pair, "y")
+        return _Stored(self, pair, "x"), _Stored(self, pair, "y")
 
     def on(self, client):
         """This source as the cluster's tasks see it: each worker reads the store."""

@@ -51,7 +51,7 @@ def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers
         if workers is not None:  # a job's threads (Snakemake does not set NUMBA_NUM_THREADS)
             set_numba_threads(workers)
         for pair in pairs:
-            yield pair, estimate_task(*columns.inputs(pair), pair, settings)
+            yield pair, _estimate_task(*columns.inputs(pair), pair, settings)
             progress.step()
         return
     from dask.distributed import Client, as_completed
@@ -68,7 +68,7 @@ def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers
                 _say(log, f"{len(pairs)} pairs to the Dask cluster at {scheduler_address} "
                           f"({n} worker{'s' if n != 1 else ''} connected now)")
         sent = columns.on(client)
-        futures = {client.submit(estimate_task, *sent.inputs(pair), pair, settings,
+        futures = {client.submit(_estimate_task, *sent.inputs(pair), pair, settings,
                                  retries=2, key=f"gmmmi-pair-{keys[pair]}"): pair
                    for pair in pairs}
         for future in as_completed(futures):
@@ -111,7 +111,7 @@ class Progress:
             self.last = now
 
 
-def estimate_task(x, y, pair, settings):
+def _estimate_task(x, y, pair, settings):
     """One pair's task: :func:`estimate_values` of its inputs (arrays, or references to a
     stored dataset read here: :mod:`gmmmi.analysis.columns`)."""
     return estimate_values(resolved(x), resolved(y), pair, settings)
@@ -151,7 +151,7 @@ def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
         # one pair's failure must not stop the others; it is not cached
         return not_estimated(settings, f"{type(exc).__name__}: {exc}", status.FAILED)
     return estimator.result_.to_dict() | {"seconds": time.perf_counter() - start,
-                                          "model": fitted_model(estimator)}
+                                          "model": _fitted_model(estimator)}
 
 
 def not_estimated(settings, message, word=status.NOT_ESTIMATED):
@@ -164,7 +164,7 @@ def not_estimated(settings, message, word=status.NOT_ESTIMATED):
     return result.to_dict() | {"seconds": 0.0, "model": None}
 
 
-def fitted_model(estimator):
+def _fitted_model(estimator):
     """The selected mixture(s) and CV scores of a fitted ``GMMMI``, JSON-ready.
 
     Mixtures live in the space the estimator fitted (``marginals_``);

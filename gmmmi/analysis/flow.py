@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 _SKIPPED = status.NO_PAIR + (status.NOT_ESTIMATED,)
 
 
-def check_flow(matrix):
+def _check_flow(matrix):
     if kinds.of(matrix.attrs) != kinds.FLOW:
         raise ValueError(f"analysis {matrix.attrs.get('analysis', '?')!r} is not a flow "
                          f"analysis (kind: flow in the config)")
@@ -74,12 +74,12 @@ def check_flow(matrix):
 
 def layers(matrix):
     """The layer groups of a flow matrix, inputs first."""
-    check_flow(matrix)
+    _check_flow(matrix)
     ordered = list(dict.fromkeys(mx.strings(matrix, "group_x")))
     return ordered + [mx.strings(matrix, "group_y")[-1]]
 
 
-def node_id(group, name):
+def _node_id(group, name):
     return f"{group}/{name}"
 
 
@@ -106,7 +106,7 @@ def flow_graph(matrix: xr.Dataset) -> nx.DiGraph:
     for axis in ("x", "y"):
         names = zip(mx.strings(matrix, f"group_{axis}"), mx.strings(matrix, f"var_{axis}"))
         for group, name in names:
-            graph.add_node(node_id(group, name), group=group, name=name, layer=index[group])
+            graph.add_node(_node_id(group, name), group=group, name=name, layer=index[group])
     status = np.array([[str(v) for v in row] for row in matrix["status"].values.tolist()],
                       dtype=object)
     lows, highs = mx.intervals(matrix)
@@ -116,7 +116,7 @@ def flow_graph(matrix: xr.Dataset) -> nx.DiGraph:
         if index[gy[j]] != index[gx[i]] + 1:
             continue  # inputs x outputs: the direct attribution's, not an edge
         low, high = lows[i, j], highs[i, j]
-        graph.add_edge(node_id(gx[i], nx_[i]), node_id(gy[j], ny_[j]),
+        graph.add_edge(_node_id(gx[i], nx_[i]), _node_id(gy[j], ny_[j]),
                        mi=float(matrix["mi"].values[i, j]),
                        mi_std=float(matrix["mi_std"].values[i, j]),
                        mi_low=float(low), mi_high=float(high),
@@ -151,8 +151,8 @@ def _attributed(matrix, shares_of, level):
     order = layers(matrix)
     gx, gy = np.array(mx.strings(matrix, "group_x")), np.array(mx.strings(matrix, "group_y"))
     names_x, names_y = mx.strings(matrix, "var_x"), mx.strings(matrix, "var_y")
-    inputs = [node_id(order[0], names_x[i]) for i in np.flatnonzero(gx == order[0])]
-    outputs = [node_id(order[-1], names_y[j]) for j in np.flatnonzero(gy == order[-1])]
+    inputs = [_node_id(order[0], names_x[i]) for i in np.flatnonzero(gx == order[0])]
+    outputs = [_node_id(order[-1], names_y[j]) for j in np.flatnonzero(gy == order[-1])]
 
     def evaluate(mi):
         return shares_of(mi, lambda a, b: mi[np.ix_(gx == a, gy == b)], order)

@@ -48,7 +48,7 @@ def assemble(plan, rows, source=None, attrs=None):
     it also holds the known MI and the entropies of categorical variables."""
     xs = [tuple(v) for v in plan["x_variables"]]
     ys = [tuple(v) for v in plan["y_variables"]]
-    truth, entropies = (None, {}) if source is None else known_quantities(source, xs, ys, rows)
+    truth, entropies = (None, {}) if source is None else _known_quantities(source, xs, ys, rows)
     return matrix.build(plan["analysis"], kinds.of(plan), plan["settings"], xs, ys,
                         rows, truth=truth, entropies=entropies, sets=plan.get("sets"),
                         attrs=attrs)
@@ -67,7 +67,7 @@ def unfinished(matrix_path):
     return {word: count for word, count in counts.items() if count}
 
 
-def known_quantities(source, xs, ys, rows):
+def _known_quantities(source, xs, ys, rows):
     """What the dataset ``source`` knows beside the estimates: its stored true MI per
     cell (or None) and the entropy of each categorical variable, per axis."""
     categorical = {(r["pair"][f"group_{a}"], r["pair"][f"name_{a}"])

@@ -63,7 +63,7 @@ class Pair:
 
     def cache_key(self, settings):
         """The content address of this pair's result under ``settings`` and this code."""
-        return _digest({"code": code_fingerprint(), "settings": settings, "seed": self.seed,
+        return _digest({"code": _code_fingerprint(), "settings": settings, "seed": self.seed,
                         "x": [self.kind_x, self.fingerprint_x],
                         "y": [self.kind_y, self.fingerprint_y]})
 
@@ -75,12 +75,12 @@ def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
     y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional)
     or ``{"kind": "sets", "sets": {name: members}, "y": groups or sets}`` (each set of
     variables, as one vector, with every variable of y's groups and with y's sets; see
-    :func:`set_members`).
+    :func:`_set_members`).
     ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
     x_groups, y_groups = analysis_groups(description, analysis)
     kind = kinds.of(analysis)
-    sets = set_members(description, analysis["sets"]) if kind == kinds.SETS else None
+    sets = _set_members(description, analysis["sets"]) if kind == kinds.SETS else None
     y_sets = [y for y in _as_list(analysis.get("y") or []) if y in sets] if sets else []
     return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks, kind, slots,
                        sets=sets, y_sets=y_sets)
@@ -102,7 +102,7 @@ def analysis_groups(description, analysis):
     if kinds.of(analysis) == kinds.FLOW:
         x_groups, y_groups = flow_groups(description, analysis.get("layers"))
     elif kinds.of(analysis) == kinds.SETS:
-        members = set_members(description, analysis.get("sets") or {})
+        members = _set_members(description, analysis.get("sets") or {})
         if not analysis.get("y"):
             raise ValueError("a sets analysis needs y: the groups (or sets) to pair its "
                              "sets with")
@@ -131,13 +131,13 @@ def widest_pair(description, analyses):
         if kinds.of(analysis) != kinds.SETS:
             continue
         sizes = {name: len(found) for name, found in
-                 set_members(description, analysis.get("sets") or {}).items()}
+                 _set_members(description, analysis.get("sets") or {}).items()}
         y = [sizes.get(name, 1) for name in _as_list(analysis.get("y") or [], "y")]
         widest = max(widest, max(sizes.values(), default=1) + max(y, default=1))
     return widest
 
 
-def set_members(description, sets):
+def _set_members(description, sets):
     """{set name: ((group, name, fingerprint), ...)}: each set's members, in order.
 
     A set's entry is a group (all its variables) or a list of variables, each
@@ -204,10 +204,10 @@ def flow_groups(description, layers=None):
     return layers[:-1], layers[1:]
 
 
-def plan_pairs(description, x_groups, y_groups, seed, kind=kinds.PAIRS, sets=None, y_sets=()):
+def _plan_pairs(description, x_groups, y_groups, seed, kind=kinds.PAIRS, sets=None, y_sets=()):
     """Every pair of an analysis in a fixed order.
 
-    A ``"sets"`` analysis pairs each set of ``sets`` (:func:`set_members`) with each
+    A ``"sets"`` analysis pairs each set of ``sets`` (:func:`_set_members`) with each
     variable of ``y_groups`` that is not one of its members, and each member on its own
     with the same variables (so that a set's gain over its best member can be read); and
     each set with each of ``y_sets`` that shares no variable with it, once per two sets.
@@ -254,7 +254,7 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     kinds.check(kind)
     x_groups, y_groups = _as_list(x_groups), _as_list(y_groups)
     settings = estimator_settings(settings)
-    pairs = plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets, y_sets)
+    pairs = _plan_pairs(description, x_groups, y_groups, settings["seed"], kind, sets, y_sets)
     n_chunks = chunk_count(n_chunks, len(pairs), slots)
     # dealt in the order of their seeds (pseudo-random, from names): a pair's cost follows
     # its variables, and dealing in plan order would hand one chunk a whole row of costly ones
@@ -262,7 +262,7 @@ def plan_chunks(description, analysis, x_groups, y_groups, settings, n_chunks, k
     found = description["groups"]
     return [{"analysis": analysis, "kind": kind, "chunk": i, "n_chunks": n_chunks,
              "settings": settings,
-             "gmmmi_version": __version__, "code": code_fingerprint(),
+             "gmmmi_version": __version__, "code": _code_fingerprint(),
              "x_variables": _set_rows(sets) if kind == kinds.SETS else
              [[g, n] for g in x_groups for n in found[g]["variables"]],
              "y_variables": [[g, n] for g in y_groups for n in found[g]["variables"]]
@@ -303,7 +303,7 @@ def estimator_settings(settings):
 
 
 @functools.cache
-def code_fingerprint():
+def _code_fingerprint():
     """gmmmi's version and a hash of the code that decides a pair's numbers
     (``NUMERIC_CODE``): cached results never outlive a change to it."""
     h = hashlib.sha256(__version__.encode())
@@ -314,11 +314,11 @@ def code_fingerprint():
 
 
 def _set_pairs(sets, ys, y_sets, seed):
-    """The pairs of a sets analysis (see :func:`plan_pairs`)."""
+    """The pairs of a sets analysis (see :func:`_plan_pairs`)."""
     pairs = []
     for name, members in sets.items():
         own = {(g, n) for g, n, _ in members}
-        pairs += [Pair(SET, name, SET, set_fingerprint(members), gy, ny, ky, fy,
+        pairs += [Pair(SET, name, SET, _set_fingerprint(members), gy, ny, ky, fy,
                        pair_seed(seed, SET, name, gy, ny), members)
                   for gy, ny, ky, fy in ys if (gy, ny) not in own]
     singles = dict.fromkeys(m for members in sets.values() for m in members)
@@ -333,8 +333,8 @@ def _set_pairs(sets, ys, y_sets, seed):
                     {m[:2] for m in members_a} & {m[:2] for m in members_b}:
                 continue
             seen.add(frozenset((a, b)))
-            pairs.append(Pair(SET, a, SET, set_fingerprint(members_a), SET, b, SET,
-                              set_fingerprint(members_b), pair_seed(seed, SET, a, SET, b),
+            pairs.append(Pair(SET, a, SET, _set_fingerprint(members_a), SET, b, SET,
+                              _set_fingerprint(members_b), pair_seed(seed, SET, a, SET, b),
                               members_a, members_b))
     return pairs
 
@@ -345,7 +345,7 @@ def _set_rows(sets):
     return [[SET, name] for name in sets] + [list(m) for m in members]
 
 
-def set_fingerprint(members):
+def _set_fingerprint(members):
     """The content fingerprint of a set: its members' names and fingerprints, in order."""
     return _digest([list(m) for m in members])[:32]
 

@@ -132,7 +132,7 @@ def _evaluate_k(X, n_components, settings, key, fold_of, previous=None, split_on
         starts = [_inits(X, sample_weights[:n_seeded], n_components, rng, settings.reg_covar)
                   ] if n_seeded else []
         if previous is not None:
-            split = [grown(_take(previous, fold), n_components) for fold in range(n_folds)]
+            split = [_grown(_take(previous, fold), n_components) for fold in range(n_folds)]
             starts.append(tuple(np.stack(part) for part in zip(*split)))
         starts = tuple(np.concatenate(parts) for parts in zip(*starts))
         fitted = _fit(X, sample_weights, starts, settings, settings.selection_tol)
@@ -189,7 +189,7 @@ def _levels_off(selection, capped):
     return not selection.max_reached and selection.n_components < capped.max_components
 
 
-def grown(params, n_components):
+def _grown(params, n_components):
     """A mixture grown to ``n_components`` by splitting its broadest component in turn."""
     while len(params[0]) < n_components:
         params = split_component(*params)

@@ -23,7 +23,7 @@ from .mixture import (
 )
 
 
-def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_samples, rng):
+def _entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_samples, rng):
     """sum_i c_i H(X_{dims_i}) for ``terms`` = [(c_i, dims_i), ...].
 
     Monte Carlo evaluates every marginal density at the same joint draws, which
@@ -46,7 +46,7 @@ def entropy_combination(mixtures, terms, *, integration, quadrature_nodes, mc_sa
 
 
 def pointwise_combination(X, mixtures, terms):
-    """The per-sample form of ``entropy_combination``: -sum_i c_i log q(x_{dims_i}) at each
+    """The per-sample form of ``_entropy_combination``: -sum_i c_i log q(x_{dims_i}) at each
     row of ``X`` under each mixture of the batch, shape (B, n_samples).
 
     Its mean over a sample from the modelled density is the combination's estimate, and
@@ -75,12 +75,12 @@ def conditional_mi_terms(n_dims, n_x=1, n_y=1):
 
 def mutual_information(mixtures, n_x=1, **integration):
     """I(X; Y) of each mixture (see ``mi_terms``)."""
-    return entropy_combination(mixtures, mi_terms(mixtures[1].shape[2], n_x), **integration)
+    return _entropy_combination(mixtures, mi_terms(mixtures[1].shape[2], n_x), **integration)
 
 
 def conditional_mutual_information(mixtures, n_x=1, n_y=1, **integration):
     """I(X; Y | Z) of each mixture (see ``conditional_mi_terms``)."""
-    return entropy_combination(mixtures, conditional_mi_terms(mixtures[1].shape[2], n_x, n_y),
+    return _entropy_combination(mixtures, conditional_mi_terms(mixtures[1].shape[2], n_x, n_y),
                                **integration)
 
 

@@ -152,7 +152,7 @@ def copula_logpdf(weights, means, covariances, u):
 
 
 @lru_cache(maxsize=None)
-def gauss_hermite_rule(n_dims, n_points):
+def _gauss_hermite_rule(n_dims, n_points):
     """Nodes (M, D) and weights (M,) integrating against the standard normal in D dims."""
     x, w = np.polynomial.hermite_e.hermegauss(n_points)
     w = w / np.sqrt(2.0 * np.pi)
@@ -166,7 +166,7 @@ def gauss_hermite_rule(n_dims, n_points):
     return nodes, weights
 
 
-def points_per_dimension(n_dims, quadrature_nodes):
+def _points_per_dimension(n_dims, quadrature_nodes):
     """Nodes per dimension of a tensor rule with about ``quadrature_nodes`` nodes."""
     n = int(np.floor(quadrature_nodes ** (1.0 / n_dims) + 1e-9))
     return max(2, min(n, _MAX_POINTS_PER_DIMENSION))
@@ -186,8 +186,8 @@ def cross_entropy_quadrature(source, target, quadrature_nodes):
     """
     weights, means, covariances = source
     n_batch, n_comp, n_dims = means.shape
-    nodes, node_weights = gauss_hermite_rule(
-        n_dims, points_per_dimension(n_dims, quadrature_nodes))
+    nodes, node_weights = _gauss_hermite_rule(
+        n_dims, _points_per_dimension(n_dims, quadrature_nodes))
     # a few mixtures at a time: the nodes of a batch take B x K x M x D floats (a
     # categorical pair's pooled mixture has a component per category and K)
     step = max(1, QMC_BUDGET_BYTES // (8 * n_comp * len(nodes) * n_dims))

@@ -172,7 +172,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
     ranks = check.ranks(data, selection.rows)  # the walks' rows, as every walk's here
     first = names[0]
     # name -> (data, walk, held-out copula, walked with all n_inits)
-    walked = {first: (data, selection, held_out_copula(selection, ranks), True)}
+    walked = {first: (data, selection, _held_out_copula(selection, ranks), True)}
     top = min(settings.max_components, AUTO_MAX_COMPONENTS)
     first_cap = min(top, max(AUTO_TRY_FROM, VECTOR_TRY_FACTOR * selection.n_components))
 
@@ -185,7 +185,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
             for cap in sorted({first_cap, top}):
                 trial = select_components(other_data, dataclasses.replace(
                     settings, max_components=cap, n_inits=n_inits), key, final=False)
-                copula = held_out_copula(trial, ranks)
+                copula = _held_out_copula(trial, ranks)
                 gain = _paired_gain(copula, best)
                 if gain > PLAUSIBLE_SE or gain < -PLAUSIBLE_SE or not trial.max_reached:
                     break
@@ -227,7 +227,7 @@ def _heavy_tails(walked, first, missed):
     return missed is not None and missed(walked[first][1], walked[first][0]) > 0
 
 
-def held_out_copula(selection, ranks):
+def _held_out_copula(selection, ranks):
     """The log copula density of each row the walk held out (``ranks``: the data's
     pseudo-observations at the walk's rows, ``check.ranks``) under the chosen K's fit
     without its fold."""
@@ -329,7 +329,7 @@ def held_out_classes(data, rows, selections):
 
 
 def _paired_gain(other, first):
-    """How much higher one held-out score per row is than another's (``held_out_copula``,
+    """How much higher one held-out score per row is than another's (``_held_out_copula``,
     ``held_out_classes``), in paired standard errors (both walked on the same rows and
     folds)."""
     diff = other - first

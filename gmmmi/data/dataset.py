@@ -93,7 +93,7 @@ class Summary:
         return "\n".join(lines)
 
 
-def group_dim(group):
+def _group_dim(group):
     """The name of the dimension that indexes the variables of ``group``."""
     return f"{group}_name"
 
@@ -119,8 +119,8 @@ def make_group(values: ArrayLike, names: list[str], kind: str | None, *, group: 
         raise DatasetError(f"{where}: {len(names)} names for {values.shape[1]} variables")
     _check_names(names, where)
     values = _checked_values(values, names, kind, where)
-    return xr.DataArray(values, dims=(SAMPLE_DIM, group_dim(group)),
-                        coords={group_dim(group): np.array(names, dtype=object)},
+    return xr.DataArray(values, dims=(SAMPLE_DIM, _group_dim(group)),
+                        coords={_group_dim(group): np.array(names, dtype=object)},
                         attrs={"kind": kind})
 
 
@@ -128,7 +128,7 @@ def build_dataset(groups: dict[str, xr.DataArray], *, attrs: dict | None = None)
     """A contract Dataset from ``{group name: DataArray from make_group}``."""
     import xarray as xr
 
-    dims = {SAMPLE_DIM} | {group_dim(g) for g in groups}
+    dims = {SAMPLE_DIM} | {_group_dim(g) for g in groups}
     for name in groups:
         _check_group_name(name, dims, "dataset")
     return xr.Dataset(dict(groups), attrs=dict(attrs or {}))
@@ -367,7 +367,7 @@ def variable_fingerprint(values, kind):
     return h.hexdigest()[:32]
 
 
-def store_signature(path):
+def _store_signature(path):
     """A cheap signature of a store's files (paths, sizes, mtimes); 'absent' if missing.
 
     Used by the workflow to decide when to re-plan: a changed signature only re-reads the
@@ -390,9 +390,9 @@ def describe_dataset(path, cache_dir=None):
     """Validate a dataset and list its groups: kind, variable names, content fingerprints.
 
     Reading every value is the costly part, so with ``cache_dir`` the description is
-    kept per :func:`store_signature` and reused until a file of the store changes.
+    kept per :func:`_store_signature` and reused until a file of the store changes.
     """
-    signature = store_signature(path)
+    signature = _store_signature(path)
     cached = None if cache_dir is None else Path(cache_dir) / f"dataset-{signature}.json"
     if cached is not None and cached.exists():
         description = json.loads(cached.read_text())
@@ -428,7 +428,7 @@ def _group(ds, name, source):
     var = ds[name]
     where = f"{source}: group {name!r}"
     if var.ndim != 2 or var.dims[0] != SAMPLE_DIM:
-        raise DatasetError(f"{where}: expected dimensions ({SAMPLE_DIM}, {group_dim(name)}), "
+        raise DatasetError(f"{where}: expected dimensions ({SAMPLE_DIM}, {_group_dim(name)}), "
                            f"got ({', '.join(map(str, var.dims))})")
     dim = str(var.dims[1])
     _check_group_name(name, {str(d) for d in ds.dims}, source)

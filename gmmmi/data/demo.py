@@ -111,7 +111,7 @@ def make_demo_dataset(n_samples: int = 5000, seed: int = 0) -> xr.Dataset:
     return ds.assign(true_mi=_true_mi_array())
 
 
-def true_mi_table():
+def _true_mi_table():
     """Exact MI (nats) of every pair: (list of (group, name), square array)."""
     variables = ([("latent", n) for n in LATENTS] + [("factor", f) for f in FACTORS]
                  + [("category", c.name) for c in CATEGORICAL])
@@ -128,7 +128,7 @@ def gaussian_mi(rho):
     return -0.5 * np.log1p(-rho * rho)
 
 
-def category_shift_mi(factor):
+def _category_shift_mi(factor):
     """MI between a categorical factor and latent | c ~ N(shifts[c], sd^2), by quadrature."""
     shifts, weights = np.asarray(factor.shifts), np.asarray(factor.proportions)
 
@@ -144,7 +144,7 @@ def category_shift_mi(factor):
 def _true_mi_array():
     import xarray as xr
 
-    variables, table = true_mi_table()
+    variables, table = _true_mi_table()
     groups = np.array([g for g, _ in variables], dtype=object)
     names = np.array([n for _, n in variables], dtype=object)
     return xr.DataArray(
@@ -162,7 +162,7 @@ def _pair_mi(a, b):
         return _pair_mi(b, a)
     if group_a == "category":
         latent = LATENTS.get(name_b, (None,))[0] if group_b == "latent" else None
-        return category_shift_mi(_categorical(name_a)) if latent == name_a else 0.0
+        return _category_shift_mi(_categorical(name_a)) if latent == name_a else 0.0
     loading_a, loading_b = _gaussian_loadings(a), _gaussian_loadings(b)
     if loading_a is None or loading_b is None:
         return 0.0  # a category-shifted latent is independent of every normal variable

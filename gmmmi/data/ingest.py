@@ -55,7 +55,7 @@ def ingest(specs, out, *, overwrite=False):
     check_replaceable(out, overwrite)  # before the inputs are read
     groups, origin = {}, {}
     for spec in specs:
-        for name, array in read_input(spec):
+        for name, array in _read_input(spec):
             if name in groups:
                 raise DatasetError(f"{spec.path}: group {name!r} already comes from "
                                    f"{origin[name]} (give another --group)")
@@ -74,7 +74,7 @@ def ingest(specs, out, *, overwrite=False):
     return summary
 
 
-def read_input(spec):
+def _read_input(spec):
     """The groups in one input file: a list of (group name, DataArray)."""
     path = Path(spec.path)
     if not path.exists():

@@ -13,7 +13,7 @@ import numpy as np
 CLUSTER_MI = 0.05
 
 
-def distances(mi):
+def _distances(mi):
     """exp(-2 MI) between every two variables of a square MI matrix (nats; NaN and
     negative estimates count as 0), symmetrised, 0 on the diagonal."""
     distance = np.exp(-2.0 * np.clip(np.nan_to_num(mi, nan=0.0), 0.0, None))
@@ -27,7 +27,7 @@ def tree(mi):
     from scipy.cluster import hierarchy
     from scipy.spatial.distance import squareform
 
-    condensed = squareform(distances(mi), checks=False)
+    condensed = squareform(_distances(mi), checks=False)
     return hierarchy.optimal_leaf_ordering(hierarchy.linkage(condensed, "average"), condensed)
 
 

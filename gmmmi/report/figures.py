@@ -40,7 +40,7 @@ def _new(width, height, margins=None, wspace=None, hspace=None):
     return fig
 
 
-def to_data_uri(fig):
+def _to_data_uri(fig):
     buffer = io.BytesIO()
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=100)
@@ -81,7 +81,7 @@ def heatmap(mi, low, high, flagged, rows, cols, unit):
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,
                         color="black" if dark else "white" if np.isfinite(value) else "black")
         _label(ax, rows, cols)
-        return to_data_uri(fig), annotate
+        return _to_data_uri(fig), annotate
 
 
 def change_heatmap(change, changed, rows, cols, unit):
@@ -106,7 +106,7 @@ def change_heatmap(change, changed, rows, cols, unit):
                         fontweight="bold" if flag else "normal",
                         color="white" if abs(change[i, j]) > 0.6 * reach else "black")
         _label(ax, rows, cols)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def _annotated(shape):
@@ -162,7 +162,7 @@ def pair_panels(title, unit, bootstrap, value, interval, truth, draw_data,
         right.set_ylabel("fits")
         right.legend(frameon=False, fontsize=7)
         fig.suptitle(title)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def draw_joint(ax, data, mixture, labels):
@@ -225,7 +225,7 @@ def component_counts(counts, max_components):
         ax.set_xlabel("components selected (K)")
         ax.set_ylabel("pairs")
         ax.set_xticks(ks)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def cv_curves(curves):
@@ -256,7 +256,7 @@ def cv_curves(curves):
                 ax.legend(frameon=False, fontsize=6)
         for ax in axes[len(curves):]:
             ax.set_axis_off()
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def against_truth(truth, estimate, low, high, unit):
@@ -277,7 +277,7 @@ def against_truth(truth, estimate, low, high, unit):
         ax.set_xlabel(f"true MI ({unit})")
         ax.set_ylabel(f"estimated MI ({unit})")
         ax.legend(frameon=False, fontsize=7)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def disentanglement(factor_names, factor_scores, latent_names, latent_scores):
@@ -295,7 +295,7 @@ def disentanglement(factor_names, factor_scores, latent_names, latent_scores):
             if len(names) <= LABEL_MAX_SIDE:
                 ax.set_xticks(positions, [short(n, 16) for n in names], rotation=60,
                               ha="right", fontsize=7 if len(names) < 30 else 5)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def flow_network(levels, edges, community, unit):
@@ -335,7 +335,7 @@ def flow_network(levels, edges, community, unit):
         ax.spines["left"].set_visible(False)
         ax.set_title(f"edge width and opacity: MI ({unit}), largest {top:.2f}; "
                      "node colour: community")
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
 
 
 def attribution_bars(inputs, outputs, shares):
@@ -355,4 +355,4 @@ def attribution_bars(inputs, outputs, shares):
         ax.set_ylim(0, 1)
         if len(shown) > 1:
             ax.legend(frameon=False, fontsize=7, title="output", title_fontsize=7)
-        return to_data_uri(fig)
+        return _to_data_uri(fig)
