@@ -89,7 +89,9 @@ def test_the_whole_run_in_one_sbatch_job_as_the_install_page_shows(tmp_path, ref
     page = (REPO / "docs" / "user-guide" / "install.md").read_text()
     script = next(block for block in re.findall(r"```bash\n(.*?)```", page, re.S)
                   if block.startswith("#!/bin/bash"))
-    script = (script.replace("--cpus-per-task=64", f"--cpus-per-task={os.cpu_count()}")
+    node_cpus = int(subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True,
+                                   text=True, check=True).stdout.split()[0])
+    script = (script.replace("--cpus-per-task=64", f"--cpus-per-task={node_cpus}")
               .replace("source .venv/bin/activate", f"source {BIN / 'activate'}")
               .replace("snakemake --cores", f"snakemake -s {REPO / 'Snakefile'} --cores")
               .replace("my_config.yaml", "config.yaml"))

@@ -17,7 +17,8 @@ if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1
         slurm-wlm munge >/dev/null
 fi
 host=$(hostname -s)
-cpus=$(nproc)
+# nproc honours OMP_NUM_THREADS, which a test process sets to 1: count the CPUs without it
+cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
 memory=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
 conf=/etc/slurm/slurm.conf
 if [ -e "$conf" ] && ! grep -q "written by gmmmi tests/slurm/start.sh" "$conf"; then
