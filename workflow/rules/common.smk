@@ -255,8 +255,13 @@ def analysis_spec(wildcards):
     return json.dumps(ANALYSES[wildcards.analysis], sort_keys=True)
 
 
-def estimator_settings(wildcards):
-    return json.dumps(config["estimator"], sort_keys=True)
+def chunk_settings(wildcards):
+    """One chunk's estimator settings as planned (every default filled in and checked),
+    for its job; the config's block while the dataset does not exist yet."""
+    index, count = parse_chunk(wildcards.chunk)
+    manifests = plan(wildcards.analysis, count)
+    settings = config["estimator"] if manifests is None else manifests[index]["settings"]
+    return json.dumps(settings, sort_keys=True)
 
 
 def scheduler_option(wildcards):

@@ -15,7 +15,7 @@ rule estimate_chunk:
         python=PYTHON,
         plan=chunk_digest,
         spec=analysis_spec,
-        settings=estimator_settings,
+        settings=chunk_settings,
         cache=CACHE,
         scheduler=scheduler_option,
         # a param, so that more memory reruns the chunks (their cached pairs are reused)
