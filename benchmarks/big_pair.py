@@ -57,7 +57,7 @@ def phases(x, y, pair, settings):
     from gmmmi.core.components import select_components
     from gmmmi.core.settings import Settings
 
-    options = Settings(**{k: v for k, v in settings.items() if k not in ("n_bootstrap", "seed")})
+    options = Settings(**settings)
     data = validation.transform([x, y], options.marginals)
     start = time.perf_counter()
     chosen = select_components(data, options, (pair.seed,))

@@ -124,7 +124,7 @@ def _mutual_info(X, y, *, discrete_target, discrete_features, random_state, n_jo
     if "seed" in settings:
         raise ValueError("seed: the drop-ins take scikit-learn's random_state for the seed "
                          "(random_state=3)")
-    check_options(n_bootstrap, **settings)  # a one-line error before any fit
+    check_options(n_bootstrap=n_bootstrap, **settings)  # a one-line error before any fit
     try:
         X, y = check_X_y(X, y, accept_sparse="csc", y_numeric=not discrete_target,
                          ensure_all_finite=True,  # as scikit-learn: NaN is refused

@@ -129,6 +129,8 @@ def test_a_tiny_std_is_printed_with_its_digits():
      "demo.path: the workflow writes the demo dataset here, so it must stay inside"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nestimator: {transform: rank}\n",
      "estimator: 'transform' is now called 'marginals'"),
+    ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\nestimator: {n_bootstrap: 1}\n",
+     "estimator.n_bootstrap: must be 0 (one fit, no interval) or at least 2"),
     ("dataset: d.zarr\nanalyses: {ll: {x: latent, y: latent}}\n"
      "dask: {scheduler_address: 'tls://h:1', cluster: slurm}\n",
      "dask: give dask.scheduler_address (a cluster you started) or dask.cluster"),

@@ -136,7 +136,7 @@ def test_categorical_pairs_with_each_other_are_marked_not_estimated(store, tmp_p
 
 
 def test_bad_settings_and_chunks_are_one_line_errors(store, tmp_path, capsys):
-    with pytest.raises(ValueError, match="unknown estimator setting"):
+    with pytest.raises(ValueError, match="unknown setting 'n_boot'"):
         estimator_settings({"n_boot": 3})
     with pytest.raises(ValueError, match="n_folds"):
         estimator_settings({"n_folds": 1})

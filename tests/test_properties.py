@@ -209,15 +209,15 @@ def test_the_config_schema_states_the_estimator_s_own_rules():
     repo = Path(__file__).resolve().parent.parent
     schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text())
     section = schema["properties"]["estimator"]["properties"]
-    assert {k: v for k, v in section.items() if k not in ("n_bootstrap", "seed")} \
-        == schema_properties()
+    assert section == schema_properties()
     check = Draft202012Validator({"type": "object", "properties": section})
     for name, (kind, bound) in RULES.items():
         probes = {"int": lambda: [bound - 1, bound, 2.5, True],
                   "optional int": lambda: [None, bound - 1, bound],
                   "number": lambda: [-1e-9, 0.0, 1e-3, "x"], "bool": lambda: [True, 1, "yes"],
                   "fraction": lambda: [-1e-9, 0.0, 0.5, 1.0, 1e300],
-                  "choice": lambda: [*bound, "other"]}[kind]()
+                  "choice": lambda: [*bound, "other"],
+                  "resamples": lambda: [-1, 0, 1, 2, 2.5, True]}[kind]()
         for value in probes:
             try:
                 Settings(**{name: value})
@@ -231,14 +231,14 @@ def test_the_estimator_takes_every_setting_with_the_same_default():
     import dataclasses
     import inspect
 
-    from gmmmi.core.settings import RUN_DEFAULTS, Settings
+    from gmmmi.core.settings import Settings
 
     signature = inspect.signature(GMMMI.__init__).parameters
     for field in dataclasses.fields(Settings):
         assert signature[field.name].default == field.default, field.name
-    # and the others the workflow plans with (without importing the estimator)
-    for name, default in RUN_DEFAULTS.items():
-        assert signature[name].default == default, name
+    # and nothing else but what is not a setting of the fit
+    assert set(signature) - {f.name for f in dataclasses.fields(Settings)} \
+        == {"self", "categorical", "unit", "resample_seed"}
 
 
 def test_the_kinds_of_analysis_are_one_vocabulary_with_the_schema():

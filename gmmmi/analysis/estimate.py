@@ -138,9 +138,8 @@ def estimate_values(x, y, pair, settings, spread_samples=SPREAD_SAMPLES):
     # come from the cache never needs
     from ..core.estimator import GMMMI
 
-    options = {k: settings[k] for k in SETTING_NAMES}
+    options = {k: settings[k] for k in SETTING_NAMES} | {"seed": pair.seed}
     estimator = GMMMI(categorical="categorical" in (pair.kind_x, pair.kind_y),
-                      n_bootstrap=settings["n_bootstrap"], seed=pair.seed,
                       resample_seed=settings["seed"], **options)
     start = time.perf_counter()
     try:

@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..core.settings import RUN_DEFAULTS, SETTING_NAMES, Settings, check_options
+from ..core.settings import make_settings
 from ..data.dataset import DatasetError
 from . import kinds
 from .matrix import SET
 
-# Estimator settings an analysis may set; `unit` is fixed: matrices are in nats.
-ESTIMATOR_KEYS = ("n_bootstrap", "seed") + SETTING_NAMES
 # The code that decides a pair's numbers: the estimator core and the status words. A
 # change to it (or a new version) recomputes every cached pair; the report, flow and
 # workflow code do not.
@@ -290,16 +288,10 @@ def parse_chunk(text):
 
 
 def estimator_settings(settings):
-    """The full, canonical estimator settings of an analysis (defaults filled in)."""
-    unknown = sorted(set(settings) - set(ESTIMATOR_KEYS))
-    if unknown:
-        raise ValueError(f"unknown estimator setting(s): {', '.join(unknown)} "
-                         f"(known: {', '.join(ESTIMATOR_KEYS)})")
-    defaults = RUN_DEFAULTS | dataclasses.asdict(Settings())
-    full = {key: settings.get(key, defaults[key]) for key in ESTIMATOR_KEYS}
-    check_options(full["n_bootstrap"], full["seed"], "nat",
-                  **{k: full[k] for k in SETTING_NAMES})  # one-line errors for bad values
-    return full
+    """The full, canonical estimator settings of an analysis (defaults filled in), with a
+    one-line ``ValueError`` for an unknown name or a bad value. ``unit`` is not one of
+    them: matrices are in nats."""
+    return dataclasses.asdict(make_settings(settings))
 
 
 @functools.cache

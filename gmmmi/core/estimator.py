@@ -286,8 +286,7 @@ class GMMMI(BaseEstimator):
         -------
         self : GMMMI
         """
-        settings = check_options(self.n_bootstrap, self.seed, self.unit,
-                                 resample_seed=self.resample_seed,
+        settings = check_options(self.unit, self.resample_seed,
                                  **{name: getattr(self, name) for name in SETTING_NAMES})
         if y is None:
             raise ValueError("GMMMI requires y to be passed, but the target y is None")
@@ -351,7 +350,7 @@ class GMMMI(BaseEstimator):
 
         self.result_ = result = _result(
             MIResult, outcome, "mi", self.unit, self.n_samples_, self.n_dropped_, settings,
-            self.n_bootstrap, int(self.seed), categorical=bool(self.categorical),
+            categorical=bool(self.categorical),
             **({} if self.resample_seed is None else {"resample_seed": int(self.resample_seed)}))
         self.mi_, self.std_, self.interval_ = result.value, result.std, result.interval
         self.bootstrap_, self.n_components_ = result.bootstrap, result.n_components
@@ -500,8 +499,7 @@ class GMMMI(BaseEstimator):
         terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
         outcome, selection, mixtures = _fit_continuous(
             _spaces(_columns(x, y), settings, key, counts),
-            functools.partial(mutual_information, n_x=x.shape[1]), settings,
-            self.n_bootstrap, key, resample,
+            functools.partial(mutual_information, n_x=x.shape[1]), settings, key, resample,
             functools.partial(pointwise_combination, terms=terms))
         self.mixture_ = Mixture(*(p[0] for p in selection.params))
         self.cv_scores_ = selection.scores

@@ -122,13 +122,12 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
                                      n_y=dims["y"])
         terms = conditional_mi_terms(data.shape[1], dims["x"], dims["y"])
         outcome = _fit_continuous(_spaces(data, settings, (int(seed),)), quantity,
-                                  settings, n_bootstrap, (int(seed),),
+                                  settings, (int(seed),),
                                   Resample((int(seed),), len(data)),
                                   functools.partial(pointwise_combination, terms=terms))[0]
         _note_ties(outcome, {"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy],
                              "z": data[:, n_xy:]}, outcome.details["transform"])
-    return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings,
-                   n_bootstrap, int(seed))
+    return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings)
 
 
 def marginal_kl(x: ArrayLike, y: ArrayLike, *, n_bootstrap: int = 50, seed: int = 0,
@@ -171,7 +170,6 @@ def marginal_kl(x: ArrayLike, y: ArrayLike, *, n_bootstrap: int = 50, seed: int 
     else:
         pooled = check.standardise(data, pooled=True)
         outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
-                                  settings, n_bootstrap, (int(seed),),
+                                  settings, (int(seed),),
                                   Resample((int(seed),), len(data)))[0]
-    return _result(KLResult, outcome, "kl", unit, len(data), n_dropped, settings, n_bootstrap,
-                   int(seed))
+    return _result(KLResult, outcome, "kl", unit, len(data), n_dropped, settings)

@@ -87,7 +87,7 @@ def _spaces(columns, settings, key, counts=None):
     return spaces
 
 
-def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, resample, pointwise=None):
+def _fit_continuous(spaces, quantity, settings, key, resample, pointwise=None):
     """Select and bootstrap a mixture for the data in one of ``spaces`` (see
     ``spaces.select_space``); apply ``quantity``.
 
@@ -96,6 +96,7 @@ def _fit_continuous(spaces, quantity, settings, n_bootstrap, key, resample, poin
     for the linear bootstrap.  Returns the outcome, the selection and the bootstrap's
     refitted mixtures (the selected one without bootstrap, none after a linear one).
     """
+    n_bootstrap = settings.n_bootstrap
     checked = {}  # the space choice checks the selection this function checks again
 
     def missed_by(selection, data):
@@ -315,8 +316,7 @@ def _categorical_alternatives(xs, codes, present, selections, shares, settings, 
             [v for v, edge in zip(values, at_edge) if edge])
 
 
-def _result(cls, outcome, quantity, unit, n_samples, n_dropped, settings, n_bootstrap, seed,
-            **run):
+def _result(cls, outcome, quantity, unit, n_samples, n_dropped, settings, **run):
     """The result object of an outcome: its values in ``unit``, with every setting used
     (and ``run``'s facts, e.g. ``categorical``). The one place results are made."""
     scale = UNITS[unit]
@@ -324,6 +324,5 @@ def _result(cls, outcome, quantity, unit, n_samples, n_dropped, settings, n_boot
                bootstrap=outcome.bootstrap * scale, n_components=outcome.n_components,
                status=outcome.status, unit=unit, quantity=quantity, n_samples=n_samples,
                n_dropped=n_dropped, message=outcome.message,
-               settings=dict(dataclasses.asdict(settings), n_bootstrap=n_bootstrap, seed=seed,
-                             **run),
+               settings=dict(dataclasses.asdict(settings), seed=int(settings.seed), **run),
                details=outcome.details, low=outcome.low * scale, high=outcome.high * scale)

@@ -84,7 +84,7 @@ def _label(value):
 def _prepare_columns(named, n_bootstrap, seed, unit, settings, vectors=()):
     """Settings, the finite rows of the variables' columns side by side, the rows dropped,
     and each variable's number of columns (``vectors``: the names that may have several)."""
-    settings = check_options(n_bootstrap, seed, unit, **settings)
+    settings = check_options(unit, n_bootstrap=n_bootstrap, seed=seed, **settings)
     check.same_index(named)
     arrays = {name: check.continuous(name, values, allow_columns=True)
               if name in vectors else check.continuous(name, values)[:, None]

@@ -1,14 +1,13 @@
-"""The estimator's settings: each with its type, default and range (``RULES``, which the
-workflow's schema and ``GMMMI``'s defaults are tied to by tests), checked in one place;
-and the random streams.
+"""The estimator's settings: each stated once, with its type, default, range and the line
+the workflow's config schema gives it (tests tie the schema and ``GMMMI``'s signature to
+them), checked in one place; and the random streams.
 
 Randomness comes only from ``numpy.random.default_rng(key + stream)`` where
 ``key`` derives from the user's seed (and, for categorical data, the category),
 so results never depend on scheduling or thread count.
 """
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -18,28 +17,55 @@ from .result import check_unit
  _STREAM_TIES) = range(6)
 
 
+def _setting(default, kind, bound, text):
+    """A setting: its default, what it accepts and the line the config schema gives it.
+
+    kind: "int" (>= bound), "optional int" (None or >= bound), "number" (finite,
+    >= bound), "fraction" (>= bound and < 1: reg_covar is in units of the data's variance,
+    which 1 or more swamps), "bool", "choice" (one of bound), "resamples" (0 or >= 2).
+    """
+    return field(default=default, metadata={"kind": kind, "bound": bound, "text": text})
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Estimator settings (defaults as in Piras et al. 2023)."""
+    """Every setting of the estimator, stated once (defaults as in Piras et al. 2023):
+    ``GMMMI``'s parameters but ``categorical``, ``unit`` and ``resample_seed`` (tests hold
+    its signature and the workflow's config schema to these)."""
 
-    n_inits: int = 3
-    n_folds: int | None = None
-    selection: str = "validation"
-    threshold_components: float = 1e-5
-    patience: int = 2
-    max_components: int = 50
-    fixed_components: int | None = None
-    tol: float = 1e-5
-    selection_tol: float = 1e-4
-    bootstrap_tol: float = 1e-4
-    accelerate: bool = True
-    reg_covar: float = 1e-6
-    max_iter: int = 1000
-    integration: str = "quadrature"
-    quadrature_nodes: int = 1024
-    mc_samples: int = 100_000
-    marginals: str = "auto"
-    bootstrap_method: str = "auto"
+    n_inits: int = _setting(3, "int", 1, "starts per number of components")
+    n_folds: int | None = _setting(None, "optional int", 2,
+                                   "cross-validation folds (null: 3 below 2,000 rows, else 2)")
+    selection: str = _setting("validation", "choice", ("validation", "aic", "bic"),
+                              "criterion for the number of components")
+    threshold_components: float = _setting(
+        1e-5, "number", 0, "smallest gain of the score per sample that justifies a component")
+    patience: int = _setting(2, "int", 1,
+                             "numbers of components scored clearly worse before selection stops")
+    max_components: int = _setting(50, "int", 1, "largest number of components tried")
+    fixed_components: int | None = _setting(None, "optional int", 1,
+                                            "use this number of components, no selection")
+    tol: float = _setting(1e-5, "number", 0, "EM tolerance of the final fit")
+    selection_tol: float = _setting(1e-4, "number", 0,
+                                    "EM tolerance of the fits that choose the components")
+    bootstrap_tol: float = _setting(1e-4, "number", 0, "EM tolerance of the bootstrap refits")
+    accelerate: bool = _setting(True, "bool", None, "SQUAREM-accelerated EM")
+    reg_covar: float = _setting(1e-6, "fraction", 0,
+                                "added to covariance diagonals (a share of the variance)")
+    max_iter: int = _setting(1000, "int", 1, "EM iterations per fit at most")
+    integration: str = _setting("quadrature", "choice", ("quadrature", "mc"),
+                                "how the MI integral is computed")
+    quadrature_nodes: int = _setting(1024, "int", 1, "cubature nodes per component")
+    # fewer Monte Carlo draws: the integral's own error swamps the estimate
+    mc_samples: int = _setting(100_000, "int", 1000,
+                               "Monte Carlo draws per mixture (integration: mc)")
+    marginals: str = _setting("auto", "choice", ("auto", "rank", "standardise"),
+                              "the space of the marginals")
+    bootstrap_method: str = _setting("auto", "choice", ("auto", "refit", "linear"),
+                                     "how each bootstrap resample gets its value")
+    n_bootstrap: int = _setting(50, "resamples", 0,
+                                "bootstrap resamples (0: one fit, no interval)")
+    seed: int = _setting(0, "int", 0, "seed of folds, starts, resamples and integrals")
 
     def __post_init__(self):
         for name, (kind, bound) in RULES.items():
@@ -51,39 +77,11 @@ class Settings:
                 "rng": np.random.default_rng(list(key) + [_STREAM_INTEGRAL])}
 
 
-# What each setting accepts, stated once: ``Settings`` checks it, and the workflow's
-# config schema says the same (``schema_properties``; a test holds the two together).
-# kind: "int" (>= bound), "optional int" (None or >= bound), "number" (finite, >= bound),
-# "fraction" (>= bound and < 1: reg_covar is in units of the data's variance, which 1 or
-# more swamps), "bool", "choice" (one of bound).
-RULES = {
-    "n_inits": ("int", 1),
-    "n_folds": ("optional int", 2),
-    "selection": ("choice", ("validation", "aic", "bic")),
-    "threshold_components": ("number", 0),
-    "patience": ("int", 1),
-    "max_components": ("int", 1),
-    "fixed_components": ("optional int", 1),
-    "tol": ("number", 0),
-    "selection_tol": ("number", 0),
-    "bootstrap_tol": ("number", 0),
-    "accelerate": ("bool", None),
-    "reg_covar": ("fraction", 0),
-    "max_iter": ("int", 1),
-    "integration": ("choice", ("quadrature", "mc")),
-    "quadrature_nodes": ("int", 1),
-    "mc_samples": ("int", 1000),  # fewer: the integral's own error swamps the estimate
-    "marginals": ("choice", ("auto", "rank", "standardise")),
-    "bootstrap_method": ("choice", ("auto", "refit", "linear")),
-}
-
-
-SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
-
-
-# The estimator's parameters besides the settings (and categorical, unit), with their
-# defaults: GMMMI's, which a test holds to these.
-RUN_DEFAULTS = {"n_bootstrap": 50, "seed": 0}
+# What each setting accepts, by name: ``Settings`` checks it, and the workflow's config
+# schema says the same (``schema_properties``; a test holds the two together).
+RULES = {f.name: (f.metadata["kind"], f.metadata["bound"]) for f in fields(Settings)}
+SETTING_NAMES = tuple(RULES)
+DEFAULTS = {f.name: f.default for f in fields(Settings)}
 
 
 # Settings that were renamed: the old name is refused with the new one.
@@ -91,7 +89,8 @@ RENAMED = {"transform": "marginals"}
 
 
 def make_settings(settings):
-    """``Settings`` from a dict, with a one-line ``ValueError`` for an unknown name."""
+    """``Settings`` from a dict, with a one-line ``ValueError`` for an unknown name or a
+    bad value."""
     unknown = sorted(set(settings) - set(SETTING_NAMES))
     if unknown and unknown[0] in RENAMED:
         raise ValueError(f"the setting {unknown[0]!r} is now called {RENAMED[unknown[0]]!r}")
@@ -101,26 +100,23 @@ def make_settings(settings):
     return Settings(**settings)
 
 
-def check_options(n_bootstrap=RUN_DEFAULTS["n_bootstrap"], seed=RUN_DEFAULTS["seed"],
-                  unit="nat", resample_seed=None, **settings):
+def check_options(unit="nat", resample_seed=None, **settings):
     """The estimator's ``Settings`` from its parameters (those of ``GMMMI`` but
     ``categorical``), with a one-line ``ValueError`` for an unknown name or a bad value."""
-    checked = make_settings(settings)
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
-            or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
-    if n_bootstrap == 1:  # its value would stand for the estimate, outside its interval
-        raise ValueError("n_bootstrap must be 0 (one fit, no interval) or at least 2 (one "
-                         "resample has no spread), got 1")
-    for name, value in (("seed", seed), ("resample_seed", resample_seed)):
-        if value is not None or name == "seed":
-            _check_int(name, value, 0)
+    if resample_seed is not None:
+        _check_int("resample_seed", resample_seed, 0)
     check_unit(unit)
-    return checked
+    return make_settings(settings)
 
 
 def _check(name, kind, bound, value):
     if kind == "optional int" and value is None:
+        return
+    if kind == "resamples":
+        _check_int(name, value, bound)
+        if value == 1:  # its value would stand for the estimate, outside its interval
+            raise ValueError(f"{name} must be 0 (one fit, no interval) or at least 2 (one "
+                             "resample has no spread), got 1")
         return
     if kind in ("int", "optional int"):
         _check_int(name, value, bound)
@@ -151,6 +147,10 @@ def schema_properties():
             return {"type": "integer", "minimum": bound}
         if kind == "optional int":
             return {"type": ["integer", "null"], "minimum": bound}
+        if kind == "resamples":
+            return {"type": "integer", "minimum": bound, "not": {"const": 1},
+                    "message": "must be 0 (one fit, no interval) or at least 2 (one resample "
+                               "has no spread)"}
         if kind == "number":
             return {"type": "number", "minimum": bound}
         if kind == "fraction":
@@ -158,4 +158,5 @@ def schema_properties():
         if kind == "bool":
             return {"type": "boolean"}
         return {"enum": list(bound)}
-    return {name: one(*rule) for name, rule in RULES.items()}
+    return {f.name: one(f.metadata["kind"], f.metadata["bound"])
+            | {"description": f.metadata["text"]} for f in fields(Settings)}
