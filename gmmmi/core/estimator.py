@@ -3,53 +3,20 @@ want the fitted mixtures and the selection scores."""
 
 from __future__ import annotations
 
-import functools
 import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .. import status
-from . import atoms
 from . import validation as check
-from .bootstrap import (
-    Resample,
-    bootstrap_batches,
-    linear_bootstrap,
-    linear_bootstrap_applies,
-    refit_categories_bootstrap,
-)
-from .components import min_samples, pad_components
-from .information import (
-    categorical_mutual_information,
-    categorical_pointwise,
-    mi_terms,
-    mutual_information,
-    pointwise_combination,
-    table_mutual_information,
-)
-from .mixture import Mixture
-from .outcome import (
-    _at_least_members,
-    _categorical_alternatives,
-    _constant_outcome,
-    _fit_continuous,
-    _interval_outcome,
-    _Outcome,
-    _result,
-    _spaces,
-    _too_few_outcome,
-    _warn_status,
-    _within_entropy,
-)
-from .prepare import _atom_codes, _columns, _constant_column, _finite_rows, _label, _note_ties
+from .bootstrap import Resample
+from .outcome import _at_least_members, _result, _within_entropy
+from .prepare import _columns, _finite_rows
 from .result import MIResult
+from .routes import Routes
 from .settings import SETTING_NAMES, check_options
-from .spaces import (
-    select_category_space,
-    transforms,
-)
+from .spaces import transforms
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -308,10 +275,6 @@ class GMMMI(BaseEstimator):
         self.n_features_in_ = x.shape[1]
         self.n_samples_ = int(keep.sum())
         self.n_dropped_ = int(len(x) - self.n_samples_)
-        self.mixture_ = None
-        self.mixtures_ = {}
-        self.cv_scores_ = {}
-        self.bootstrap_mixtures_ = ()
         key = (int(self.seed),)
         resample = Resample((int(self.seed if self.resample_seed is None else
                                  self.resample_seed),), len(keep))
@@ -328,10 +291,14 @@ class GMMMI(BaseEstimator):
             x, other, resample = x[~copies], other[~copies], resample.take(~copies)
             self.n_samples_ -= int(copies.sum())
             self.n_dropped_ += int(copies.sum())
+        routes = Routes(settings, self.n_samples_, self.n_dropped_)
         if self.categorical:
-            outcome = self._fit_categorical(x, other, categories, settings, key, resample)
+            outcome = routes.categorical(x, other, categories, key, resample)
         else:
-            outcome = self._fit_detected(x, other, settings, key, resample)
+            outcome = routes.detected(x, other, key, resample)
+        self.n_samples_, self.n_dropped_ = routes.n_samples, routes.n_dropped
+        self.mixture_, self.mixtures_ = routes.mixture, routes.mixtures
+        self.cv_scores_, self.bootstrap_mixtures_ = routes.cv_scores, routes.bootstrap_mixtures
         if (x.shape[1] > 1 or not self.categorical and other.shape[1] > 1) \
                 and np.isfinite(outcome.value):
             members = self._members(x, other)
@@ -376,213 +343,3 @@ class GMMMI(BaseEstimator):
                         f"y[{j}]" if len(xs) == 1 else f"x[{i}], y[{j}]")
                     found[name] = float(GMMMI(**params).fit(column, target).mi_)
         return {name: value for name, value in found.items() if np.isfinite(value)}
-
-    def _fit_detected(self, x, y, settings, key, resample):
-        """A continuous pair, or, when one variable of a pair has fewer than
-        ``FEW_DISTINCT_VALUES`` distinct values (integer codes, a coarse grid), a
-        categorical one: one mixture of the other per value (when two values hold
-        enough rows), or the table of the two when both are such."""
-        needed = min_samples(x.shape[1] + y.shape[1], settings)
-        if x.shape[1] + y.shape[1] > 2 or len(x) < needed:
-            return self._fit_pair(x, y, settings, key, resample)
-        constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
-        if constant:
-            return constant
-        counts = [check.value_counts(a[:, 0]) for a in (x, y)]  # one sort per variable
-        discrete = [check.has_few_distinct_values(a, c) for a, c in zip((x, y), counts)]
-        if all(discrete):
-            return self._fit_table(x[:, 0], y[:, 0], key, resample)
-        if any(discrete):
-            name = "x" if discrete[0] else "y"
-            labels, values = (x, y) if discrete[0] else (y, x)
-            codes, categories = check.labels(name, labels[:, 0])
-            outcome = self._fit_categorical(values, codes, categories, settings, key,
-                                            resample)
-            if outcome.status != status.CATEGORY_TOO_SMALL:
-                outcome.details["categorical"] = name
-                outcome.details["tied"] = {"x": check.tied_share(x[:, 0]),
-                                           "y": check.tied_share(y[:, 0])}
-                return outcome
-        labels = [check.atom_labels(a[:, 0], c) for a, c in zip((x, y), counts)]
-        if labels[0] is None and labels[1] is not None:  # MI is symmetric: x has the atoms
-            outcome = self._fit_atoms(y, x, labels[1], None, settings, key, resample,
-                                      swapped=True)
-        elif labels[0] is not None:
-            outcome = self._fit_atoms(x, y, *labels, settings, key, resample)
-        else:
-            outcome = None
-        return outcome if outcome is not None else self._fit_pair(x, y, settings, key,
-                                                                    resample, counts)
-
-    def _fit_atoms(self, x, y, a, b, settings, key, resample, swapped=False):
-        """MI of a pair with atoms (``a``, ``b``: each row's atom label, -1 for the
-        continuous part; ``b`` None when y has none) from the chain rule's terms
-        (``core.atoms``), each estimated on its own rows with its own key and the pair's
-        resamples of those rows (so replicate b of every term draws the same rows); None
-        when a term cannot be estimated (too few rows of a part), for the whole pair's fit."""
-        pieces = atoms.terms(a, b, ("y", "x") if swapped else ("x", "y"))
-        for _, rows, kind in pieces:  # a part too small for its own fit: no split
-            if kind in ("x-atoms", "y-atoms"):
-                counts = np.bincount((a if kind == "x-atoms" else b)[rows] + 1)
-                if counts[counts > 0].min() < min_samples(1, settings):
-                    return None
-        if pieces[-1][1].sum() < min_samples(2, settings):
-            return None
-        found = []
-        for index, (name, rows, kind) in enumerate(pieces):
-            part = key + (1000 + index,)
-            drawn = resample.take(rows)
-            if kind == "table":
-                outcome = self._fit_table(a, b, part, drawn)
-            elif kind == "x-atoms":
-                outcome = self._fit_categorical(y[rows], *_atom_codes(a[rows]),
-                                                settings, part, drawn)
-            elif kind == "y-atoms":
-                outcome = self._fit_categorical(x[rows], *_atom_codes(b[rows]),
-                                                settings, part, drawn)
-            else:
-                outcome = self._fit_pair(x[rows], y[rows], settings, part, drawn)
-            if outcome.status in (status.TOO_FEW_SAMPLES, status.CATEGORY_TOO_SMALL) \
-                    or not np.isfinite(outcome.value):
-                return None
-            found.append((name, rows, outcome))
-        shares = [float(rows.mean()) for _, rows, _ in found]
-        value, low, high, std, bootstrap = atoms.combined(
-            shares, [o.value for *_, o in found], [o.low for *_, o in found],
-            [o.high for *_, o in found], [o.bootstrap for *_, o in found],
-            [rows for _, rows, _ in found])
-        outcome = _Outcome(value, std, bootstrap, low, high,
-                           n_components=max(o.n_components for *_, o in found))
-        tied = [check.tied_share(x[:, 0]), check.tied_share(y[:, 0])]
-        outcome.details = {
-            "transform": "atoms", "atoms": {
-                name: {"share": share, "mi": o.value, "low": o.low, "high": o.high,
-                       "status": o.status, "n_components": o.n_components}
-                for (name, _, o), share in zip(found, shares)},
-            "tied": dict(zip(("y", "x") if swapped else ("x", "y"), tied))}
-        for name, _, part in found:
-            if part.status not in (status.OK, status.CONSTANT):
-                _warn_status(outcome, part.status, f"{name}: {part.message}")
-                break
-        self.mixture_, self.mixtures_, self.cv_scores_, self.bootstrap_mixtures_ = \
-            None, {}, {}, ()
-        return outcome
-
-    def _fit_table(self, x, y, key, resample):
-        """MI of two variables with few distinct values each, from their table
-        (``information.table_mutual_information``), the bootstrap resampling its rows."""
-        x_codes, x_levels = check.labels("x", x)
-        y_codes, y_levels = check.labels("y", y)
-        cells = x_codes * len(y_levels) + y_codes
-        shape = (len(x_levels), len(y_levels))
-        table = np.bincount(cells, minlength=shape[0] * shape[1]).reshape((1,) + shape)
-        selected = float(table_mutual_information(table)[0])
-        values = np.array([selected])
-        if self.n_bootstrap:  # the rows' resample counts, in memory-bounded batches
-            tables = np.stack([np.bincount(cells, weights=row, minlength=table[0].size)
-                               for fits in bootstrap_batches(len(cells), self.n_bootstrap)
-                               for row in resample.counts(fits)])
-            values = table_mutual_information(tables.reshape((-1,) + shape))
-        outcome = _interval_outcome(values, self.n_bootstrap, selected, (), [], 0, [], "",
-                                    {"categorical": "both", "levels": list(shape)})
-        outcome.details["transform"] = "table"
-        _note_ties(outcome, {"x": x[:, None], "y": y[:, None]}, "table")
-        return outcome
-
-    def _fit_pair(self, x, y, settings, key, resample, counts=None):
-        needed = min_samples(x.shape[1] + y.shape[1], settings)
-        if len(x) < needed:
-            return _too_few_outcome(len(x), needed)
-        constant = _constant_column({"x": x, "y": y}, self.n_bootstrap)
-        if constant:
-            return constant
-        terms = mi_terms(x.shape[1] + y.shape[1], x.shape[1])
-        outcome, selection, mixtures = _fit_continuous(
-            _spaces(_columns(x, y), settings, key, counts),
-            functools.partial(mutual_information, n_x=x.shape[1]), settings, key, resample,
-            functools.partial(pointwise_combination, terms=terms))
-        self.mixture_ = Mixture(*(p[0] for p in selection.params))
-        self.cv_scores_ = selection.scores
-        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap else ()
-        _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"], counts)
-        return outcome
-
-    def _fit_categorical(self, x, codes, categories, settings, key, resample):
-        needed = min_samples(x.shape[1], settings)
-        if len(x) < needed:
-            return _too_few_outcome(len(x), needed)
-        constant = _constant_column({"x": x}, self.n_bootstrap)
-        if constant:
-            return constant
-        present = np.unique(codes)
-        if len(present) < 2:
-            return _constant_outcome("y", 0.0, self.n_bootstrap)
-        counts = np.bincount(codes, minlength=len(categories))
-        small = [c for c in present if counts[c] < needed]
-        left_out = ""
-        if small:
-            listed = ", ".join(f"{categories[c]!r} ({counts[c]})" for c in small)
-            if len(present) - len(small) < 2:
-                return _Outcome(status=status.CATEGORY_TOO_SMALL, message=(
-                    f"fewer than two categories have the {needed} samples a mixture needs: "
-                    f"{listed}"))
-            # a rare class costs its own rows, not the pair
-            fitted = ~np.isin(codes, small)
-            x, codes, present = x[fitted], codes[fitted], present[~np.isin(present, small)]
-            resample = resample.take(fitted)
-            self.n_samples_ -= int(counts[small].sum())
-            self.n_dropped_ += int(counts[small].sum())
-            left_out = (f"categor{'y' if len(small) == 1 else 'ies'} {listed} left out "
-                        f"(fewer than {needed} samples to fit): {int(counts[small].sum())} "
-                        f"rows dropped")
-        outcome = self._fit_categories(x, codes, present, categories, settings, key, resample)
-        if left_out:
-            outcome.message = f"{outcome.message}; {left_out}" if outcome.message else left_out
-        return outcome
-
-    def _fit_categories(self, x, codes, present, categories, settings, key, resample):
-        """Categorical MI from one mixture per category of ``present``, each big enough."""
-        space, xs, selections = select_category_space(_spaces(_columns(x), settings, key),
-                                                      codes, present, settings, key)
-        n_max = max(s.params[0].shape[1] for s in selections)
-        starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
-                       for i in range(3))
-        masks = codes[None, :] == present[:, None]
-        shares = masks.sum(axis=1) / len(xs)
-        selected = float(categorical_mutual_information(
-            tuple(p[None] for p in starts), shares[None], **settings.integration_kwargs(key))[0])
-        linear = linear_bootstrap_applies(len(xs), settings)
-        if self.n_bootstrap and linear:
-            mixtures = tuple(p[None] for p in starts)
-            pointwise = categorical_pointwise(xs, np.searchsorted(present, codes), mixtures,
-                                              shares[None])
-            values = linear_bootstrap(pointwise[0], selected, self.n_bootstrap, resample)
-        elif self.n_bootstrap:
-            mixtures, proportions = refit_categories_bootstrap(xs, masks, self.n_bootstrap,
-                                                               resample, starts, settings)
-            values = categorical_mutual_information(mixtures, proportions,
-                                                    **settings.integration_kwargs(key))
-        else:
-            mixtures, values = tuple(p[None] for p in starts), np.array([selected])
-        alternatives, plausible, edge = _categorical_alternatives(
-            xs, codes, present, selections, shares, settings, key)
-        per_category = {_label(categories[c]): int(np.count_nonzero(s.params[0][0]))
-                        for c, s in zip(present, selections)}
-        labels = [_label(categories[c]) for c in present]
-        outcome = _interval_outcome(
-            values, self.n_bootstrap, selected, plausible, edge, max(per_category.values()),
-            alternatives,
-            "K per category (" + ", ".join(map(str, per_category.values())) + ")",
-            {"n_components_per_category": per_category,
-             "plausible_components_per_category": {
-                 label: sorted(s.plausible) for label, s in zip(labels, selections)}})
-        self.mixtures_ = {categories[c]: Mixture(*(p[0] for p in s.params))
-                          for c, s in zip(present, selections)}
-        self.cv_scores_ = {categories[c]: s.scores for c, s in zip(present, selections)}
-        self.bootstrap_mixtures_ = mixtures if self.n_bootstrap and not linear else ()
-        if any(s.max_reached for s in selections):
-            _warn_status(outcome, status.MAX_COMPONENTS,
-                         f"selection reached max_components={settings.max_components}")
-        outcome.details["transform"] = space
-        _note_ties(outcome, {"x": x}, space)
-        return outcome

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 
 def _atom_codes(labels):
-    """(codes, categories) of atom labels for ``_fit_categorical``: the distinct labels,
-    -1 (the continuous part) first, as codes 0, 1, ..."""
+    """(codes, categories) of atom labels for ``routes.Routes.categorical``: the distinct
+    labels, -1 (the continuous part) first, as codes 0, 1, ..."""
     categories, codes = np.unique(labels, return_inverse=True)
     return codes.ravel(), categories.tolist()
 

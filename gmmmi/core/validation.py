@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 # A continuous variable with fewer distinct values than this (and repeated values) is
-# discrete: a pair estimates it as categories (``estimator.GMMMI._fit_detected``).
+# discrete: a pair estimates it as categories (``routes.Routes.detected``).
 FEW_DISTINCT_VALUES = 20
 # A value held by at least this many rows and this share of them is an atom (``has_atoms``).
 ATOM_ROWS = 3
