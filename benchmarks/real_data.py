@@ -28,12 +28,8 @@ sys.path.insert(0, str(ROOT))
 from gmmmi.analysis.gather import gather  # noqa: E402
 from gmmmi.analysis.plan import plan_chunks  # noqa: E402
 from gmmmi.analysis.run import run_chunk  # noqa: E402
-from gmmmi.data.dataset import (  # noqa: E402
-    build_dataset,
-    describe_dataset,  # noqa: E402
-    make_group,
-    write_dataset,
-)
+from gmmmi.data.dataset import build_dataset, make_group  # noqa: E402
+from gmmmi.data.store import describe_dataset, write_dataset  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "benchmarks" / "measured"

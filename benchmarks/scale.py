@@ -53,7 +53,8 @@ def make_latents(n_latents, n_samples, seed=0):
 
 
 def write_dataset(path, n_latents, n_samples):
-    from gmmmi.data.dataset import build_dataset, make_group, write_dataset
+    from gmmmi.data.dataset import build_dataset, make_group
+    from gmmmi.data.store import write_dataset
 
     names = [f"z{i:03d}" for i in range(n_latents)]
     latent = make_group(make_latents(n_latents, n_samples), names, "continuous",

@@ -50,8 +50,8 @@ def batch_throughput(n_samples, workers, warm):
     from gmmmi.analysis.cluster import WORKER_ENVIRONMENT
     from gmmmi.analysis.plan import plan_chunks
     from gmmmi.analysis.run import run_chunk
-    from gmmmi.data.dataset import describe_dataset, write_dataset
     from gmmmi.data.demo import make_demo_dataset
+    from gmmmi.data.store import describe_dataset, write_dataset
 
     with tempfile.TemporaryDirectory() as folder:
         store = Path(folder) / "demo.zarr"

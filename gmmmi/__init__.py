@@ -17,7 +17,7 @@ _LAZY = {"GMMMI": ("core.estimator", "GMMMI"),
          "KLResult": ("core.result", "KLResult"),
          "MIResult": ("core.result", "MIResult"),
          "DatasetError": ("data.dataset", "DatasetError"),
-         "open_dataset": ("data.dataset", "open_dataset"),
+         "open_dataset": ("data.store", "open_dataset"),
          # many pairs from Python (xarray, Dask and the report)
          "mi_matrix": ("analysis.notebook", "mi_matrix"),
          "open_matrix": ("analysis.matrix", "read"),

@@ -15,14 +15,8 @@ import numpy as np
 
 from . import __version__
 from .core.validation import first_line, is_number
-from .data.dataset import (
-    check_replaceable,
-    describe_dataset,
-    groups,
-    read_xarray,
-    validate,
-    write_dataset,
-)
+from .data.dataset import groups, validate
+from .data.store import check_replaceable, describe_dataset, read_xarray, write_dataset
 
 
 class _Parser(argparse.ArgumentParser):

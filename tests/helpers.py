@@ -24,7 +24,7 @@ def analyse(dataset, name, x, y, settings, folder, *, chunks=1, kind="pairs", lo
     from gmmmi.analysis.gather import gather
     from gmmmi.analysis.plan import plan_chunks
     from gmmmi.analysis.run import run_chunk
-    from gmmmi.data.dataset import describe_dataset
+    from gmmmi.data.store import describe_dataset
 
     paths = []
     for manifest in plan_chunks(describe_dataset(dataset), name, x, y, settings, chunks, kind):
@@ -36,8 +36,8 @@ def analyse(dataset, name, x, y, settings, folder, *, chunks=1, kind="pairs", lo
 
 def small_demo(path, n_samples=1000):
     """Four latents, one continuous and one categorical factor of the demo dataset."""
-    from gmmmi.data.dataset import write_dataset
     from gmmmi.data.demo import make_demo_dataset
+    from gmmmi.data.store import write_dataset
 
     ds = make_demo_dataset(n_samples=n_samples, seed=5)
     ds = ds.isel(latent_name=[0, 1, 4, 7], factor_name=[0], category_name=[0])
@@ -69,7 +69,7 @@ def snakemake(folder, *args, check=True):
 
 
 def open_matrix(folder, analysis):
-    from gmmmi.data.dataset import read_xarray
+    from gmmmi.data.store import read_xarray
 
     return read_xarray(folder / "results" / analysis / "mi.zarr").load()
 

@@ -254,8 +254,8 @@ def tally():
 def _odd_files(folder):
     """{kind: path} of the files a user may hand any command by mistake."""
     from gmmmi.analysis import matrix as mx
-    from gmmmi.data.dataset import write_dataset
     from gmmmi.data.demo import make_demo_dataset
+    from gmmmi.data.store import write_dataset
 
     arrays = {"strings": np.array(["a", "b"] * 50), "complex": X + 1j,
               "datetime": np.arange(N).astype("datetime64[s]"), "3-d": np.zeros((5, 4, 3)),

@@ -149,8 +149,8 @@ def test_check_config_names_each_problem_and_its_line(tmp_path, capsys, monkeypa
                                                        message):
     """Snakemake calls any YAML problem tab indentation; check-config names the real one
     (and, once the dataset exists, an analysis's missing group)."""
-    from gmmmi.data.dataset import write_dataset
     from gmmmi.data.demo import make_demo_dataset
+    from gmmmi.data.store import write_dataset
 
     write_dataset(make_demo_dataset(n_samples=50), tmp_path / "d.zarr")
     monkeypatch.chdir(tmp_path)  # the schema is found beside the package

@@ -9,15 +9,9 @@ from scipy import stats
 
 import gmmmi
 from gmmmi.cli import main
-from gmmmi.data.dataset import (
-    DatasetError,
-    groups,
-    names,
-    open_dataset,
-    true_mi,
-    write_dataset,
-)
+from gmmmi.data.dataset import DatasetError, groups, names, true_mi
 from gmmmi.data.demo import CATEGORICAL, make_demo_dataset
+from gmmmi.data.store import open_dataset, write_dataset
 from groundtruth import categorical_mi, gaussian_mi
 
 
@@ -427,7 +421,7 @@ def _chunked_store(path):
 
 @pytest.mark.parametrize("damage", ["missing", "truncated"])
 def test_a_damaged_zarr_store_is_refused_by_every_reader(tmp_path, capsys, damage):
-    from gmmmi.data.dataset import describe_dataset
+    from gmmmi.data.store import describe_dataset
 
     store = tmp_path / "data.zarr"
     chunks = _chunked_store(store)
@@ -499,3 +493,13 @@ def test_a_written_store_opens_with_a_plain_open_zarr_without_warnings(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert xr.open_zarr(tmp_path / "d.zarr")["latent"].shape == (400, 3)
+
+
+def test_the_file_functions_moved_to_store_still_answer_under_their_old_names():
+    from gmmmi.data import dataset, store
+
+    for name in dataset._MOVED:
+        with pytest.warns(FutureWarning, match=f"now gmmmi.data.store.{name}"):
+            assert getattr(dataset, name) is getattr(store, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        dataset.nothing  # noqa: B018

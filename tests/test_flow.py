@@ -11,8 +11,8 @@ from gmmmi.analysis.gather import gather
 from gmmmi.analysis.plan import flow_groups, plan_chunks
 from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
-from gmmmi.data.dataset import describe_dataset, read_xarray
 from gmmmi.data.ingest import InputSpec, ingest
+from gmmmi.data.store import describe_dataset, read_xarray
 from gmmmi.report.page import render
 from tests.helpers import analyse
 

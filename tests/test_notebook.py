@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import gmmmi
-from gmmmi.data.dataset import DatasetError, write_dataset
+from gmmmi.data.dataset import DatasetError
 from gmmmi.data.demo import make_demo_dataset
+from gmmmi.data.store import write_dataset
 from tests.helpers import analyse
 
 SETTINGS = {"n_bootstrap": 4, "seed": 3}

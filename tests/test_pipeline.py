@@ -18,13 +18,8 @@ from gmmmi.analysis.plan import (
 )
 from gmmmi.analysis.run import run_chunk
 from gmmmi.cli import main
-from gmmmi.data.dataset import (
-    build_dataset,
-    describe_dataset,
-    make_group,
-    variable_fingerprint,
-    write_dataset,
-)
+from gmmmi.data.dataset import build_dataset, make_group, variable_fingerprint
+from gmmmi.data.store import describe_dataset, write_dataset
 
 SETTINGS = {"n_bootstrap": 3, "seed": 4}
 

@@ -13,12 +13,8 @@ import pytest
 from gmmmi import disentanglement as scores
 from gmmmi.analysis.gather import gather
 from gmmmi.cli import main
-from gmmmi.data.dataset import (
-    build_dataset,
-    make_group,
-    read_xarray,
-    write_dataset,
-)
+from gmmmi.data.dataset import build_dataset, make_group
+from gmmmi.data.store import read_xarray, write_dataset
 from gmmmi.report.explorer import STEP
 from gmmmi.report.page import MAX_TABLE_ROWS, render, write_report
 from tests.helpers import CHROMIUM, analyse, browse, needs_chromium, not_blank

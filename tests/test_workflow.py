@@ -19,7 +19,8 @@ import zarr
 from gmmmi import disentanglement as scores
 from gmmmi.analysis import recovery
 from gmmmi.analysis.cache import PairCache
-from gmmmi.data.dataset import build_dataset, make_group, write_dataset
+from gmmmi.data.dataset import build_dataset, make_group
+from gmmmi.data.store import write_dataset
 from tests.helpers import (
     BIN,
     MATRIX_VARIABLES,

@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint
+from ..data.dataset import DatasetError, variable, variable_fingerprint
+from ..data.store import read_xarray
 from .memory import COLUMN_CACHE_BYTES
 
 # Per process: a chunk's pairs share their variables, and the store is opened once.

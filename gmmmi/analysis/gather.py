@@ -7,7 +7,8 @@ import math
 from pathlib import Path
 
 from .._files import replacing
-from ..data.dataset import DatasetError, label_entropy, read_xarray, truth_table
+from ..data.dataset import DatasetError, label_entropy, truth_table
+from ..data.store import read_xarray
 from . import kinds, matrix
 
 CHUNK_KEYS = ("analysis", "chunk", "n_chunks", "settings", "x_variables", "y_variables",

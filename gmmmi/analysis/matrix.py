@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import __version__, status
-from ..data.dataset import DatasetError, read_xarray, variable, variable_fingerprint, write_dataset
+from ..data.dataset import DatasetError, variable, variable_fingerprint
+from ..data.store import read_xarray, write_dataset
 from . import kinds
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..data.dataset import DatasetError, build_dataset, describe, make_group, read_xarray, validate
+from ..data.dataset import DatasetError, build_dataset, describe, make_group, validate
+from ..data.store import read_xarray
 from . import kinds as analysis_kinds
 from .columns import MemoryColumns
 from .estimate import estimate_pairs

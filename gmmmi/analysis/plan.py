@@ -1,7 +1,7 @@
 """Plan an analysis: its pairs in a fixed order, seeded by name, dealt into chunks.
 
 A *plan* lists every pair of an analysis with the content fingerprint of each variable
-(:func:`gmmmi.data.dataset.describe_dataset`) and a seed derived from the analysis seed
+(:func:`gmmmi.data.store.describe_dataset`) and a seed derived from the analysis seed
 and the pair's names (never from chunking or scheduling), and deals the pairs, in the
 order of their seeds, round-robin into chunk manifests. A manifest's digest covers
 everything that decides its results: the workflow reruns a chunk exactly when its

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import status
 from .._files import write_json
-from ..data.dataset import read_xarray
+from ..data.store import read_xarray
 from .cache import PairCache
 from .columns import StoredColumns
 from .estimate import estimate_pairs, not_estimated

@@ -7,18 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.validation import first_line, is_number
-from .dataset import (
-    NETCDF_SUFFIXES,
-    SAMPLE_DIM,
-    DatasetError,
-    build_dataset,
-    check_replaceable,
-    load_values,
-    make_group,
-    read_xarray,
-    validate,
-    write_dataset,
-)
+from .dataset import SAMPLE_DIM, DatasetError, build_dataset, load_values, make_group, validate
+from .store import NETCDF_SUFFIXES, check_replaceable, read_xarray, write_dataset
 
 
 @dataclass

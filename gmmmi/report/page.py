@@ -28,7 +28,8 @@ from ..analysis import kinds
 from ..analysis import matrix as mx
 from ..core.result import UNITS, check_unit
 from ..core.validation import first_line
-from ..data.dataset import DatasetError, read_xarray
+from ..data.dataset import DatasetError
+from ..data.store import read_xarray
 from . import changes, checks, clusters, explorer, figures, sections
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from gmmmi.config import ConfigError, config_problems, read_config, typed_values
-from gmmmi.data.dataset import DatasetError, describe_dataset
+from gmmmi.data.dataset import DatasetError
+from gmmmi.data.store import describe_dataset
 from gmmmi._files import write_json
 from gmmmi.analysis import kinds
 from gmmmi.analysis.cache import mark, prune
