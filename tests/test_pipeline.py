@@ -349,7 +349,7 @@ def test_the_pair_cache_outlives_edits_outside_the_estimator_core(tmp_path):
 
     before = key()
     for module in ("report/page.py", "analysis/flow.py", "analysis/run.py",
-                   "analysis/estimate.py", "cli.py"):
+                   "analysis/estimate.py", "cli/commands.py"):
         with open(copy / module, "a") as handle:
             handle.write("\n# an edit that changes no number\n")
     assert key() == before
