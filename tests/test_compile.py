@@ -19,10 +19,10 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 import gmmmi
 from gmmmi.core import engine
-from gmmmi.core.engine import common, density, general, kmeans, small, warm
+from gmmmi.core.engine import common, density, general, kmeans, small, squarem, warm
 if sys.argv[1] == "compile":
-    for n_dims in warm.DIMENSIONS:
-        warm.compile_dimension(n_dims)
+    for part in range(len(warm.PARTS)):
+        warm.compile_part(part)
 else:
     rng = np.random.default_rng(0)
     x = rng.normal(size=600)
@@ -35,7 +35,7 @@ else:
     gmmmi.estimate_mi(big, big + rng.normal(size=25000), n_bootstrap=5)
     gmmmi.mutual_info_regression(np.c_[x, x ** 2], x)
 found = sorted(f"{module.__name__}.{name}{signature}"
-               for module in (common, density, general, kmeans, small)
+               for module in (common, density, general, kmeans, small, squarem)
                for name, kernel in vars(module).items() if isinstance(kernel, CPUDispatcher)
                for signature in kernel.signatures)
 print(json.dumps(found))

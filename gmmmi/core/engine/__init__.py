@@ -14,15 +14,15 @@ fail; the largest component is never dropped.
 
 Closed-form steps serve D = 2 (the hot path of pairwise MI) and D = 1 (the
 per-category fits of categorical MI); a general, Cholesky-based kernel serves any D
-(vectors, conditional MI); all are accelerated by SQUAREM.  The D <= 2 kernels work on
-blocks of points with the points in the inner loops, so that the compiler
-vectorises them, exponentials included.  ``kmeanspp_init`` makes the starting
+(vectors, conditional MI); one EM loop drives both, accelerated by SQUAREM.  The D <= 2
+kernels work on blocks of points with the points in the inner loops, so that the
+compiler vectorises them, exponentials included.  ``kmeanspp_init`` makes the starting
 parameters (k-means++ seeds and a few Lloyd steps).
 
-Modules: ``fit`` (the batch driver), ``small`` (D <= 2), ``general`` (any D),
-``density`` (log-densities of batches of mixtures), ``kmeans`` (starts), ``common``
-(what the kernels share), ``cache`` (numba's cache kept true to the sources) and
-``warm`` (every kernel compiled ahead).
+Modules: ``fit`` (the batch driver), ``squarem`` (the EM loop of every fit), ``small``
+(D <= 2 steps), ``general`` (any D), ``density`` (log-densities of batches of
+mixtures), ``kmeans`` (starts), ``common`` (what the kernels share), ``cache`` (numba's
+cache kept true to the sources) and ``warm`` (every kernel compiled ahead).
 """
 
 from pathlib import Path

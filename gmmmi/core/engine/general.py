@@ -5,19 +5,15 @@ conditional MI).
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .common import (
     _BLOCK,
     _FASTMATH,
     _LOG_2PI,
-    _copy_flags,
-    _count,
     _exp_shifted_block,
-    _extrapolate,
     _largest_alive,
     _renormalise,
-    _weighted_points,
     _weights_from_logs,
 )
 
@@ -247,73 +243,3 @@ def _unpack(theta, alive, w, mu, cov):
                     c += factor[d, m] * factor[e, m]
                 cov[k, d, e] = c
                 cov[k, e, d] = c
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _em_one_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
-    """EM for one mixture of any dimension; with ``accelerate``, SQUAREM (scheme S3 of
-    Varadhan & Roland 2008) in the coordinates of ``_pack``, as ``small._em_one_small``
-    does for D <= 2 (whose docstring gives the cycle and the stopping rule)."""
-    Xt, sw, total = _weighted_points(X, sample_weight)  # sw: float64, points kept
-    if total <= 0.0:
-        return 0, True, np.nan
-    D = X.shape[1]
-    K = w.shape[0]
-    alive = w > 0.0
-    scratch = _scratch_general(K, D)
-    chol = scratch[0]
-    s0 = np.empty(K)
-    s1 = np.empty((K, D))
-    s2 = np.empty((K, D, D))
-    width = 1 + D + D * (D + 1) // 2
-    theta0 = np.zeros((K, width))
-    theta1 = np.zeros((K, width))
-    theta2 = np.zeros((K, width))
-    alive2 = alive.copy()
-    previous = -np.inf
-    loglik = np.nan
-    n_iter = 0
-    while n_iter < max_iter:
-        if not accelerate:
-            loglik = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
-            n_iter += 1
-            if abs(loglik - previous) < tol:
-                return n_iter, True, loglik
-            previous = loglik
-            continue
-        n_alive = _count(alive)
-        _pack(w, mu, cov, alive, chol, reg, theta0)
-        first = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
-        n_iter += 1
-        if abs(first - previous) < tol:
-            return n_iter, True, first
-        _pack(w, mu, cov, alive, chol, reg, theta1)
-        loglik = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
-        n_iter += 1
-        if abs(loglik - first) < tol:
-            return n_iter, True, loglik
-        previous = loglik
-        if _count(alive) != n_alive or n_iter >= max_iter:
-            continue  # a component was dropped: no extrapolation across that change
-        _pack(w, mu, cov, alive, chol, reg, theta2)
-        _copy_flags(alive, alive2)
-        if not _extrapolate(theta0, theta1, theta2, alive):
-            continue
-        _unpack(theta0, alive, w, mu, cov)
-        jumped = _em_step_general(Xt, sw, total, w, mu, cov, alive, reg, scratch, s0, s1, s2)
-        n_iter += 1
-        if jumped >= loglik and _count(alive) == n_alive:
-            previous = jumped
-        else:  # back to theta2, one E step lost
-            _copy_flags(alive2, alive)
-            _unpack(theta2, alive, w, mu, cov)
-    return n_iter, False, loglik
-
-
-@njit(cache=True, parallel=True)
-def _em_batch_general(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate, n_iter,
-                      converged, loglik):
-    for b in prange(sample_weight.shape[0]):
-        n_iter[b], converged[b], loglik[b] = _em_one_general(
-            X, sample_weight[b], w[b], mu[b], cov[b], tol, reg, max_iter, accelerate
-        )

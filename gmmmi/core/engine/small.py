@@ -6,18 +6,14 @@ the compiler vectorises them, exponentials included, accelerated by SQUAREM.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .common import (
     _BLOCK,
     _FASTMATH,
     _LOG_2PI,
-    _copy_flags,
-    _count,
     _exp_shifted_block,
-    _extrapolate,
     _renormalise,
-    _weighted_points,
     _weights_from_logs,
 )
 
@@ -307,78 +303,3 @@ def _unpack(theta, alive, w, mu, cov):
                 cxy = math.tanh(theta[k, 5]) * math.sqrt(cov[k, 0, 0] * cov[k, 1, 1])
                 cov[k, 0, 1] = cxy
                 cov[k, 1, 0] = cxy
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _em_one_small(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate):
-    """EM for one mixture of dimension 1 or 2; with ``accelerate``, SQUAREM.
-
-    Varadhan & Roland (2008), Scand. J. Statist. 35, 335-353, scheme S3.
-
-    Plain EM stops when one step improves the mean log-likelihood by less than ``tol``.
-    SQUAREM cycles take two EM steps from theta0 (theta1, theta2), extrapolate along
-    r = theta1 - theta0 and v = theta2 - 2 theta1 + theta0 to
-    theta0 - 2 a r + a^2 v with a = -|r|/|v| (at most -1; a = -1 gives theta2), in
-    unconstrained coordinates, and take one more EM step from there; the jump is kept
-    only if it does not lower the likelihood below theta1's.  The stopping rule is the
-    plain one, applied to the two plain steps of each cycle, and ``max_iter`` counts
-    E steps.
-    """
-    Xt, sw, total = _weighted_points(X, sample_weight)  # sw: float64, points kept
-    if total <= 0.0:
-        return 0, True, np.nan
-    K = w.shape[0]
-    alive = w > 0.0
-    scratch = _scratch_small(K)
-    width = 6 if X.shape[1] == 2 else 3
-    theta0 = np.zeros((K, width))
-    theta1 = np.zeros((K, width))
-    theta2 = np.zeros((K, width))
-    alive2 = alive.copy()
-    previous = -np.inf
-    loglik = np.nan
-    n_iter = 0
-    while n_iter < max_iter:
-        if not accelerate:
-            loglik = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
-            n_iter += 1
-            if abs(loglik - previous) < tol:
-                return n_iter, True, loglik
-            previous = loglik
-            continue
-        n_alive = _count(alive)
-        _pack(w, mu, cov, alive, theta0)
-        first = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
-        n_iter += 1
-        if abs(first - previous) < tol:
-            return n_iter, True, first
-        _pack(w, mu, cov, alive, theta1)
-        loglik = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
-        n_iter += 1
-        if abs(loglik - first) < tol:
-            return n_iter, True, loglik
-        previous = loglik
-        if _count(alive) != n_alive or n_iter >= max_iter:
-            continue  # a component was dropped: no extrapolation across that change
-        _pack(w, mu, cov, alive, theta2)
-        _copy_flags(alive, alive2)
-        if not _extrapolate(theta0, theta1, theta2, alive):
-            continue
-        _unpack(theta0, alive, w, mu, cov)
-        jumped = _em_step_small(Xt, sw, total, w, mu, cov, alive, reg, scratch)
-        n_iter += 1
-        if jumped >= loglik and _count(alive) == n_alive:
-            previous = jumped
-        else:  # back to theta2, one E step lost
-            _copy_flags(alive2, alive)
-            _unpack(theta2, alive, w, mu, cov)
-    return n_iter, False, loglik
-
-
-@njit(cache=True, parallel=True)
-def _em_batch_small(X, sample_weight, w, mu, cov, tol, reg, max_iter, accelerate, n_iter,
-                    converged, loglik):
-    for b in prange(sample_weight.shape[0]):
-        n_iter[b], converged[b], loglik[b] = _em_one_small(
-            X, sample_weight[b], w[b], mu[b], cov[b], tol, reg, max_iter, accelerate
-        )
