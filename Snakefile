@@ -15,6 +15,7 @@ if not workflow.config_settings.configfiles:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/run.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/gather.smk"

@@ -276,3 +276,72 @@ def test_the_public_api_is_typed():
         for name, parameter in signature.parameters.items():
             if name != "self" and parameter.kind is not parameter.VAR_KEYWORD:
                 assert parameter.annotation is not inspect.Parameter.empty, (function, name)
+
+
+# The estimator's modules from the bottom up, as docs/architecture.md draws them: each
+# may import only those before it (and, from outside the core, the status words).
+CORE_ORDER = ["validation", "result", "settings", "interval", "engine", "mixture",
+              "information", "components", "atoms", "spaces", "bootstrap", "outcome",
+              "prepare", "routes", "estimator", "functions"]
+
+
+def test_core_modules_import_only_those_below_them():
+    import ast
+
+    from tests.helpers import ROOT
+
+    core = ROOT / "gmmmi" / "core"
+    assert sorted(CORE_ORDER) == sorted(
+        [p.stem for p in core.glob("*.py") if p.stem != "__init__"] + ["engine"])
+    for position, name in enumerate(CORE_ORDER):
+        if name == "engine":
+            files = list((core / "engine").glob("*.py"))
+            below = set()
+        else:
+            files = [core / f"{name}.py"]
+            below = set(CORE_ORDER[:position])
+        for path in files:
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                    continue
+                inside_engine = name == "engine"
+                if node.level == (2 if not inside_engine else 3):  # gmmmi itself
+                    assert node.module is None and [a.name for a in node.names] == ["status"], \
+                        (path.name, node.module)
+                    continue
+                if inside_engine:
+                    assert node.level == 1, (path.name, node.module)  # engine stays inside
+                    continue
+                targets = [node.module.split(".")[0]] if node.module else \
+                    [a.name for a in node.names]
+                for target in targets:
+                    assert target in below, f"core/{name}.py imports {target}, not below it"
+
+
+# The package's parts from the bottom up, as docs/architecture.md draws them.
+PACKAGE_ORDER = ["status", "_files", "core", "data", "config", "feature_selection",
+                 "analysis", "disentanglement", "comparison", "report", "cli"]
+
+
+def test_the_package_s_parts_import_only_those_below_them():
+    import ast
+
+    from tests.helpers import ROOT
+
+    package = ROOT / "gmmmi"
+    parts = {p.name.removesuffix(".py") for p in package.iterdir()
+             if p.name != "__init__.py" and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    assert parts == set(PACKAGE_ORDER)
+    for path in package.rglob("*.py"):
+        inside = path.relative_to(package).parts
+        if len(inside) == 1 and inside[0] == "__init__.py":
+            continue  # the package's lazy names
+        part = inside[0].removesuffix(".py")
+        below = set(PACKAGE_ORDER[:PACKAGE_ORDER.index(part)])
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level == 0 or \
+                    node.level < len(inside):  # within its own part
+                continue
+            names = [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+            for name in set(names) - {"__version__"}:
+                assert name in below, f"gmmmi/{'/'.join(inside)} imports {name}, not below it"

@@ -1,4 +1,7 @@
-# Shared set-up: config validation, paths, and the helpers the rules' params use.
+# The config (read safely, validated, defaults filled in) and what the rules look up in it:
+# paths, the dataset's description, the plans, the jobs' resources and params. Nothing
+# here removes or changes a file (it only caches the dataset's description): what a run
+# does besides its jobs is in run.smk.
 import json
 import os
 import re
@@ -11,14 +14,11 @@ from snakemake.utils import validate
 from gmmmi.config import ConfigError, config_problems, read_config, typed_values
 from gmmmi.data.dataset import DatasetError
 from gmmmi.data.store import describe_dataset
-from gmmmi._files import write_json
 from gmmmi.analysis import kinds
-from gmmmi.analysis.cache import mark, prune
-from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE, tls_files
+from gmmmi.analysis.cluster import FOLDER as DASK_FOLDER, SCHEDULER_FILE
 from gmmmi.analysis.memory import pair_memory_mb
 from gmmmi.analysis.plan import (chunk_count, manifest_digest, parse_chunk, plan_analysis,
                                  widest_pair)
-from gmmmi.analysis.recovery import damaged_chunks, record_owner, release_stale_locks
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -141,51 +141,11 @@ def plan(analysis, count=None):
     return _plans[analysis, count]
 
 
-try:  # TLS settings that cannot work are refused before any job runs
-    tls_files(config["dask"].get("scheduler_address"), config["dask"].get("tls_ca_file"),
-              config["dask"].get("tls_cert"), config["dask"].get("tls_key"))
-except ValueError as exc:
-    raise WorkflowError(str(exc)) from None
-
-
-# A damaged dataset, or an analysis naming a group it lacks, is refused before any job
-# runs. A dataset the workflow writes itself (the demo) is planned on the next run.
-for _analysis in ANALYSES:
-    plan(_analysis)
-
-
-# What a plain rerun repairs (gmmmi.analysis.recovery): the locks of a run that was killed
-# outright, and chunk results that cannot be read, which this run then redoes from the
-# cache (gather would fail on them run after run). Not on cluster nodes, whose jobs
-# re-read this file while the main process runs; a dry run only says so.
-if not workflow.remote_exec:
-    _dry = workflow.output_settings.dryrun
-    if not _dry:
-        _killed = release_stale_locks()
-        if _killed is not None:
-            print(f"gmmmi: the run that held this directory's locks (pid {_killed}) is gone: "
-                  "its locks were removed", file=sys.stderr)
-    for _analysis in ANALYSES:
-        for _path in damaged_chunks(f"results/{_analysis}/chunks",
-                                    f"results/{_analysis}/mi.zarr"):
-            if not _dry:
-                _path.unlink(missing_ok=True)
-            print(f"gmmmi: {_path} cannot be read (damaged or cut short): "
-                  + ("it would be redone" if _dry else "removed, to be redone from the cache"),
-                  file=sys.stderr)
-
-
 def chunk_names(analysis):
     """The chunk names of an analysis (1-of-N ... N-of-N), as gather expects them."""
     manifests = plan(analysis)
     count = len(manifests) if manifests else chunk_count(chunk_setting(analysis), None, SLOTS or 1)
     return [f"{i}-of-{count}" for i in range(1, count + 1)]
-
-
-# Jobs on cluster nodes re-read this workflow without knowing --jobs: the main process
-# records its split for them (not a dry run: it may ask about other settings meanwhile).
-if SLOTS is not None and not workflow.output_settings.dryrun:
-    write_json(SPLIT, {analysis: len(chunk_names(analysis)) for analysis in ANALYSES})
 
 
 def chunk_digest(wildcards):
@@ -194,62 +154,6 @@ def chunk_digest(wildcards):
     index, count = parse_chunk(wildcards.chunk)
     manifests = plan(wildcards.analysis, count)
     return "pending" if manifests is None else manifest_digest(manifests[index])
-
-
-_cluster = []
-
-
-def start_run():
-    """Record this run as the holder of the directory's locks (gmmmi.analysis.recovery);
-    start the run's own Dask cluster when the config asks for one (dask.cluster)."""
-    if not workflow.output_settings.dryrun:
-        record_owner()
-    if config["dask"].get("cluster") == "slurm":
-        from gmmmi.analysis.cluster import start_slurm_cluster
-
-        options = config["dask"].get("slurm") or {}
-        try:
-            _cluster.append(start_slurm_cluster(options, chunk_memory() // THREADS))
-        except Exception as exc:  # noqa: BLE001 - dask-jobqueue fails in many ways
-            raise WorkflowError(f"dask.cluster slurm: could not start "
-                                f"({type(exc).__name__}: {exc})") from None
-        print(f"gmmmi: Dask cluster for this run: {options.get('workers', 2)} SLURM worker "
-              f"jobs, scheduler {_cluster[0].scheduler_address}", file=sys.stderr)
-
-
-def stop_cluster():
-    if config["dask"].get("cluster"):
-        from gmmmi.analysis.cluster import stop
-
-        stop(_cluster.pop() if _cluster else None)
-
-
-def report_unfinished():
-    """Say which analyses hold pairs a rerun would try again (failed, out-of-memory): the
-    run succeeded, but they have no estimate."""
-    from gmmmi.analysis.gather import unfinished
-
-    for analysis in ANALYSES:
-        counts = unfinished(f"results/{analysis}/mi.zarr")
-        if counts:
-            listed = ", ".join(f"{n} {word}" for word, n in counts.items())
-            print(f"gmmmi: {analysis}: {listed} pairs without an estimate (their messages "
-                  f"are in results/{analysis}/report.html, Diagnostics); a rerun tries them "
-                  "again", file=sys.stderr)
-
-
-def prune_cache():
-    """Keep in the cache only the pairs some config of this folder uses (after a
-    successful run): this one's analyses, and those another config recorded."""
-    if description() is None:
-        return
-    manifests = [m for analysis in ANALYSES for m in plan(analysis)]
-    mark(f"{CACHE}/pairs")  # the workflow's own cache, made before the tag was written
-    config_path = workflow.configfiles[-1] if workflow.configfiles else "config/config.yaml"
-    kept, removed = prune(CACHE, manifests, description()["signature"], config_path)
-    if removed:
-        print(f"gmmmi: cache pruned: {removed} pairs no config uses removed, "
-              f"{kept} kept", file=sys.stderr)
 
 
 def analysis_spec(wildcards):
@@ -290,13 +194,6 @@ def compared_matrix(name, side):
     config, or a path."""
     given = COMPARISONS[name][side]
     return f"results/{given}/mi.zarr" if given in ANALYSES else given
-
-
-for _name, _sides in COMPARISONS.items():
-    for _side, _given in _sides.items():
-        if _given not in ANALYSES and not os.path.isdir(_given):
-            raise WorkflowError(f"comparisons.{_name}.{_side}: {_given!r} is neither an "
-                                f"analysis of this config nor an existing mi.zarr")
 
 
 def reported_folder(analysis):
