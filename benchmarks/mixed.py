@@ -107,7 +107,7 @@ def run(name, n, seed, exact, limit):
     gao_seconds = time.perf_counter() - start
     return {"family": name, "n": n, "seed": seed, "truth": exact, "bound": limit,
             "gmmmi": result.mi, "low": result.low, "high": result.high, "std": result.std,
-            "status": result.status, "transform": result.details.get("transform", ""),
+            "status": result.status, "transform": result.details.get("marginals", ""),
             "gmmmi_seconds": gmmmi_seconds, "ksg": ksg, "ksg_seconds": ksg_seconds,
             "gao": gao, "gao_seconds": gao_seconds}
 

@@ -56,7 +56,7 @@ def gmmmi(x, y, categorical, **settings):
         r = estimate_mi(x, y, categorical=categorical, **settings)
     return {"estimate": r.mi, "low": r.interval[0], "high": r.interval[1],
             "n_components": r.n_components, "status": r.status,
-            "space": r.details.get("transform", ""), "seconds": time.perf_counter() - start}
+            "space": r.details.get("marginals", ""), "seconds": time.perf_counter() - start}
 
 
 def ksg(x, y, categorical):

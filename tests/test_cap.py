@@ -31,7 +31,7 @@ def test_clustered_latent_against_a_factor_is_fitted_where_it_needs_few_componen
     # went to K = 22-50 and the interval missed the truth in 2 of these 3 samples
     x, f, truth = _clustered(20_000, seed)
     r = estimate_mi(x, f, categorical=True, seed=seed)
-    assert r.details["transform"] == "standardise"
+    assert r.details["marginals"] == "standardise"
     assert r.status == "ok" and r.n_components < 50
     assert r.interval[0] <= truth <= r.interval[1]
 

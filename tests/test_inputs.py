@@ -209,3 +209,17 @@ def test_many_categories_cost_memory_linear_in_their_count_and_hold_the_truth():
 def test_a_renamed_setting_names_its_new_name(xy):
     one_line_error(lambda: estimate_mi(*xy, transform="rank"),
                    "the setting 'transform' is now called 'marginals'")
+
+
+def test_details_transform_still_reads_the_space_of_the_marginals():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    details = estimate_mi(x, x + rng.normal(size=300), n_bootstrap=0).details
+    assert details["marginals"] == "rank" and "transform" not in details
+    with pytest.warns(FutureWarning, match=r'now details\["marginals"\]'):
+        assert details["transform"] == "rank"
+    with pytest.warns(FutureWarning):
+        assert details.get("transform") == "rank"
+    assert details.get("nothing", 3) == 3
+    with pytest.raises(KeyError):
+        details["nothing"]

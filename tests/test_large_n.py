@@ -92,7 +92,7 @@ def test_auto_transform_fits_a_few_gaussians_as_few_and_keeps_ranks_for_skew():
     few = GMMMI(n_bootstrap=10).fit(*d3.T)
     assert few.marginals_ == "standardise" and few.n_components_ <= 6
     assert few.interval_[0] <= truth.PAPER_MI["D3"] <= few.interval_[1]
-    assert few.result_.details["transform"] == "standardise"
+    assert few.result_.details["marginals"] == "standardise"
     x, y = truth.sample_gamma_exponential(3.0, 20_000, np.random.default_rng(3))
     skewed = GMMMI(n_bootstrap=10).fit(x, y)
     assert skewed.marginals_ == "rank"

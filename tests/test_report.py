@@ -96,11 +96,25 @@ def test_gather_keeps_what_the_report_needs(analyses):
     assert float(lf["entropy_y"].values[1]) == pytest.approx(-(p * np.log(p)).sum())
     assert np.isnan(lf["entropy_y"].values[0])
     model = json.loads(str(lf["model"].values[0, 1]))
-    assert set(model["mixtures"]) == {"0", "1", "2"} and model["transform"] == "rank"
+    assert set(model["mixtures"]) == {"0", "1", "2"} and model["marginals"] == "rank"
     continuous = json.loads(str(lf["model"].values[0, 0]))
     assert len(continuous["mixture"]["weights"]) == lf["n_components"].values[0, 0]
     assert (lf["seconds"].values > 0).all()
     assert lf.attrs["created"] and lf.attrs["computed_pairs"] == 6
+
+
+def test_a_matrix_whose_models_call_the_marginals_transform_still_draws_them(analyses):
+    """mi.zarr written before the space of the marginals had one name stored it as
+    "transform" in each pair's model: the report still draws those pairs in it."""
+    new = analyses["lf"]
+    old = new.copy(deep=True)
+    old["model"] = old["model"].copy(data=np.vectorize(
+        lambda text: text.replace('"marginals":', '"transform":'), otypes=[object])(
+        old["model"].values.astype(object)))
+    assert '"transform": "rank"' in str(old["model"].values[0, 1])
+    source = read_xarray(analyses["dataset"])
+    drawn = [parse(render(m, source, top_pairs=4)).images for m in (old, new)]
+    assert len(drawn[0]) > 2 and drawn[0] == drawn[1]
 
 
 def test_names_from_the_data_are_escaped(analyses):

@@ -61,7 +61,7 @@ def test_two_relu_units_against_their_exact_mi(seed):
     result = estimate_mi(x, y, n_bootstrap=20)
     assert result.low <= exact <= result.high, result
     assert result.mi < truth.gaussian_mi(0.9)  # data processing: I(X+; Y+) <= I(X; Y)
-    assert result.status == "ok" and result.details["transform"] == "atoms"
+    assert result.status == "ok" and result.details["marginals"] == "atoms"
     assert result.details["tied"]["x"] == pytest.approx(np.mean(x == 0))
     terms = result.details["atoms"]
     assert list(terms) == ["the atoms' table", "x's atoms against y", "y's atoms against x",
@@ -74,14 +74,14 @@ def test_two_relu_units_against_their_exact_mi(seed):
 def test_without_bootstrap_a_split_pair_is_a_point_as_any_other():
     x, y = _sample("relu x relu", 2000, 0)
     result = estimate_mi(x, y, n_bootstrap=0)
-    assert result.details["transform"] == "atoms" and np.isnan(result.std)
+    assert result.details["marginals"] == "atoms" and np.isnan(result.std)
     assert result.low == result.high == result.mi and len(result.bootstrap) == 0
 
 
 def test_a_relu_unit_is_split_whichever_side_it_is_on():
     x, y = _sample("relu x normal", 3000, 0)
     first, second = estimate_mi(x, y, n_bootstrap=10), estimate_mi(y, x, n_bootstrap=10)
-    assert first.details["transform"] == second.details["transform"] == "atoms"
+    assert first.details["marginals"] == second.details["marginals"] == "atoms"
     assert first.mi == pytest.approx(second.mi, abs=1e-12)
     assert list(second.details["atoms"]) == ["y's atoms against x", "the continuous parts"]
     assert second.details["tied"]["y"] > 0.45 and second.details["tied"]["x"] == 0.0
@@ -94,7 +94,7 @@ def test_ties_are_broken_in_the_ranks_where_a_part_is_too_small_to_split():
     x = rng.normal(size=1000)
     dead = np.maximum(x - 2.9, 0.0)  # 0 for all but about 2 rows: no continuous part to fit
     result = estimate_mi(dead, x + rng.normal(size=1000), n_bootstrap=5)
-    assert result.details["transform"] == "rank" and np.isfinite(result.mi)
+    assert result.details["marginals"] == "rank" and np.isfinite(result.mi)
 
 
 def test_small_atoms_standardised_are_flagged():

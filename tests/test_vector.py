@@ -181,11 +181,11 @@ def test_auto_fits_a_vector_in_the_space_whose_copula_holds_out_best():
     xy = truth.sample_student_t_vector(3, np.eye(6), 3000, np.random.default_rng(29))
     expected = truth.student_t_vector_mi(3, np.eye(6), 3)
     plain = estimate_mi(xy[:, :3], xy[:, 3:], n_bootstrap=10)
-    assert plain.details["transform"] in STUDENT_SCORES
+    assert plain.details["marginals"] in STUDENT_SCORES
     within(plain, expected)
     squashed = np.arcsinh(xy)
     again = estimate_mi(squashed[:, :3], squashed[:, 3:], n_bootstrap=10)
-    assert again.details["transform"] == plain.details["transform"] and again.mi == plain.mi
+    assert again.details["marginals"] == plain.details["marginals"] and again.mi == plain.mi
     for marginals in ("rank", "standardise"):  # what the two spaces alone give
         alone = estimate_mi(squashed[:, :3], squashed[:, 3:], n_bootstrap=10,
                             marginals=marginals)
@@ -194,7 +194,7 @@ def test_auto_fits_a_vector_in_the_space_whose_copula_holds_out_best():
     xy = np.random.default_rng(30).multivariate_normal(np.zeros(6), cov, size=3000)
     warped = np.column_stack([np.exp(xy[:, :3]), xy[:, 3:] ** 3])
     result = estimate_mi(warped[:, :3], warped[:, 3:], n_bootstrap=10)
-    assert result.details["transform"] == "rank"
+    assert result.details["marginals"] == "rank"
     within(result, truth.gaussian_vector_mi(cov, 3))
 
 
@@ -211,7 +211,7 @@ def test_student_t_5_plus_5_where_its_information_is_in_the_joint_tails():
     for seed in (31, 32, 33, 34):
         xy = truth.sample_student_t_vector(3, np.eye(10), 5000, np.random.default_rng(seed))
         result = estimate_mi(xy[:, :5], xy[:, 5:])
-        assert result.details["transform"] != "rank"
+        assert result.details["marginals"] != "rank"
         assert result.interval[0] <= expected <= result.interval[1]
         errors.append(abs(result.mi - expected))
     assert np.mean(errors) <= 0.07, errors

@@ -173,10 +173,10 @@ def _fitted_model(estimator):
         return {str(k): (v if math.isfinite(v) else None) for k, v in table.items()}
 
     if estimator.mixture_ is not None:
-        return {"transform": estimator.marginals_, "mixture": estimator.mixture_.to_dict(),
+        return {"marginals": estimator.marginals_, "mixture": estimator.mixture_.to_dict(),
                 "cv_scores": scores(estimator.cv_scores_)}
     if estimator.mixtures_:
-        return {"transform": estimator.marginals_,
+        return {"marginals": estimator.marginals_,
                 "mixtures": {str(label): m.to_dict() for label, m in estimator.mixtures_.items()},
                 "cv_scores": {str(label): scores(table)
                               for label, table in estimator.cv_scores_.items()}}

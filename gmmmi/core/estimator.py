@@ -116,7 +116,7 @@ class GMMMI(BaseEstimator):
         Gaussians in the data's own coordinates); for vectors (more than two columns in
         all), unless the standardised fit's copula scores better on held-out rows, and
         where the joint tails are heavy Student-t scores of the ranks (``"t3"``,
-        ``"t2"``) are tried too (``spaces.select_space``); ``details["transform"]`` of
+        ``"t2"``) are tried too (``spaces.select_space``); ``details["marginals"]`` of
         the result says which, and ``details["plausible_marginals"]`` the values of the
         spaces that tied with it.  Categorical pairs take the standardised x when the
         normal scores need 4 or more components in a category (vectors: always tried)
@@ -321,7 +321,7 @@ class GMMMI(BaseEstimator):
             **({} if self.resample_seed is None else {"resample_seed": int(self.resample_seed)}))
         self.mi_, self.std_, self.interval_ = result.value, result.std, result.interval
         self.bootstrap_, self.n_components_ = result.bootstrap, result.n_components
-        self.marginals_ = outcome.details.get("transform", transforms(settings)[0])
+        self.marginals_ = outcome.details.get("marginals", transforms(settings)[0])
         self.status_ = result.status
         return self
 

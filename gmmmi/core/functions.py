@@ -126,7 +126,7 @@ def conditional_mi(x: ArrayLike, y: ArrayLike, z: ArrayLike, *, n_bootstrap: int
                                   Resample((int(seed),), len(data)),
                                   functools.partial(pointwise_combination, terms=terms))[0]
         _note_ties(outcome, {"x": data[:, :dims["x"]], "y": data[:, dims["x"]:n_xy],
-                             "z": data[:, n_xy:]}, outcome.details["transform"])
+                             "z": data[:, n_xy:]}, outcome.details["marginals"])
     return _result(MIResult, outcome, "conditional_mi", unit, len(data), n_dropped, settings)
 
 

@@ -79,8 +79,8 @@ def _spaces(columns, settings, key, counts=None):
     counts = counts or [None] * len(listed)
     with_atom = any(check.has_atoms(column, c) for column, c in zip(listed, counts))
     ties = tie_key(key)
-    spaces = {how: functools.partial(check.transform, columns, how, ties)
-              for how in transforms(settings, with_atom)}
+    spaces = {marginals: functools.partial(check.transform, columns, marginals, ties)
+              for marginals in transforms(settings, with_atom)}
     if settings.marginals == "auto" and len(listed) > 2:
         spaces.update({name: functools.partial(check.student_scores, columns, dof, ties)
                        for name, dof in STUDENT_SCORES.items()})
@@ -106,7 +106,7 @@ def _fit_continuous(spaces, quantity, settings, key, resample, pointwise=None):
                                                              pointwise, settings, key))
         return checked[found][2]
 
-    space, data, selection, alike = select_space(spaces, settings, key, missed_by)
+    marginals, data, selection, alike = select_space(spaces, settings, key, missed_by)
     integration = settings.integration_kwargs(key)
     selected = float(quantity(selection.params, **integration)[0])
     if n_bootstrap and pointwise is not None and linear_bootstrap_applies(len(data), settings):
@@ -134,7 +134,7 @@ def _fit_continuous(spaces, quantity, settings, key, resample, pointwise=None):
                                 sorted(selection.plausible), f"K = {n_components}",
                                 {"plausible_components": sorted(selection.plausible),
                                  "plausible_marginals": in_spaces, "trend": gap,
-                                 "missed": missed, "transform": space},
+                                 "missed": missed, "marginals": marginals},
                                 gap, missed, in_spaces)
     if selection.max_reached:
         _warn_status(outcome, status.MAX_COMPONENTS,
@@ -179,7 +179,7 @@ def _interval_outcome(values, n_bootstrap, selected, plausible, edge, n_componen
             span = f"{spread.min():.3g}" if np.ptp(spread) == 0 else \
                 f"{spread.min():.3g} to {spread.max():.3g}"
             reasons.append(f"the marginals as {', '.join(in_spaces)} fit the held-out copula "
-                           f"as well as {details['transform']} but give {span}")
+                           f"as well as {details['marginals']} but give {span}")
         if gap:
             reasons.append(f"the value still moves with K, by about {gap:+.3g} beyond the "
                            f"chosen {chosen} as the trend of K/2 to K goes on")

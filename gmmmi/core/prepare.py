@@ -53,7 +53,7 @@ def _constant_column(named, n_bootstrap=0):
     return None
 
 
-def _note_ties(outcome, named, space, counts=None):
+def _note_ties(outcome, named, marginals, counts=None):
     """Each column's share of tied values in ``details["tied"]``; a column with an atom
     fitted outside the rank spaces (which break ties) makes the status
     ``few-distinct-values``: there an atom is a single point, read as dependence.
@@ -63,14 +63,14 @@ def _note_ties(outcome, named, space, counts=None):
     tied = {_name(name, array, j): check.tied_share(array[:, j], c)
             for (name, array, j), c in zip(columns, counts)}
     outcome.details["tied"] = tied
-    if space in RANK_SPACES or space == "table":
+    if marginals in RANK_SPACES or marginals == "table":
         return
     for (name, array, j), c in zip(columns, counts):
         if check.has_atoms(array[:, j], c):
             _warn_status(outcome, status.FEW_DISTINCT_VALUES,
                          f"{_name(name, array, j)} has tied values (an atom of "
                          f"{tied[_name(name, array, j)]:.0%} of its rows), which "
-                         f"marginals='{space}' keeps as points: 'rank' or 'auto' "
+                         f"marginals='{marginals}' keeps as points: 'rank' or 'auto' "
                          f"breaks them")
             return
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,22 @@ def check_unit(unit):
     if unit not in UNITS:
         raise ValueError(f"unit must be 'nat' or 'bit', got {unit!r}")
     return unit
+
+
+class _Details(dict):
+    """A result's ``details``; ``details["transform"]``, the old name of
+    ``details["marginals"]``, still reads it, with a warning that gives the new one."""
+
+    def __missing__(self, key):
+        if key == "transform" and "marginals" in self:
+            warnings.warn('details["transform"] is now details["marginals"]', FutureWarning,
+                          stacklevel=2)
+            return self["marginals"]
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self or key == "transform" and "marginals" in self \
+            else default
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,8 @@ class InformationResult:
     settings : dict
         Every estimator setting used, with the seed.
     details : dict
-        Extra facts: the space of the fit (``"transform"``: "rank", "standardise", "t3",
+        Extra facts: the space of the marginals of the fit (``"marginals"``, as
+        ``GMMMI.marginals_``: "rank", "standardise", "t3",
         "t2", "atoms" for a pair split at its atoms, "table" for two variables of few
         values), each variable's share of tied values (``"tied"``), the chain rule's
         terms (``"atoms"``), which variable was taken as categories for having few
@@ -87,6 +105,9 @@ class InformationResult:
     details: dict = field(default_factory=dict)
     low: float = math.nan
     high: float = math.nan
+
+    def __post_init__(self):
+        object.__setattr__(self, "details", _Details(self.details))
 
     @property
     def interval(self):

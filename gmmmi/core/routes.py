@@ -126,7 +126,7 @@ class Routes:
                            n_components=max(o.n_components for *_, o in found))
         tied = [check.tied_share(x[:, 0]), check.tied_share(y[:, 0])]
         outcome.details = {
-            "transform": "atoms", "atoms": {
+            "marginals": "atoms", "atoms": {
                 name: {"share": share, "mi": o.value, "low": o.low, "high": o.high,
                        "status": o.status, "n_components": o.n_components}
                 for (name, _, o), share in zip(found, shares)},
@@ -156,7 +156,7 @@ class Routes:
             values = table_mutual_information(tables.reshape((-1,) + shape))
         outcome = _interval_outcome(values, settings.n_bootstrap, selected, (), [], 0, [], "",
                                     {"categorical": "both", "levels": list(shape)})
-        outcome.details["transform"] = "table"
+        outcome.details["marginals"] = "table"
         _note_ties(outcome, {"x": x[:, None], "y": y[:, None]}, "table")
         return outcome
 
@@ -179,7 +179,7 @@ class Routes:
         self.mixture = Mixture(*(p[0] for p in selection.params))
         self.cv_scores = selection.scores
         self.bootstrap_mixtures = mixtures if settings.n_bootstrap else ()
-        _note_ties(outcome, {"x": x, "y": y}, outcome.details["transform"], counts)
+        _note_ties(outcome, {"x": x, "y": y}, outcome.details["marginals"], counts)
         return outcome
 
     def categorical(self, x, codes, categories, key, resample):
@@ -221,7 +221,7 @@ class Routes:
     def categories(self, x, codes, present, categories, key, resample):
         """Categorical MI from one mixture per category of ``present``, each big enough."""
         settings = self.settings
-        space, xs, selections = select_category_space(_spaces(_columns(x), settings, key),
+        marginals, xs, selections = select_category_space(_spaces(_columns(x), settings, key),
                                                       codes, present, settings, key)
         n_max = max(s.params[0].shape[1] for s in selections)
         starts = tuple(np.stack([pad_components(s.params[i][0], n_max) for s in selections])
@@ -262,6 +262,6 @@ class Routes:
         if any(s.max_reached for s in selections):
             _warn_status(outcome, status.MAX_COMPONENTS,
                          f"selection reached max_components={settings.max_components}")
-        outcome.details["transform"] = space
-        _note_ties(outcome, {"x": x}, space)
+        outcome.details["marginals"] = marginals
+        _note_ties(outcome, {"x": x}, marginals)
         return outcome

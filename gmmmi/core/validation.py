@@ -293,15 +293,15 @@ def student_scores(array, dof, ties=None):
     return standardise(out, in_place=True)
 
 
-def transform(array, how, ties=None):
-    """Columns prepared for a fit: ``"rank"`` (normal scores, ties broken at random with a
-    ``ties`` key) or ``"standardise"``; ``array`` is 2-D (samples x columns) or a list of
-    1-D columns.
+def transform(array, marginals, ties=None):
+    """Columns prepared for a fit in the space of the ``marginals``: ``"rank"`` (normal
+    scores, ties broken at random with a ``ties`` key) or ``"standardise"``; ``array`` is
+    2-D (samples x columns) or a list of 1-D columns.
 
     Standardised values that float64 can no longer tell apart (one value 1e200 times the
     others: after scaling, the others merge) are a one-line ``ValueError``: a fit of them
     would report MI 0 for dependent data."""
-    if how == "rank":
+    if marginals == "rank":
         return gaussianise(array, ties)
     out = standardise(array)
     for raw, prepared in zip(_columns(array), out.T):

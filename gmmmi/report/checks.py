@@ -40,11 +40,11 @@ def _data_drawer(pair, matrix, source, model):
     """A function drawing the pair's data, in the fit's space, with its fitted model."""
     x = mx.data_column(matrix, source, "x", pair.i)
     y = mx.data_column(matrix, source, "y", pair.j)
-    how = model["transform"]
-    space = SPACE_LABEL.get(how, how)
+    marginals = model.get("marginals", model.get("transform"))  # older matrices: transform
+    space = SPACE_LABEL.get(marginals, marginals)
     if "mixture" in model:
         keep = np.isfinite(x) & np.isfinite(y)
-        data = transform(np.column_stack([x[keep], y[keep]]).astype(np.float64), how)
+        data = transform(np.column_stack([x[keep], y[keep]]).astype(np.float64), marginals)
         return lambda ax: figures.draw_joint(
             ax, data, model["mixture"], [f"{figures.short(pair.x)} ({space})",
                                          f"{figures.short(pair.y)} ({space})"])
@@ -52,7 +52,7 @@ def _data_drawer(pair, matrix, source, model):
     continuous, categorical, name = (y, x, pair.y) if kind_x == "categorical" else (x, y, pair.x)
     codes, categories = labels("labels", categorical)
     keep = np.isfinite(continuous.astype(np.float64)) & (codes >= 0)
-    values = transform(continuous[keep].astype(np.float64)[:, None], how)[:, 0]
+    values = transform(continuous[keep].astype(np.float64)[:, None], marginals)[:, 0]
     by_label = {str(categories[c]): values[codes[keep] == c] for c in np.unique(codes[keep])}
     return lambda ax: figures.draw_categories(ax, by_label, model["mixtures"],
                                               f"{figures.short(name)} ({space})")
