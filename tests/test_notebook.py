@@ -82,7 +82,8 @@ def test_dicts_of_arrays_and_frames_are_data_too(tmp_path):
     assert table.loc[0, "mi"] > 0.1 > table.loc[1, "mi"]
     assert matrix["entropy_y"].values[0] == pytest.approx(np.log(2), abs=0.01)
     as_floats = gmmmi.mi_matrix({"latent": latents, "sign": labels}, x="latent", y="sign",
-                                n_bootstrap=3, progress=False, kinds={"sign": "continuous"})
+                                n_bootstrap=3, progress=False,
+                                variable_kinds={"sign": "continuous"})
     assert set(gmmmi.pairs_table(as_floats)["status"]) <= {"ok", "few-distinct-values"}
 
 
@@ -154,12 +155,21 @@ def test_a_rare_class_costs_its_rows_not_the_pair_nor_the_matrix():
 
 @pytest.mark.parametrize("options, message", [
     ({"kind": "pair"}, "kind must be 'pairs', 'flow' or 'sets', got 'pair'"),
-    ({"kinds": {"latnet": "continuous"}}, "kinds names 'latnet', which is not a group"),
+    ({"variable_kinds": {"latnet": "continuous"}},
+     "variable_kinds names 'latnet', which is not a group"),
 ])
 def test_a_misspelt_kind_is_one_line(options, message):
     data = {"latent": np.random.default_rng(0).normal(size=(300, 2))}
     with pytest.raises(ValueError, match=re.escape(message)):
         gmmmi.mi_matrix(data, "latent", n_bootstrap=2, progress=False, **options)
+
+
+def test_the_old_name_of_variable_kinds_still_works_with_a_warning():
+    data = {"latent": np.random.default_rng(0).normal(size=(300, 2))}
+    with pytest.warns(FutureWarning, match="kinds= is now variable_kinds="), \
+            pytest.raises(ValueError, match="variable_kinds names 'latnet'"):
+        gmmmi.mi_matrix(data, "latent", n_bootstrap=2, progress=False,
+                        kinds={"latnet": "continuous"})
 
 
 def test_what_is_not_a_matrix_or_a_report_path_is_one_line(tmp_path):

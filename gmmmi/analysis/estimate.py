@@ -26,7 +26,7 @@ from .columns import ColumnSource, resolved
 SPREAD_SAMPLES = 100_000
 
 
-def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers=1,
+def estimate_pairs(columns: ColumnSource, pairs, settings, *, cache_keys=None, workers=1,
                    memory_limit=None, client=None, scheduler_address=None, tls=None, log=None,
                    label="", lost_message=None):
     """Yield (pair, result) for every pair of ``pairs`` as it finishes, in any order.
@@ -36,10 +36,10 @@ def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers
     :func:`gmmmi.analysis.cluster.tls_files`); else on a local cluster of ``workers``
     single-threaded processes of ``memory_limit`` each, or in this process when
     ``workers`` is 1 (or the cluster cannot start) with that many numba threads (None:
-    in this process, its threads left as they are). ``keys`` maps a pair to its cache key
-    (the task's name; computed when not given). A pair whose worker died twice (Dask's
-    KilledWorker) gets status ``out-of-memory`` with ``lost_message``. With ``log``, a
-    progress line every 10 s.
+    in this process, its threads left as they are). ``cache_keys`` maps a pair to its
+    cache key (the task's name; computed when not given). A pair whose worker died twice
+    (Dask's KilledWorker) gets status ``out-of-memory`` with ``lost_message``. With
+    ``log``, a progress line every 10 s.
     """
     if not pairs:
         return
@@ -57,7 +57,7 @@ def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers
     from dask.distributed import Client, as_completed
     from distributed.scheduler import KilledWorker
 
-    keys = keys or {pair: pair.cache_key(settings) for pair in pairs}
+    cache_keys = cache_keys or {pair: pair.cache_key(settings) for pair in pairs}
     lost_message = lost_message or "its Dask worker was lost while estimating it, twice"
     try:
         if client is None:
@@ -69,7 +69,7 @@ def estimate_pairs(columns: ColumnSource, pairs, settings, *, keys=None, workers
                           f"({n} worker{'s' if n != 1 else ''} connected now)")
         sent = columns.on(client)
         futures = {client.submit(_estimate_task, *sent.inputs(pair), pair, settings,
-                                 retries=2, key=f"gmmmi-pair-{keys[pair]}"): pair
+                                 retries=2, key=f"gmmmi-pair-{cache_keys[pair]}"): pair
                    for pair in pairs}
         for future in as_completed(futures):
             pair = futures[future]

@@ -12,6 +12,7 @@ Nothing is cached or written; ``matrix.write`` / ``write_report`` store the resu
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict | None,
               y: str | list | None = None, *, kind: str = analysis_kinds.PAIRS,
               n_bootstrap: int = 50, seed: int = 0, client: Client | None = None,
-              name: str = "matrix", kinds: dict | None = None, progress: bool = True,
+              name: str = "matrix", variable_kinds: dict | None = None, progress: bool = True,
               **settings) -> xr.Dataset:
     """The MI matrix of groups ``x`` × ``y`` of ``data`` (an xarray Dataset).
 
@@ -59,9 +60,9 @@ def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict 
         Run the pairs on its cluster; else in this process.
     name : str
         The analysis's name in the result's attributes.
-    kinds : dict, optional
+    variable_kinds : dict, optional
         ``{group: "continuous" or "categorical"}`` for dict data (default: by dtype,
-        integers are categorical).
+        integers are categorical). Its old name ``kinds`` still works, with a warning.
     progress : bool
         Print progress to stderr every 10 s (pairs done, rate, time left).
 
@@ -84,8 +85,11 @@ def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict 
     >>> bool(m["mi"].sel(var_x="latent_0") > m["mi"].sel(var_x="latent_1"))
     True
     """
+    if "kinds" in settings:  # the old name, beside the analysis's kind
+        warnings.warn("mi_matrix's kinds= is now variable_kinds=", FutureWarning, stacklevel=2)
+        variable_kinds = settings.pop("kinds")
     analysis_kinds.check(kind)
-    ds = as_dataset(data, kinds)
+    ds = as_dataset(data, variable_kinds)
     if kind == analysis_kinds.FLOW:
         spec = {"kind": kind} | ({"layers": [x] if isinstance(x, str) else list(x)}
                                  if x is not None else {})
@@ -103,7 +107,7 @@ def mi_matrix(data: xr.Dataset | dict | str | os.PathLike, x: str | list | dict 
     return assemble(manifest, rows, ds, attrs={"dataset": "", "chunk_seconds": "[]"})
 
 
-def as_dataset(data, kinds=None):
+def as_dataset(data, variable_kinds=None):
     """``data`` of :func:`mi_matrix` as a validated contract Dataset."""
     import xarray as xr
 
@@ -115,10 +119,10 @@ def as_dataset(data, kinds=None):
     if not isinstance(data, dict):
         raise DatasetError("data must be an xarray Dataset, a path to one, or a dict of "
                            f"{{group: values}}, got {type(data).__name__}")
-    kinds = kinds or {}
-    unknown = sorted(set(kinds) - set(data))
+    variable_kinds = variable_kinds or {}
+    unknown = sorted(set(variable_kinds) - set(data))
     if unknown:
-        raise DatasetError(f"kinds names {unknown[0]!r}, which is not a group of data "
+        raise DatasetError(f"variable_kinds names {unknown[0]!r}, which is not a group of data "
                            f"(groups: {', '.join(map(str, data))})")
     groups = {}
     for group, values in data.items():
@@ -129,7 +133,7 @@ def as_dataset(data, kinds=None):
                 np.ndim(values) == 0:
             raise DatasetError(f"data[{group!r}] must be a dense 1-D or 2-D array, a DataFrame "
                                f"or a DataArray, got {type(values).__name__}")
-        names, kind = None, kinds.get(group)
+        names, kind = None, variable_kinds.get(group)
         if hasattr(values, "dtypes") or hasattr(values, "array"):  # pandas
             kind = kind or _pandas_kind(values)
             if hasattr(values, "columns"):

@@ -66,20 +66,20 @@ class Pair:
                         "y": [self.kind_y, self.fingerprint_y]})
 
 
-def plan_analysis(description, name, analysis, settings, n_chunks, slots=1):
+def plan_analysis(description, name, spec, settings, n_chunks, slots=1):
     """The chunk manifests of analysis ``name`` of the workflow config.
 
-    ``analysis`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
+    ``spec`` is its config entry: ``{"x": groups, "y": groups}`` (every x with every
     y) or ``{"kind": "flow", "layers": [...]}`` (adjacent layers; ``layers`` optional)
     or ``{"kind": "sets", "sets": {name: members}, "y": groups or sets}`` (each set of
     variables, as one vector, with every variable of y's groups and with y's sets; see
     :func:`_set_members`).
     ``n_chunks`` is a number or ``"auto"`` (:func:`chunk_count` for ``slots`` job slots).
     """
-    x_groups, y_groups = analysis_groups(description, analysis)
-    kind = kinds.of(analysis)
-    sets = _set_members(description, analysis["sets"]) if kind == kinds.SETS else None
-    y_sets = [y for y in _as_list(analysis.get("y") or []) if y in sets] if sets else []
+    x_groups, y_groups = analysis_groups(description, spec)
+    kind = kinds.of(spec)
+    sets = _set_members(description, spec["sets"]) if kind == kinds.SETS else None
+    y_sets = [y for y in _as_list(spec.get("y") or []) if y in sets] if sets else []
     return plan_chunks(description, name, x_groups, y_groups, settings, n_chunks, kind, slots,
                        sets=sets, y_sets=y_sets)
 

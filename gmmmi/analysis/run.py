@@ -42,11 +42,11 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
     settings = manifest["settings"]
     pairs = manifest["pairs"]
     label = f"{manifest['analysis']} chunk {manifest['chunk'] + 1}/{manifest['n_chunks']}"
-    keys = {pair: pair.cache_key(settings) for pair in pairs}
+    cache_keys = {pair: pair.cache_key(settings) for pair in pairs}
     results, todo = {}, []
     cache = PairCache(cache_dir)
     for pair in pairs:
-        hit = cache.get(keys[pair])
+        hit = cache.get(cache_keys[pair])
         if hit is None:
             todo.append(pair)
         else:
@@ -69,14 +69,14 @@ def run_chunk(dataset, manifest, out, *, cache_dir, workers=1, memory_mb=None,
                      for pair in todo)
     else:
         estimated = estimate_pairs(
-            StoredColumns(dataset), todo, settings, keys=keys, workers=workers,
+            StoredColumns(dataset), todo, settings, cache_keys=cache_keys, workers=workers,
             memory_limit=memory_mb and f"{memory_mb // workers}MB",
             scheduler_address=scheduler_address, tls=tls, log=log, label=label,
             lost_message=lost)
     with cache:
         for pair, result in estimated:
             if result["status"] not in status.RETRIED:
-                cache.put(keys[pair], result)
+                cache.put(cache_keys[pair], result)
             results[pair] = (result, True)
     rows = [{"pair": pair.fields(), "computed": results[pair][1], **results[pair][0]}
             for pair in pairs]
