@@ -21,8 +21,8 @@ import gmmmi
 from gmmmi.core import engine
 from gmmmi.core.engine import common, density, general, kmeans, small, squarem, warm
 if sys.argv[1] == "compile":
-    for part in range(len(warm.PARTS)):
-        warm.compile_part(part)
+    for n_dims in warm.DIMENSIONS:
+        warm.compile_dimension(n_dims)
 else:
     rng = np.random.default_rng(0)
     x = rng.normal(size=600)

@@ -6,7 +6,7 @@ import pytest
 import groundtruth as truth
 from gmmmi.core.engine import fit_batch, kmeanspp_init, logpdf_batch, score_batch
 from gmmmi.core.engine.common import _BLOCK, _EXP_FLOOR, _exp_shifted_block
-from gmmmi.core.engine.squarem import _em_batch
+from gmmmi.core.engine.squarem import _em_batch_general
 
 
 def start(X, k, seed=0):
@@ -28,7 +28,7 @@ def test_two_dim_kernel_matches_general_kernel():
     two = fit(X, np.ones((1, len(X))), params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(1, np.int64), np.zeros(1, np.bool_), np.zeros(1))
-    _em_batch(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
+    _em_batch_general(X, np.ones((1, len(X))), w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(two[1], mu, atol=1e-6)
     np.testing.assert_allclose(two[2], cov, atol=1e-6)
     assert two[3][0] == pytest.approx(out[2][0], abs=1e-9)
@@ -43,7 +43,7 @@ def test_one_dim_kernel_matches_general_kernel():
     one = fit(X, weights, params, accelerate=False)
     w, mu, cov = (np.array(p, dtype=float) for p in params)
     out = (np.zeros(3, np.int64), np.zeros(3, np.bool_), np.zeros(3))
-    _em_batch(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
+    _em_batch_general(X, weights, w, mu, cov, 1e-8, 1e-6, 2000, False, *out)
     np.testing.assert_allclose(one[0], w, atol=1e-6)
     np.testing.assert_allclose(one[1], mu, atol=1e-6)
     np.testing.assert_allclose(one[2], cov, atol=1e-6)

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .squarem import _em_batch
+from .squarem import _em_batch_general, _em_batch_small
 
 
 class Mixtures(NamedTuple):
@@ -68,6 +68,7 @@ def fit_batch(X, sample_weight, weights, means, covariances, *, tol, reg_covar, 
     n_iter = np.zeros(n_fits, dtype=np.int64)
     converged = np.zeros(n_fits, dtype=np.bool_)
     loglik = np.full(n_fits, np.nan)
-    _em_batch(X, sample_weight, w, mu, cov, float(tol), float(reg_covar), int(max_iter),
-              bool(accelerate), n_iter, converged, loglik)
+    kernel = _em_batch_small if X.shape[1] <= 2 else _em_batch_general
+    kernel(X, sample_weight, w, mu, cov, float(tol), float(reg_covar), int(max_iter),
+           bool(accelerate), n_iter, converged, loglik)
     return Fits(w, mu, cov, loglik, n_iter, converged)
