@@ -81,7 +81,6 @@ class Settings:
 # schema says the same (``schema_properties``; a test holds the two together).
 RULES = {f.name: (f.metadata["kind"], f.metadata["bound"]) for f in fields(Settings)}
 SETTING_NAMES = tuple(RULES)
-DEFAULTS = {f.name: f.default for f in fields(Settings)}
 
 
 # Settings that were renamed: the old name is refused with the new one.
