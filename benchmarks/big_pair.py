@@ -52,13 +52,13 @@ def on_cluster(x, y, pair, settings, n_workers):
 
 def phases(x, y, pair, settings):
     """Seconds of the selection and of the bootstrap refits of the pair, in this process."""
-    from gmmmi.core import validation
+    from gmmmi.core import marginals
     from gmmmi.core.bootstrap import refit_bootstrap
     from gmmmi.core.components import select_components
     from gmmmi.core.settings import Settings
 
     options = Settings(**settings)
-    data = validation.transform([x, y], options.marginals)
+    data = marginals.transform([x, y], options.marginals)
     start = time.perf_counter()
     chosen = select_components(data, options, (pair.seed,))
     middle = time.perf_counter()

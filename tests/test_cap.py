@@ -6,8 +6,8 @@ import pytest
 
 import groundtruth as truth
 from gmmmi import estimate_mi
-from gmmmi.core import validation as check
 from gmmmi.core.components import select_components
+from gmmmi.core.marginals import transform
 from gmmmi.core.settings import Settings
 from gmmmi.core.spaces import held_out_classes, tie_key
 
@@ -42,7 +42,7 @@ def test_held_out_classes_score_what_the_variable_tells_of_the_category():
     x, f, truth = _clustered(4_000, 0, share=0.6)
     rows = [np.flatnonzero(f == c) for c in range(4)]
     for values in (x, np.exp(x / 3)):
-        data = check.transform([values], "standardise", tie_key((0,)))
+        data = transform([values], "standardise", tie_key((0,)))
         walks = [select_components(data[r], Settings(), (0, c + 1), final=False)
                  for c, r in enumerate(rows)]
         score = held_out_classes(data, rows, walks)

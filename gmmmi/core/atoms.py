@@ -12,7 +12,7 @@ determines B, so I(x; y) = I(x, A; y, B), and the chain rule splits it into four
 
 (given an atom, x is constant and holds nothing more). Each term is smooth: a table, a
 categorical pair (one 1-D mixture per label) or a continuous pair without the atoms.
-Fitted whole, with the ties broken at random in the ranks (``validation.break_ties``),
+Fitted whole, with the ties broken at random in the ranks (``marginals.break_ties``),
 an atom becomes a block of the normal scores whose hard edge a mixture smooths, and at
 N = 50,000 two ReLU units came out 0.009 nat low with intervals that missed
 (benchmarks/measured/mixed.md).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import status
+from . import marginals
 from . import validation as check
 from .bootstrap import (
     Resample,
@@ -168,7 +169,7 @@ def marginal_kl(x: ArrayLike, y: ArrayLike, *, n_bootstrap: int = 50, seed: int 
         outcome = _Outcome(status=status.CONSTANT, message=(
             f"{'x' if np.ptp(data[:, 0]) == 0 else 'y'} is constant: the divergence is undefined"))
     else:
-        pooled = check.standardise(data, pooled=True)
+        pooled = marginals.standardise(data, pooled=True)
         outcome = _fit_continuous({"pooled": lambda: pooled}, marginal_kl_divergence,
                                   settings, (int(seed),),
                                   Resample((int(seed),), len(data)))[0]

@@ -23,6 +23,7 @@ from .information import (
     discrete_entropy,
 )
 from .interval import CAP_TREND_FACTOR, beyond, trend_components, trend_gap, widened
+from .marginals import student_scores, transform
 from .result import UNITS
 from .spaces import (
     STUDENT_SCORES,
@@ -79,10 +80,10 @@ def _spaces(columns, settings, key, counts=None):
     counts = counts or [None] * len(listed)
     with_atom = any(check.has_atoms(column, c) for column, c in zip(listed, counts))
     ties = tie_key(key)
-    spaces = {marginals: functools.partial(check.transform, columns, marginals, ties)
+    spaces = {marginals: functools.partial(transform, columns, marginals, ties)
               for marginals in transforms(settings, with_atom)}
     if settings.marginals == "auto" and len(listed) > 2:
-        spaces.update({name: functools.partial(check.student_scores, columns, dof, ties)
+        spaces.update({name: functools.partial(student_scores, columns, dof, ties)
                        for name, dof in STUDENT_SCORES.items()})
     return spaces
 

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from scipy import special
 
-from . import validation as check
+from . import marginals
 from .components import (
     MAX_REACHED,
     PLAUSIBLE_SE,
@@ -63,7 +63,7 @@ VECTOR_TRY_FACTOR = 2
 
 # ... and after it, when the standardised copula was clearly better than the normal
 # scores' or the normal scores' fit missed dependence (heavy joint tails), Student-t
-# scores of the ranks of these degrees of freedom (``validation.student_scores``), walked
+# scores of the ranks of these degrees of freedom (``marginals.student_scores``), walked
 # with all ``n_inits`` starts: a multivariate t whose marginals went through any monotone
 # map (BMI's asinh) is again a scale mixture of Gaussians there when the degrees agree,
 # which neither the normal scores nor the mapped data are.  On BMI's Student-t tasks at
@@ -90,12 +90,12 @@ def transforms(settings, atoms=False):
     return ("rank",) if atoms else ("rank", "standardise")
 
 
-# The spaces built on ranks, where ties are broken at random (``validation.break_ties``).
+# The spaces built on ranks, where ties are broken at random (``marginals.break_ties``).
 RANK_SPACES = ("rank",) + tuple(STUDENT_SCORES)
 
 
 def tie_key(key):
-    """The random key that breaks a data set's ties (``validation.ranks``)."""
+    """The random key that breaks a data set's ties (``marginals.ranks``)."""
     return list(key) + [_STREAM_TIES]
 
 
@@ -169,7 +169,7 @@ def _by_copula(spaces, names, data, selection, settings, key, missed=None):
     the information depends on; where several spaces fit it equally well, their values
     differ by what the data cannot tell.
     """
-    ranks = check.ranks(data, selection.rows)  # the walks' rows, as every walk's here
+    ranks = marginals.ranks(data, selection.rows)  # the walks' rows, as every walk's here
     first = names[0]
     # name -> (data, walk, held-out copula, walked with all n_inits)
     walked = {first: (data, selection, _held_out_copula(selection, ranks), True)}
@@ -229,7 +229,7 @@ def _heavy_tails(walked, first, missed):
 
 def _held_out_copula(selection, ranks):
     """The log copula density of each row the walk held out (``ranks``: the data's
-    pseudo-observations at the walk's rows, ``check.ranks``) under the chosen K's fit
+    pseudo-observations at the walk's rows, ``marginals.ranks``) under the chosen K's fit
     without its fold."""
     out = np.empty(len(ranks))
     fits = selection.folds[selection.n_components]
@@ -348,7 +348,7 @@ def _trials():
 
 def _prepared(spaces, name):
     """The data in space ``name``, or None when they cannot be prepared so
-    (``check.transform``: values float64 cannot standardise)."""
+    (``marginals.transform``: values float64 cannot standardise)."""
     try:
         return spaces[name]()
     except ValueError:

@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import status as st
 from ..analysis import matrix as mx
-from ..core.validation import labels, transform
+from ..core.marginals import transform
+from ..core.validation import labels
 from . import figures
 
 N_CV_CURVES = 6
